@@ -1,0 +1,621 @@
+"""Lyapunov Noise Pruning (LNP) of an untrained recurrent network, and spectrum reports.
+
+The network is one recurrent population given as synapse arrays ``i`` (pre), ``j`` (post), ``w``
+with per-neuron time constants ``tau`` (s). Its firing-rate linearisation around an operating point
+with gains ``g = phi'(h)`` is
+
+.. math:: A = D (-I + G W),\\quad D = \\mathrm{diag}(1/\\tau),\\ G = \\mathrm{diag}(g),
+
+``W[post, pre]`` the dense weights (1/s units for ``A``). For this time-invariant linearisation the
+Lyapunov exponents are the real parts of the eigenvalues of ``A``. (``A`` is formed here from the
+synapse arrays; for a nonlinear operating point pass the gains ``phi'(h)``, e.g. from
+``analysis.rate_model``.)
+
+LNP steps (Chakraborty et al. 2024): (1) :func:`noise_prune` -- synapses sampled with the
+noise-prune probabilities of Moore & Chaudhuri (2020) scaled by Lyapunov factors;
+(2) :func:`remove_low_betweenness` -- neurons of lowest betweenness centrality removed;
+(3) :func:`add_heterogeneity_edges` -- local preferential attachment; (4) timescale tuning is the
+``timescale_tuner`` hook of :func:`lyapunov_noise_prune` (Bayesian optimisation lives elsewhere).
+
+References
+----------
+.. [1] B. Chakraborty, B. Kang, H. Kumar, S. Mukhopadhyay, "Sparse spiking neural network:
+   exploiting heterogeneity in timescales for pruning recurrent SNN", ICLR 2024, arXiv:2403.03409.
+.. [2] J. Moore, R. Chaudhuri, "Using noise to probe recurrent neural network structure and prune
+   synapses", NeurIPS 2020, arXiv:2011.07334.
+.. [3] J. H. Wilkinson, *The Algebraic Eigenvalue Problem*, Oxford (1965): first-order eigenvalue
+   sensitivity d(lambda_k)/d(a_pq) = l_kp r_qk / (l_k r_k).
+.. [4] U. Brandes, "A faster algorithm for betweenness centrality", J. Math. Sociol. 25:163 (2001).
+"""
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from analysis._units import to_si
+from analysis.pruning import check_fraction, check_synapses, remove_neurons
+from hetero_brian.errors import DegenerateNetworkError
+from hetero_brian.random import as_generator
+
+LYAPUNOV_WEIGHTINGS = ("none", "sensitivity", "participation")
+
+
+# ----------------------------------------------------------------------------------------------
+# conversions and the linearisation
+# ----------------------------------------------------------------------------------------------
+def synapses_from_dense(weights):
+    """Synapse arrays ``(i, j, w)`` from a dense or scipy-sparse ``W[post, pre]`` (non-zeros only)."""
+    if hasattr(weights, "tocoo"):
+        coo = weights.tocoo()
+        keep = coo.data != 0
+        order = np.lexsort((coo.row[keep], coo.col[keep]))
+        return (coo.col[keep][order].astype(np.int64), coo.row[keep][order].astype(np.int64),
+                np.asarray(coo.data[keep][order], dtype=float))
+    weights = np.asarray(weights, dtype=float)
+    if weights.ndim != 2 or weights.shape[0] != weights.shape[1]:
+        raise ValueError(f"weights must be a square W[post, pre] matrix; got shape {weights.shape}")
+    post, pre = np.nonzero(weights)
+    order = np.lexsort((post, pre))
+    return pre[order].astype(np.int64), post[order].astype(np.int64), weights[post[order], pre[order]]
+
+
+def dense_from_synapses(i, j, w, n_neurons):
+    """Dense ``W[post, pre]`` of shape ``(n_neurons, n_neurons)``; parallel synapses are summed."""
+    i, j, w = check_synapses(i, j, w, n_neurons, n_neurons)
+    weights = np.zeros((n_neurons, n_neurons))
+    np.add.at(weights, (j, i), w)
+    return weights
+
+
+def _tau_and_gain(tau, gain, n_neurons):
+    tau = np.broadcast_to(to_si(tau, "second", "tau"), (n_neurons,)).astype(float)
+    if np.any(~np.isfinite(tau)) or np.any(tau <= 0):
+        raise ValueError(f"tau must be positive and finite (s); got min {tau.min()!r}")
+    gain = np.ones(n_neurons) if gain is None else np.broadcast_to(np.asarray(gain, float), (n_neurons,))
+    if np.any(~np.isfinite(gain)):
+        raise ValueError("gain must be finite")
+    return tau, np.array(gain, dtype=float)
+
+
+def linear_jacobian(i, j, w, n_neurons, tau, gain=None):
+    """Rate Jacobian ``A = diag(1/tau) (-I + diag(gain) W)`` (1/s), ``W[post, pre]``.
+
+    Computed locally from the synapse arrays (same convention as ``analysis.rate_model``); ``gain``
+    holds ``phi'(h)`` per neuron (default 1: the linear rate network).
+    """
+    tau, gain = _tau_and_gain(tau, gain, n_neurons)
+    weights = dense_from_synapses(i, j, w, n_neurons)
+    return (gain[:, None] * weights - np.eye(n_neurons)) / tau[:, None]
+
+
+# ----------------------------------------------------------------------------------------------
+# (1) noise-based synapse pruning
+# ----------------------------------------------------------------------------------------------
+def noise_covariance(jacobian, noise_std=1.0, stability_margin=None):
+    """Stationary covariance ``C`` of ``dx = A x dt + noise_std dB`` (solves A C + C A^T + s^2 I = 0).
+
+    Parameters
+    ----------
+    jacobian : ndarray, shape (n, n)
+        ``A`` (1/s).
+    noise_std : float
+        Noise amplitude (only scales ``C``).
+    stability_margin : float, optional
+        (1/s) When the largest real part of the eigenvalues exceeds ``-stability_margin`` the
+        covariance is taken of the shifted matrix ``A - shift I`` whose largest real part is
+        ``-stability_margin`` (an unstable ``A`` has no stationary covariance). Default: 5 % of the
+        mean diagonal magnitude of ``A``.
+
+    Returns
+    -------
+    covariance : ndarray, shape (n, n)
+    shift : float
+        The shift applied (1/s); 0 for a stable ``A``.
+    """
+    from scipy.linalg import solve_continuous_lyapunov
+
+    jacobian = np.asarray(jacobian, dtype=float)
+    noise_std = float(noise_std)
+    if not noise_std > 0:
+        raise ValueError(f"noise_std must be > 0; got {noise_std!r}")
+    if stability_margin is None:
+        stability_margin = 0.05 * max(float(np.mean(np.abs(np.diag(jacobian)))), 1e-12)
+    stability_margin = float(stability_margin)
+    if not stability_margin > 0:
+        raise ValueError(f"stability_margin must be > 0 (1/s); got {stability_margin!r}")
+    largest = float(np.max(np.linalg.eigvals(jacobian).real))
+    shift = max(0.0, largest + stability_margin)
+    shifted = jacobian - shift * np.eye(jacobian.shape[0])
+    covariance = solve_continuous_lyapunov(shifted, -noise_std ** 2 * np.eye(jacobian.shape[0]))
+    return 0.5 * (covariance + covariance.T), shift
+
+
+def lyapunov_factors(jacobian, i, j, weighting="sensitivity", n_leading=4, strength=1.0):
+    """Per-synapse factors (>= 1) that favour synapses the leading Lyapunov exponents depend on.
+
+    Parameters
+    ----------
+    jacobian : ndarray, shape (n, n)
+    i, j : ndarray of int
+    weighting : {"none", "sensitivity", "participation"}
+        ``"none"``: all factors 1 (plain Moore & Chaudhuri). ``"sensitivity"``: first-order change of
+        the ``n_leading`` largest real parts of the eigenvalues when the synapse is removed [3]_,
+        ``s = sum_k |Re(a_ji l_kj r_ik)|`` (``l_k``, ``r_k`` left/right eigenvectors with
+        ``l_k r_k = 1``). ``"participation"``: ``s = pi_i + pi_j`` with ``pi_n = sum_k |r_nk|^2`` the
+        participation of neuron ``n`` in the leading (unit-norm) eigenvectors.
+    n_leading : int
+        Number of leading eigenvalues (by real part) considered.
+    strength : float >= 0
+        Factor ``1 + strength * s / mean(s)``.
+
+    Notes
+    -----
+    The LNP paper does not give the exact scaling; these rules are our documented choice.
+    """
+    if weighting not in LYAPUNOV_WEIGHTINGS:
+        raise ValueError(f"lyapunov_weighting must be one of {LYAPUNOV_WEIGHTINGS}; got {weighting!r}")
+    if weighting == "none" or i.size == 0:
+        return np.ones(i.size)
+    strength = float(strength)
+    if not strength >= 0:
+        raise ValueError(f"lyapunov_strength must be >= 0; got {strength!r}")
+    n = jacobian.shape[0]
+    if isinstance(n_leading, (bool, np.bool_)) or not isinstance(n_leading, (int, np.integer)) \
+            or not 1 <= n_leading <= n:
+        raise ValueError(f"n_leading must be an integer in [1, {n}]; got {n_leading!r}")
+    eigenvalues, right = np.linalg.eig(jacobian)
+    leading = np.argsort(-eigenvalues.real, kind="stable")[:n_leading]
+    if weighting == "participation":
+        participation = np.sum(np.abs(right[:, leading]) ** 2, axis=1)
+        sensitivity = participation[i] + participation[j]
+    else:
+        left = np.linalg.inv(right)[leading]          # rows: left eigenvectors, left @ right = I
+        coupling = jacobian[j, i]
+        sensitivity = np.abs(np.real(coupling[:, None] * left[:, j].T * right[i][:, leading])).sum(axis=1)
+    mean = sensitivity.mean()
+    if not mean > 0:
+        return np.ones(i.size)
+    return 1.0 + strength * sensitivity / mean
+
+
+def keep_probabilities(scores, n_keep):
+    """Probabilities ``p = min(1, rho * scores)`` with ``sum(p) = n_keep`` (water filling).
+
+    Zero scores get ``p = 0``; if fewer than ``n_keep`` scores are positive, all of those get 1.
+    """
+    scores = np.asarray(scores, dtype=float)
+    positive = np.flatnonzero(scores > 0)
+    probability = np.zeros(scores.size)
+    if n_keep >= positive.size:
+        probability[positive] = 1.0
+        return probability
+    ordered = np.sort(scores[positive])[::-1]
+    tail = np.cumsum(ordered[::-1])[::-1]                # tail[k] = sum of ordered[k:]
+    k = np.arange(ordered.size)
+    rho = (n_keep - k) / tail
+    n_saturated = int(np.flatnonzero(rho * ordered <= 1.0)[0])
+    probability[positive] = np.minimum(1.0, rho[n_saturated] * scores[positive])
+    return probability
+
+
+def _systematic_sample(probability, rng):
+    """Select exactly ``round(sum(p))`` items with inclusion probabilities ``p`` (systematic PPS)."""
+    chosen = probability >= 1.0
+    partial = np.flatnonzero((probability > 0) & ~chosen)
+    n_partial = int(round(probability[partial].sum()))
+    if n_partial > 0:
+        order = partial[rng.permutation(partial.size)]
+        cumulative = np.cumsum(probability[order])
+        cumulative *= n_partial / cumulative[-1]
+        points = rng.random() + np.arange(n_partial)
+        chosen[order[np.minimum(np.searchsorted(cumulative, points, side="right"), order.size - 1)]] = True
+    return chosen
+
+
+@dataclass(frozen=True)
+class NoisePruneResult:
+    """Outcome of :func:`noise_prune`: ``mask`` and ``w`` (rescaled) per input synapse."""
+
+    mask: np.ndarray
+    w: np.ndarray
+    probability: np.ndarray
+    score: np.ndarray
+    lyapunov_factor: np.ndarray
+    covariance_shift: float
+
+
+def noise_prune(i, j, w, n_neurons, tau, rng, target_sparsity=0.5, gain=None, lyapunov_weighting="sensitivity",
+                n_leading=4, lyapunov_strength=1.0, noise_std=1.0, stability_margin=None, rescale=True,
+                sampling="systematic"):
+    """Sample synapses with noise-prune probabilities scaled by Lyapunov factors.
+
+    Parameters
+    ----------
+    i, j, w : array_like, shape (n_synapses,)
+    n_neurons : int
+    tau : float or array_like, shape (n_neurons,)
+        Membrane (rate) time constants (s).
+    rng : numpy.random.Generator or int
+    target_sparsity : float in [0, 1)
+        Fraction of synapses removed (exactly, up to rounding, with ``sampling="systematic"``).
+    gain : array_like, optional
+        ``phi'(h)`` per neuron at the operating point (default 1).
+    lyapunov_weighting, n_leading, lyapunov_strength
+        See :func:`lyapunov_factors`; ``"none"`` gives the plain rule of [2]_.
+    noise_std, stability_margin
+        See :func:`noise_covariance`.
+    rescale : bool
+        Divide kept weights by their keep probability, so that the pruned matrix equals the
+        original in expectation [2]_.
+    sampling : {"systematic", "bernoulli"}
+        ``"systematic"``: systematic sampling in random order, exact count and exact inclusion
+        probabilities; ``"bernoulli"``: independent draws (the count fluctuates).
+
+    Notes
+    -----
+    With ``a_ji = g_j w / tau_j`` the synapse's entry of ``A`` and ``C`` from :func:`noise_covariance`,
+    ``score = |a_ji| (C_ii + C_jj - 2 C_ij) * factor`` and ``p = min(1, rho * score)`` with ``rho``
+    chosen so that ``sum(p)`` is the number of synapses kept. Autapses (i == j) have a zero
+    covariance term and are always kept (p = 1).
+    """
+    i, j, w = check_synapses(i, j, w, n_neurons, n_neurons)
+    rng = as_generator(rng)
+    target_sparsity = check_fraction(target_sparsity, "target_sparsity", allow_zero=True)
+    if sampling not in ("systematic", "bernoulli"):
+        raise ValueError(f"sampling must be 'systematic' or 'bernoulli'; got {sampling!r}")
+    if w.size == 0:
+        raise DegenerateNetworkError("noise_prune needs at least one synapse; got 0")
+    jacobian = linear_jacobian(i, j, w, n_neurons, tau, gain)
+    covariance, shift = noise_covariance(jacobian, noise_std, stability_margin)
+    diagonal = np.diag(covariance)
+    resistance = np.maximum(diagonal[i] + diagonal[j] - 2.0 * covariance[i, j], 0.0)
+    tau_array, gain_array = _tau_and_gain(tau, gain, n_neurons)
+    factor = lyapunov_factors(jacobian, i, j, lyapunov_weighting, n_leading, lyapunov_strength)
+    score = np.abs(gain_array[j] * w / tau_array[j]) * resistance * factor
+    autapse = i == j
+    n_keep = int(np.ceil((1.0 - target_sparsity) * w.size - 1e-9))
+    probability = np.ones(w.size)
+    probability[~autapse] = keep_probabilities(score[~autapse], max(n_keep - int(autapse.sum()), 0))
+    if sampling == "systematic":
+        mask = _systematic_sample(probability, rng)
+    else:
+        mask = rng.random(w.size) < probability
+    if not mask.any():
+        raise DegenerateNetworkError(f"noise_prune kept 0 of {w.size} synapses (target_sparsity={target_sparsity})")
+    new_w = w.copy()
+    if rescale:
+        new_w[mask] = w[mask] / probability[mask]
+    new_w[~mask] = 0.0
+    return NoisePruneResult(mask=mask, w=new_w, probability=probability, score=score, lyapunov_factor=factor,
+                            covariance_shift=shift)
+
+
+# ----------------------------------------------------------------------------------------------
+# (2) betweenness centrality and neuron removal
+# ----------------------------------------------------------------------------------------------
+def _merged_edges(i, j, w):
+    """Directed edges pre -> post without self-loops, parallel synapses merged (sum of |w|)."""
+    keep = (i != j) & (w != 0)
+    pairs, inverse = np.unique(np.stack([i[keep], j[keep]]), axis=1, return_inverse=True)
+    strength = np.bincount(inverse.ravel(), weights=np.abs(w[keep]), minlength=pairs.shape[1])
+    return pairs[0], pairs[1], strength
+
+
+def betweenness_centrality(i, j, w, n_neurons, method="networkx"):
+    """Normalised betweenness centrality of the directed graph pre -> post, distance ``1/|w|``.
+
+    Strong synapses are short: a shortest path runs through strong couplings. Parallel synapses are
+    merged (their |w| summed); self-loops and zero weights are ignored.
+
+    Parameters
+    ----------
+    method : {"networkx", "csgraph"}
+        ``"networkx"``: ``networkx.betweenness_centrality`` (exact, splits ties between equal
+        shortest paths; slow beyond a few hundred neurons). ``"csgraph"``: scipy's Dijkstra plus
+        shortest-path-tree accumulation [4]_, exact when shortest paths are unique (generic for
+        real-valued weights), much faster.
+
+    Returns
+    -------
+    centrality : ndarray, shape (n_neurons,)
+        Normalised by ``(n - 1)(n - 2)`` as networkx does for directed graphs.
+    """
+    i, j, w = check_synapses(i, j, w, n_neurons, n_neurons)
+    pre, post, strength = _merged_edges(i, j, w)
+    if method == "networkx":
+        import networkx
+
+        graph = networkx.DiGraph()
+        graph.add_nodes_from(range(n_neurons))
+        graph.add_weighted_edges_from(zip(pre.tolist(), post.tolist(), (1.0 / strength).tolist()), weight="distance")
+        values = networkx.betweenness_centrality(graph, weight="distance", normalized=True)
+        return np.array([values[node] for node in range(n_neurons)])
+    if method != "csgraph":
+        raise ValueError(f"method must be 'networkx' or 'csgraph'; got {method!r}")
+    from scipy import sparse
+    from scipy.sparse.csgraph import dijkstra
+
+    graph = sparse.csr_matrix((1.0 / strength, (pre, post)), shape=(n_neurons, n_neurons))
+    distance, predecessor = dijkstra(graph, directed=True, return_predecessors=True)
+    distance[~np.isfinite(distance)] = -1.0                # unreachable: processed first, no predecessor
+    order = np.argsort(-distance, axis=1, kind="stable")    # farthest first: children before parents
+    rows = np.arange(n_neurons)
+    descendants = np.zeros((n_neurons, n_neurons))
+    for rank in range(n_neurons):
+        node = order[:, rank]
+        parent = predecessor[rows, node]
+        valid = parent >= 0
+        descendants[rows[valid], parent[valid]] += descendants[rows[valid], node[valid]] + 1.0
+    np.fill_diagonal(descendants, 0.0)
+    scale = 1.0 / ((n_neurons - 1) * (n_neurons - 2)) if n_neurons > 2 else 1.0
+    return descendants.sum(axis=0) * scale
+
+
+def remove_low_betweenness(i, j, w, n_neurons, fraction, method="networkx"):
+    """Remove the ``round(fraction * n_neurons)`` neurons of lowest betweenness centrality.
+
+    At equal centrality the lower index is removed first.
+
+    Returns
+    -------
+    kept_neurons, new_i, new_j, new_w, synapse_mask, centrality
+        See :func:`analysis.pruning.remove_neurons`; ``centrality`` of the input network.
+    """
+    fraction = check_fraction(fraction, "neuron_fraction", allow_zero=True)
+    centrality = betweenness_centrality(i, j, w, n_neurons, method)
+    n_remove = int(np.floor(fraction * n_neurons + 0.5))
+    if n_remove >= n_neurons:
+        raise DegenerateNetworkError(f"neuron_fraction={fraction} would remove all {n_neurons} neurons")
+    order = np.lexsort((np.arange(n_neurons), centrality))
+    kept, new_i, new_j, new_w, synapse_mask = remove_neurons(i, j, w, n_neurons, order[n_remove:])
+    return kept, new_i, new_j, new_w, synapse_mask, centrality
+
+
+# ----------------------------------------------------------------------------------------------
+# (3) edges that raise degree heterogeneity
+# ----------------------------------------------------------------------------------------------
+def add_heterogeneity_edges(i, j, w, n_neurons, n_edges, rng, n_hops=2, exponent=1.0, new_weight=None):
+    """Add ``n_edges`` synapses by preferential attachment inside ``n_hops``-hop neighbourhoods.
+
+    Each new synapse starts at a neuron ``u`` drawn uniformly (among neurons that still have a
+    candidate) and ends at a neuron ``v`` of ``u``'s undirected ``n_hops``-hop neighbourhood (computed
+    on the input graph) not yet targeted by ``u``, drawn with probability proportional to
+    ``degree(v) ** exponent`` (in + out degree, updated after every addition). Attaching to local hubs
+    raises the degree variance while the new edges stay local.
+
+    Parameters
+    ----------
+    n_edges : int >= 0
+    rng : numpy.random.Generator or int
+    n_hops : int >= 1
+    exponent : float >= 0
+    new_weight : float, optional
+        Weight of the new synapses; default: each drawn uniformly from the existing weights.
+
+    Returns
+    -------
+    new_i, new_j, new_w : ndarray
+        The input synapses followed by the added ones.
+    is_added : ndarray of bool
+    """
+    i, j, w = check_synapses(i, j, w, n_neurons, n_neurons)
+    rng = as_generator(rng)
+    for name, value, minimum in (("n_edges", n_edges, 0), ("n_hops", n_hops, 1)):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
+            raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
+    exponent = float(exponent)
+    if not exponent >= 0:
+        raise ValueError(f"exponent must be >= 0; got {exponent!r}")
+    if n_edges > 0 and w.size == 0 and new_weight is None:
+        raise ValueError("new_weight is needed when the network has no synapse to copy weights from")
+    adjacency = np.zeros((n_neurons, n_neurons), dtype=bool)   # adjacency[pre, post]
+    adjacency[i, j] = True
+    undirected = (adjacency | adjacency.T).astype(np.int64)
+    reach = np.eye(n_neurons, dtype=bool)
+    for _ in range(n_hops):
+        reach = reach | ((reach.astype(np.int64) @ undirected) > 0)
+    candidates = reach & ~adjacency
+    np.fill_diagonal(candidates, False)
+    n_candidates = candidates.sum(axis=1)
+    if n_candidates.sum() < n_edges:
+        raise ValueError(f"n_edges={n_edges} exceeds the {int(n_candidates.sum())} free pairs within "
+                         f"n_hops={n_hops} hops")
+    degree = (np.bincount(i, minlength=n_neurons) + np.bincount(j, minlength=n_neurons)).astype(float)
+    added_pre = np.empty(n_edges, dtype=np.int64)
+    added_post = np.empty(n_edges, dtype=np.int64)
+    for edge in range(n_edges):
+        sources = np.flatnonzero(n_candidates > 0)
+        source = sources[rng.integers(sources.size)]
+        targets = np.flatnonzero(candidates[source])
+        preference = degree[targets] ** exponent
+        target = targets[rng.choice(targets.size, p=preference / preference.sum())]
+        candidates[source, target] = False
+        n_candidates[source] -= 1
+        degree[source] += 1.0
+        degree[target] += 1.0
+        added_pre[edge], added_post[edge] = source, target
+    added_w = np.full(n_edges, float(new_weight)) if new_weight is not None else rng.choice(w, size=n_edges)
+    is_added = np.concatenate([np.zeros(w.size, dtype=bool), np.ones(n_edges, dtype=bool)])
+    return (np.concatenate([i, added_pre]), np.concatenate([j, added_post]), np.concatenate([w, added_w]),
+            is_added)
+
+
+# ----------------------------------------------------------------------------------------------
+# spectrum report and the full LNP pipeline
+# ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Spectrum:
+    """Eigenvalues of the rate Jacobian of one network (see the module notes).
+
+    Attributes
+    ----------
+    eigenvalues : ndarray of complex
+        Of ``A`` (1/s), sorted by decreasing real part.
+    connectivity_radius : float
+        Spectral radius of ``diag(gain) W`` (dimensionless).
+    largest_lyapunov_exponent : float or None
+        Of the rate model (1/s), from the ``lyapunov_exponent`` callable when one was given.
+    """
+
+    eigenvalues: np.ndarray
+    connectivity_radius: float
+    n_neurons: int
+    n_synapses: int
+    largest_lyapunov_exponent: float = None
+
+    @property
+    def largest_real_part(self):
+        """Largest real part of the eigenvalues (1/s): the leading exponent of the linearisation."""
+        return float(self.eigenvalues[0].real)
+
+    def leading(self, n_leading):
+        """The ``n_leading`` eigenvalues of largest real part."""
+        return self.eigenvalues[:n_leading]
+
+
+def spectrum(i, j, w, n_neurons, tau, gain=None, lyapunov_exponent=None):
+    """Spectrum of the rate Jacobian, and optionally the rate model's largest Lyapunov exponent.
+
+    Parameters
+    ----------
+    lyapunov_exponent : callable, optional
+        ``lyapunov_exponent(weights, tau) -> float`` (``weights`` dense ``W[post, pre]``, ``tau`` in
+        s), e.g. a wrapper of ``analysis.lyapunov.spectrum_flow`` around the nonlinear rate model.
+    """
+    jacobian = linear_jacobian(i, j, w, n_neurons, tau, gain)
+    tau_array, gain_array = _tau_and_gain(tau, gain, n_neurons)
+    eigenvalues = np.linalg.eigvals(jacobian)
+    eigenvalues = eigenvalues[np.lexsort((-eigenvalues.imag, -eigenvalues.real))]
+    weights = dense_from_synapses(i, j, w, n_neurons)
+    radius = float(np.max(np.abs(np.linalg.eigvals(gain_array[:, None] * weights))))
+    exponent = None if lyapunov_exponent is None else float(lyapunov_exponent(weights, tau_array))
+    return Spectrum(eigenvalues=eigenvalues, connectivity_radius=radius, n_neurons=int(n_neurons),
+                    n_synapses=int(np.size(w)), largest_lyapunov_exponent=exponent)
+
+
+def spectrum_report(before, after, n_leading=5):
+    """Plain-number comparison of two :class:`Spectrum` objects, with the sparsities.
+
+    Returns a dict: neuron and synapse counts and sparsities, spectral radii, largest real parts and
+    Lyapunov exponents (when present) before and after, and the leading eigenvalues as
+    ``[real, imag]`` pairs.
+    """
+    report = {
+        "n_neurons_before": before.n_neurons, "n_neurons_after": after.n_neurons,
+        "n_synapses_before": before.n_synapses, "n_synapses_after": after.n_synapses,
+        "neuron_sparsity": 1.0 - after.n_neurons / before.n_neurons,
+        "synapse_sparsity": 1.0 - after.n_synapses / max(before.n_synapses, 1),
+        "connectivity_radius_before": before.connectivity_radius,
+        "connectivity_radius_after": after.connectivity_radius,
+        "largest_real_part_before": before.largest_real_part,
+        "largest_real_part_after": after.largest_real_part,
+        "largest_lyapunov_exponent_before": before.largest_lyapunov_exponent,
+        "largest_lyapunov_exponent_after": after.largest_lyapunov_exponent,
+    }
+    for name, item in (("before", before), ("after", after)):
+        report[f"leading_eigenvalues_{name}"] = [[float(z.real), float(z.imag)] for z in item.leading(n_leading)]
+    return report
+
+
+@dataclass(frozen=True)
+class LNPResult:
+    """Outcome of :func:`lyapunov_noise_prune`.
+
+    ``synapse_mask`` and ``keep_probability`` refer to the input synapses (noise-prune step);
+    ``i``, ``j``, ``w`` are the final synapses renumbered over ``kept_neurons`` (original indices),
+    ``is_added`` marks the edges of step (3), ``tau`` the kept neurons' time constants (s), tuned
+    when ``timescales_tuned``.
+    """
+
+    synapse_mask: np.ndarray
+    keep_probability: np.ndarray
+    kept_neurons: np.ndarray
+    centrality: np.ndarray
+    i: np.ndarray
+    j: np.ndarray
+    w: np.ndarray
+    is_added: np.ndarray
+    tau: np.ndarray
+    timescales_tuned: bool
+    covariance_shift: float
+    spectrum_before: Spectrum
+    spectrum_after: Spectrum
+    parameters: dict = field(default_factory=dict)
+
+    @property
+    def synapse_sparsity(self):
+        """``1 - final synapses / input synapses``."""
+        return 1.0 - self.i.size / self.synapse_mask.size
+
+    @property
+    def neuron_sparsity(self):
+        """``1 - kept neurons / input neurons``."""
+        return 1.0 - self.kept_neurons.size / self.centrality.size
+
+    def report(self, n_leading=5):
+        """:func:`spectrum_report` of the spectra before and after, plus the parameters."""
+        return {**spectrum_report(self.spectrum_before, self.spectrum_after, n_leading),
+                "n_added_edges": int(self.is_added.sum()), "covariance_shift": self.covariance_shift,
+                "parameters": dict(self.parameters)}
+
+
+def lyapunov_noise_prune(i, j, w, n_neurons, tau, rng, target_sparsity=0.5, neuron_fraction=0.1,
+                         n_added_edges=0, gain=None, lyapunov_weighting="sensitivity", n_leading=4,
+                         lyapunov_strength=1.0, noise_std=1.0, stability_margin=None, rescale=True,
+                         sampling="systematic", betweenness_method="networkx", n_hops=2,
+                         attachment_exponent=1.0, timescale_tuner=None, lyapunov_exponent=None):
+    """Lyapunov Noise Pruning of an untrained recurrent network [1]_.
+
+    Steps: (1) :func:`noise_prune` to ``target_sparsity``; (2) :func:`remove_low_betweenness` on
+    the pruned graph with ``neuron_fraction``; (3) :func:`add_heterogeneity_edges` with
+    ``n_added_edges``; (4) ``timescale_tuner(i, j, w, n_neurons, tau) -> tau`` if given (the hook
+    for the Bayesian optimisation of the timescale distributions; without it ``tau`` is unchanged).
+
+    Parameters are those of the step functions; ``rng`` (Generator or int seed) drives steps 1 and 3.
+    ``lyapunov_exponent`` is passed to :func:`spectrum` before and after.
+
+    Returns
+    -------
+    LNPResult
+
+    Raises
+    ------
+    hetero_brian.errors.DegenerateNetworkError
+        If no synapse survives, with the pruning statistics.
+    """
+    i, j, w = check_synapses(i, j, w, n_neurons, n_neurons)
+    rng = as_generator(rng)
+    tau_array, _ = _tau_and_gain(tau, gain, n_neurons)
+    gain_array = None if gain is None else _tau_and_gain(tau, gain, n_neurons)[1]
+    before = spectrum(i, j, w, n_neurons, tau_array, gain_array, lyapunov_exponent)
+    pruned = noise_prune(i, j, w, n_neurons, tau_array, rng, target_sparsity, gain_array, lyapunov_weighting,
+                         n_leading, lyapunov_strength, noise_std, stability_margin, rescale, sampling)
+    kept_synapses = np.flatnonzero(pruned.mask)
+    kept, new_i, new_j, new_w, survive, centrality = remove_low_betweenness(
+        i[kept_synapses], j[kept_synapses], pruned.w[kept_synapses], n_neurons, neuron_fraction,
+        betweenness_method)
+    if new_w.size == 0:
+        raise DegenerateNetworkError(
+            f"lyapunov_noise_prune left no synapse: {kept_synapses.size} of {w.size} kept by noise pruning "
+            f"(target_sparsity={target_sparsity}), then 0 after removing {n_neurons - kept.size} of "
+            f"{n_neurons} neurons (neuron_fraction={neuron_fraction})")
+    new_i, new_j, new_w, is_added = add_heterogeneity_edges(new_i, new_j, new_w, kept.size, n_added_edges, rng,
+                                                            n_hops, attachment_exponent)
+    new_tau = tau_array[kept]
+    if timescale_tuner is not None:
+        new_tau = np.asarray(timescale_tuner(new_i, new_j, new_w, kept.size, new_tau.copy()), dtype=float)
+        if new_tau.shape != (kept.size,) or np.any(~np.isfinite(new_tau)) or np.any(new_tau <= 0):
+            raise ValueError(f"timescale_tuner must return {kept.size} positive time constants (s); "
+                             f"got shape {new_tau.shape}")
+    new_gain = None if gain_array is None else gain_array[kept]
+    after = spectrum(new_i, new_j, new_w, kept.size, new_tau, new_gain, lyapunov_exponent)
+    synapse_mask = pruned.mask.copy()
+    synapse_mask[kept_synapses[~survive]] = False
+    parameters = {"target_sparsity": target_sparsity, "neuron_fraction": neuron_fraction,
+                  "n_added_edges": n_added_edges, "lyapunov_weighting": lyapunov_weighting,
+                  "n_leading": n_leading, "lyapunov_strength": lyapunov_strength, "rescale": rescale,
+                  "sampling": sampling, "betweenness_method": betweenness_method, "n_hops": n_hops,
+                  "attachment_exponent": attachment_exponent}
+    return LNPResult(synapse_mask=synapse_mask, keep_probability=pruned.probability, kept_neurons=kept,
+                     centrality=centrality, i=new_i, j=new_j, w=new_w, is_added=is_added, tau=new_tau,
+                     timescales_tuned=timescale_tuner is not None, covariance_shift=pruned.covariance_shift,
+                     spectrum_before=before, spectrum_after=after, parameters=parameters)

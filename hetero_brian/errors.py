@@ -1,0 +1,28 @@
+"""Exceptions raised by hetero_brian.
+
+Every message names the offending argument (or configuration key) and its value.
+"""
+
+
+class HeteroBrianError(Exception):
+    """Base class of all hetero_brian errors."""
+
+
+class UnitError(HeteroBrianError, ValueError):
+    """A physical quantity has the wrong dimension or is a bare number."""
+
+
+class ConfigError(HeteroBrianError, ValueError):
+    """A configuration key or value is invalid."""
+
+
+class ResultsError(HeteroBrianError):
+    """A results file is missing, corrupt, foreign, incomplete or would be overwritten."""
+
+
+class SimulationError(HeteroBrianError):
+    """A simulation failed (NaN/Inf state, compiler failure, killed run...)."""
+
+
+class DegenerateNetworkError(HeteroBrianError, ValueError):
+    """A network is empty, silent or runaway where an analysis needs real activity."""

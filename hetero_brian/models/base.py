@@ -1,0 +1,151 @@
+"""Machinery shared by neuron and synapse specs.
+
+A spec is a frozen dataclass whose fields are :class:`~hetero_brian.distributions.Distribution`
+objects (a plain quantity is coerced to :class:`~hetero_brian.distributions.Constant`). Each spec
+declares, per heterogeneous parameter, its unit and whether it is a time constant (which must be
+strictly positive, FAULTS.md case 1).
+"""
+import math
+from dataclasses import dataclass, fields
+
+import numpy as np
+from brian2 import Quantity, second
+from brian2.units.fundamentalunits import get_unit
+
+from ..distributions import Distribution, as_distribution, check_positive_samples
+from ..errors import UnitError
+
+
+@dataclass(frozen=True)
+class ParameterInfo:
+    """What a heterogeneous parameter is: its unit, and whether it must be > 0."""
+
+    unit: object
+    positive: bool = False
+    description: str = ""
+
+
+class Spec:
+    """Mixin for frozen model specs with heterogeneous parameters.
+
+    Subclasses define ``PARAMETERS``: a dict ``name -> ParameterInfo``; every such field is
+    coerced to a distribution after construction and checked.
+    """
+
+    PARAMETERS = {}
+
+    def parameter_infos(self):
+        """Dict ``name -> ParameterInfo`` of the heterogeneous parameters (in sampling order)."""
+        return self.PARAMETERS
+
+    def _coerce_parameters(self):
+        for name, info in self.parameter_infos().items():
+            distribution = as_distribution(getattr(self, name), f"{type(self).__name__}.{name}", info.unit)
+            if info.positive:
+                low, high = distribution.support_si()
+                if low < 0 or not high > 0:  # support (0, inf) of Gamma/LogNormal is fine
+                    raise ValueError(
+                        f"{type(self).__name__}.{name} is a time constant and must be > 0, but "
+                        f"{distribution!r} can produce values <= 0; use a truncated distribution "
+                        f"(Normal(..., low=...)), Gamma or LogNormal"
+                    )
+            object.__setattr__(self, name, distribution)
+
+    def parameter_distributions(self):
+        """Dict ``name -> Distribution`` of every heterogeneous parameter."""
+        return {name: getattr(self, name) for name in self.parameter_infos()}
+
+    def sample_parameters(self, n, rng, seed_note=""):
+        """Sample every heterogeneous parameter ``n`` times from ``rng``.
+
+        Parameters are drawn in the (fixed) order of ``PARAMETERS``, so the same generator state
+        gives the same values. Time constants are validated to be > 0.
+
+        Returns
+        -------
+        dict of str -> brian2.Quantity
+            Arrays of shape ``(n,)``.
+        """
+        values = {}
+        for name, info in self.parameter_infos().items():
+            distribution = getattr(self, name)
+            samples = distribution.sample(n, rng)
+            if info.positive:
+                check_positive_samples(samples, name, distribution, seed_note=seed_note)
+            values[name] = samples
+        return values
+
+    def describe(self):
+        """JSON-serialisable description of the spec (its type and every field)."""
+        description = {"type": type(self).__name__}
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if isinstance(value, Distribution):
+                description[field.name] = value.to_dict()
+            elif isinstance(value, Quantity):
+                description[field.name] = {"value": float(value), "unit": str(get_unit(value.dim))}
+            elif isinstance(value, (int, float, str, bool)) or value is None:
+                description[field.name] = value
+            else:
+                description[field.name] = repr(value)
+        return description
+
+    def time_constants(self):
+        """Names of the parameters that are time constants."""
+        return [name for name, info in self.parameter_infos().items() if info.positive and info.unit is second]
+
+
+def unit_name(unit):
+    """Name of a unit as Brian2's equation parser reads it (``second``, ``volt``, ``1``...)."""
+    dim = getattr(unit, "dim", None)
+    if dim is None or dim.is_dimensionless:
+        return "1"
+    return get_unit(dim).name
+
+
+def check_choice(value, name, choices):
+    """Return ``value`` if it is one of ``choices``, else raise a ValueError naming both."""
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {sorted(choices)}; got {value!r}")
+    return value
+
+
+def check_time_step(dt, time_constants, context=""):
+    """Refuse a time step larger than the smallest sampled time constant (FAULTS.md, case 2).
+
+    All models here are integrated with Brian2's ``exact`` method (they are linear between
+    spikes), so a large step does not blow up numerically; but a time constant shorter than the
+    step cannot be resolved by the spike timing and the event-driven updates. The check therefore
+    **fails** when ``dt > tau_min`` and returns the ratio ``tau_min / dt`` for the record.
+
+    Parameters
+    ----------
+    dt : brian2.Quantity
+        Simulation time step.
+    time_constants : dict of str -> brian2.Quantity
+        Sampled time constants (arrays) by name.
+    context : str
+        Where the values come from, added to the message.
+
+    Returns
+    -------
+    float
+        ``tau_min / dt`` (inf when there are no time constants).
+    """
+    if not isinstance(dt, Quantity) or not dt.has_same_dimensions(second):
+        raise UnitError(f"dt must be a time quantity; got {dt!r}")
+    dt_si = float(dt)
+    if not dt_si > 0:
+        raise ValueError(f"dt must be > 0; got {dt!r}")
+    ratio, worst = math.inf, None
+    for name, values in time_constants.items():
+        values = np.asarray(values, dtype=float)
+        if values.size and values.min() / dt_si < ratio:
+            ratio, worst = float(values.min() / dt_si), name
+    if ratio < 1:
+        where = f" in {context}" if context else ""
+        raise ValueError(
+            f"dt = {dt!r} is larger than the smallest sampled time constant{where}: "
+            f"{worst} = {ratio * dt!r} (tau_min / dt = {ratio:.3g}); reduce dt or truncate the distribution of {worst}"
+        )
+    return ratio

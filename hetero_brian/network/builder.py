@@ -1,0 +1,378 @@
+"""Turn specs into an explicit :class:`brian2.Network` with named objects.
+
+The builder is the only place (with the backends and ``simulate``) that creates Brian2 objects.
+All heterogeneous parameters are sampled here, host-side, from the ``heterogeneity`` stream, in a
+fixed order (populations, then projections, in the order given), and assigned as arrays, so every
+device builds the same network. Connectivity arrives already generated (pure functions of the
+``structure`` stream, :mod:`hetero_brian.network.connectivity`).
+"""
+from dataclasses import dataclass, field
+
+import numpy as np
+from brian2 import (
+    Network,
+    NeuronGroup,
+    PoissonGroup,
+    Quantity,
+    SpikeGeneratorGroup,
+    Synapses,
+    TimedArray,
+    Hz,
+    ms,
+    second,
+)
+
+
+from ..errors import UnitError
+from ..models.base import check_time_step
+from ..random import SeedStreams
+
+NAME_CHARACTERS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def _check_name(name, what):
+    if not isinstance(name, str) or not name or not set(name) <= NAME_CHARACTERS or name[0].isdigit():
+        raise ValueError(f"{what} name must be lower-case letters, digits and '_' (not starting with a digit); got {name!r}")
+    return name
+
+
+@dataclass(frozen=True)
+class Population:
+    """A group of ``n_neurons`` neurons of one model spec."""
+
+    name: str
+    n_neurons: int
+    model: object
+
+    def __post_init__(self):
+        _check_name(self.name, "population")
+        if isinstance(self.n_neurons, bool) or not isinstance(self.n_neurons, (int, np.integer)) or self.n_neurons <= 0:
+            raise ValueError(f"population {self.name!r}: n_neurons must be a positive integer; got {self.n_neurons!r}")
+
+
+@dataclass(frozen=True, eq=False)
+class SpikeInput:
+    """Fixed input spike trains (``SpikeGeneratorGroup``): the same on every backend.
+
+    Parameters
+    ----------
+    name : str
+    n_neurons : int
+        Number of input channels.
+    indices : array of int
+        Channel of each spike.
+    times : brian2.Quantity
+        Spike times (time), same length as ``indices``.
+    """
+
+    name: str
+    n_neurons: int
+    indices: np.ndarray
+    times: Quantity
+
+    def __post_init__(self):
+        _check_name(self.name, "input")
+        if not isinstance(self.times, Quantity) or not self.times.has_same_dimensions(second):
+            raise UnitError(f"input {self.name!r}: times must be a time quantity array; got {type(self.times).__name__}")
+        indices = np.asarray(self.indices)
+        if indices.shape != np.shape(self.times):
+            raise ValueError(f"input {self.name!r}: indices and times differ in length ({indices.shape} vs {np.shape(self.times)})")
+        if indices.size and (indices.min() < 0 or indices.max() >= self.n_neurons):
+            raise ValueError(f"input {self.name!r}: indices must be in [0, {self.n_neurons}); got range "
+                             f"[{indices.min()}, {indices.max()}]")
+
+
+@dataclass(frozen=True, eq=False)
+class RasterInput:
+    """Input spikes as a time x channel 0/1 raster read through a 2-D ``TimedArray``.
+
+    Unlike :class:`SpikeInput`, the raster's *values* can be replaced between runs of one compiled
+    standalone binary (``run_args``), so many input samples share one compilation.
+
+    Parameters
+    ----------
+    name : str
+    raster : numpy.ndarray
+        uint8 array of shape ``(n_steps, n_channels)``; 1 marks a spike in that step.
+    dt : brian2.Quantity
+        Time step of the raster (normally the simulation ``dt``).
+    """
+
+    name: str
+    raster: np.ndarray
+    dt: Quantity
+
+    def __post_init__(self):
+        _check_name(self.name, "input")
+        raster = np.asarray(self.raster)
+        if raster.ndim != 2 or raster.shape[1] == 0:
+            raise ValueError(f"input {self.name!r}: raster must have shape (n_steps, n_channels); got {raster.shape}")
+
+    @property
+    def n_neurons(self):
+        return int(np.shape(self.raster)[1])
+
+
+@dataclass(frozen=True, eq=False)
+class PoissonInput:
+    """Independent Poisson spike trains generated on the device (seeded from the master seed).
+
+    Parameters
+    ----------
+    name : str
+    n_neurons : int
+    rate : brian2.Quantity
+        Rate per channel (frequency; scalar or array of ``n_neurons``).
+    """
+
+    name: str
+    n_neurons: int
+    rate: Quantity
+
+    def __post_init__(self):
+        _check_name(self.name, "input")
+        if not isinstance(self.rate, Quantity) or not self.rate.has_same_dimensions(Hz):
+            raise UnitError(f"input {self.name!r}: rate must be a frequency (e.g. 10*Hz); got {self.rate!r}")
+
+
+@dataclass(frozen=True, eq=False)
+class Projection:
+    """Synapses from ``source`` to ``target`` with the given ``(i, j)`` connectivity."""
+
+    name: str
+    source: str
+    target: str
+    synapse: object
+    i: np.ndarray
+    j: np.ndarray
+
+    def __post_init__(self):
+        _check_name(self.name, "projection")
+        if np.shape(self.i) != np.shape(self.j):
+            raise ValueError(f"projection {self.name!r}: i and j differ in length ({np.shape(self.i)} vs {np.shape(self.j)})")
+
+    @property
+    def n_synapses(self):
+        return int(np.size(self.i))
+
+
+@dataclass(frozen=True, eq=False)
+class NetworkSpec:
+    """Everything needed to build a network: populations, inputs, projections and the time step."""
+
+    populations: tuple
+    projections: tuple = ()
+    inputs: tuple = ()
+    dt: Quantity = field(default_factory=lambda: 0.1 * ms)
+
+    def __post_init__(self):
+        names = [item.name for item in (*self.populations, *self.inputs, *self.projections)]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"names must be unique across populations, inputs and projections; repeated: {duplicates}")
+        sizes = {item.name: item.n_neurons for item in (*self.populations, *self.inputs)}
+        for projection in self.projections:
+            for side, name in (("source", projection.source), ("target", projection.target)):
+                if name not in sizes:
+                    raise ValueError(f"projection {projection.name!r}: unknown {side} {name!r}; known: {sorted(sizes)}")
+            i, j = np.asarray(projection.i), np.asarray(projection.j)
+            if i.size and (i.min() < 0 or i.max() >= sizes[projection.source]):
+                raise ValueError(f"projection {projection.name!r}: i out of range [0, {sizes[projection.source]})")
+            if j.size and (j.min() < 0 or j.max() >= sizes[projection.target]):
+                raise ValueError(f"projection {projection.name!r}: j out of range [0, {sizes[projection.target]})")
+        if not isinstance(self.dt, Quantity) or not self.dt.has_same_dimensions(second) or not float(self.dt) > 0:
+            raise UnitError(f"dt must be a positive time quantity; got {self.dt!r}")
+
+    def population(self, name):
+        return {p.name: p for p in (*self.populations, *self.inputs)}[name]
+
+    def describe(self):
+        """JSON-serialisable description (models, sizes, synapse counts): the structure's identity."""
+        return {
+            "dt": float(self.dt),
+            "populations": [{"name": p.name, "n_neurons": int(p.n_neurons), "model": p.model.describe()} for p in self.populations],
+            "inputs": [{"name": s.name, "type": type(s).__name__, "n_neurons": int(s.n_neurons)} for s in self.inputs],
+            "projections": [
+                {"name": p.name, "source": p.source, "target": p.target, "n_synapses": p.n_synapses,
+                 "synapse": p.synapse.describe()}
+                for p in self.projections
+            ],
+        }
+
+
+@dataclass
+class BuiltNetwork:
+    """The Brian2 objects of a built network plus the host-sampled parameters.
+
+    Attributes
+    ----------
+    network : brian2.Network
+    groups : dict of str -> brian2 group (neurons and inputs)
+    synapses : dict of str -> brian2.Synapses
+    sampled : dict of str -> dict of str -> brian2.Quantity
+        Per population or projection, the sampled parameters (arrays).
+    timed_arrays : dict of str -> brian2.TimedArray
+        The raster inputs' arrays, by input name (replaceable through ``run_args``).
+    tau_min_over_dt : float
+        Smallest sampled time constant divided by dt (recorded, FAULTS.md case 2).
+    """
+
+    spec: NetworkSpec
+    network: Network
+    groups: dict
+    synapses: dict
+    sampled: dict
+    timed_arrays: dict
+    tau_min_over_dt: float
+
+
+def _sample(spec, n, rng, locations=None, sizes=None, seed_note=""):
+    """Sample a model's parameters: per item, or per pre/post neuron for neuron-level traces."""
+    values = {}
+    for name, info in spec.parameter_infos().items():
+        location = (locations or {}).get(name, "synapse")
+        count = n if location == "synapse" else sizes[location]
+        values.update(_sample_one(spec, name, info, count, rng, seed_note))
+    return values
+
+
+def _sample_one(spec, name, info, count, rng, seed_note):
+    from ..distributions import check_positive_samples
+
+    distribution = getattr(spec, name)
+    samples = distribution.sample(count, rng) if count else distribution.sample(1, rng)[:0]
+    if info.positive and count:
+        check_positive_samples(samples, name, distribution, seed_note=seed_note)
+    return {name: samples}
+
+
+def build(spec, streams=None):
+    """Create the Brian2 objects of ``spec`` on the current device.
+
+    Parameters
+    ----------
+    spec : NetworkSpec
+    streams : SeedStreams or int, optional
+        Random streams (a master seed is drawn and recorded when omitted). Heterogeneous
+        parameters use the ``heterogeneity`` stream.
+
+    Returns
+    -------
+    BuiltNetwork
+
+    Raises
+    ------
+    ValueError
+        When a sampled time constant is <= 0, or ``dt`` exceeds the smallest one.
+    """
+    streams = streams if isinstance(streams, SeedStreams) else SeedStreams(streams)
+    rng = streams.generator("heterogeneity")
+    seed_note = f"master seed {streams.master_seed}, stream 'heterogeneity'"
+    dt = spec.dt
+    sampled, time_constants = {}, {}
+
+    # 1. sample neuron parameters, then synapse parameters, in a fixed order
+    for population in spec.populations:
+        sampled[population.name] = population.model.sample_parameters(population.n_neurons, rng, seed_note)
+    sizes = {item.name: item.n_neurons for item in (*spec.populations, *spec.inputs)}
+    trace_code = {name: {"equations": [], "reset": []} for name in sizes}
+    for projection in spec.projections:
+        synapse = projection.synapse
+        locations = synapse.parameter_locations()
+        values = _sample(synapse, projection.n_synapses, rng, locations,
+                         {"pre": sizes[projection.source], "post": sizes[projection.target]}, seed_note)
+        sampled[projection.name] = values
+        code = synapse.neuron_trace_code(projection.name)
+        for side, group_name in (("pre", projection.source), ("post", projection.target)):
+            equations, reset = code[side]
+            if equations:
+                if not any(p.name == group_name for p in spec.populations):
+                    raise ValueError(
+                        f"projection {projection.name!r}: traces='neuron' needs a neuron population as {side}synaptic "
+                        f"group, but {group_name!r} is an input; use traces='synapse' for input synapses"
+                    )
+                trace_code[group_name]["equations"].append(equations)
+                trace_code[group_name]["reset"].append(reset)
+    for owner, values in sampled.items():
+        for name, value in values.items():
+            if name.startswith("tau") and np.size(value):
+                time_constants[f"{owner}.{name}"] = value
+    ratio = check_time_step(dt, time_constants, context="the sampled parameters")
+
+    # 2. create groups
+    groups, timed_arrays = {}, {}
+    for population in spec.populations:
+        model = population.model
+        extra = trace_code[population.name]
+        group = NeuronGroup(
+            population.n_neurons,
+            model.equations("\n".join(extra["equations"])),
+            threshold=model.threshold(),
+            reset=model.reset("\n".join(extra["reset"])),
+            refractory=model.refractory,
+            method=model.method,
+            namespace={},
+            dt=dt,
+            name=population.name,
+        )
+        for name, values in sampled[population.name].items():
+            setattr(group, name, values)
+        for name, value in model.initial_values(sampled[population.name]).items():
+            setattr(group, name, value)
+        groups[population.name] = group
+    for source in spec.inputs:
+        groups[source.name], timed_array = _input_group(source, dt)
+        if timed_array is not None:
+            timed_arrays[source.name] = timed_array
+
+    # 3. create synapses
+    synapses = {}
+    for projection in spec.projections:
+        synapse = projection.synapse
+        plastic = synapse.plastic_rule is not None
+        kwargs = dict(on_post=synapse.on_post(projection.name)) if plastic else {}
+        model = synapse.model(projection.name) if plastic else synapse.model()
+        on_pre = synapse.on_pre(projection.name) if plastic else synapse.on_pre()
+        group = Synapses(
+            groups[projection.source], groups[projection.target], model=model, on_pre=on_pre,
+            namespace=synapse.namespace(), dt=dt, name=projection.name, **kwargs,
+        )
+        group.connect(i=np.asarray(projection.i, dtype=np.int32), j=np.asarray(projection.j, dtype=np.int32))
+        values = sampled[projection.name]
+        group.w = values["weight"]
+        if np.any(np.asarray(values["delay"]) > 0):
+            group.delay = values["delay"]
+        for name, value in values.items():
+            if name in ("weight", "delay"):
+                continue
+            location = synapse.parameter_locations().get(name, "synapse")
+            variable = synapse.variable_name(name)
+            if location == "synapse":
+                setattr(group, variable, value)
+            else:
+                owner = projection.source if location == "pre" else projection.target
+                setattr(groups[owner], f"{variable}_{projection.name}", value)
+        if plastic:
+            group.plastic = 1
+        synapses[projection.name] = group
+
+    network = Network(*groups.values(), *synapses.values(), name="hetero_brian_network")
+    return BuiltNetwork(spec, network, groups, synapses, sampled, timed_arrays, ratio)
+
+
+def _input_group(source, dt):
+    if isinstance(source, SpikeInput):
+        group = SpikeGeneratorGroup(source.n_neurons, np.asarray(source.indices, dtype=np.int64), source.times,
+                                    dt=dt, name=source.name, sorted=False)
+        return group, None
+    if isinstance(source, PoissonInput):
+        return PoissonGroup(source.n_neurons, source.rate, dt=dt, name=source.name), None
+    if isinstance(source, RasterInput):
+        if not np.isclose(float(source.dt), float(dt)):
+            raise ValueError(f"input {source.name!r}: raster dt {source.dt!r} differs from the network dt {dt!r}")
+        array_name = f"{source.name}_raster"
+        timed_array = TimedArray(np.asarray(source.raster, dtype=np.float64), dt=source.dt, name=array_name)
+        group = NeuronGroup(source.n_neurons, "", threshold=f"{array_name}(t, i) > 0.5",
+                            namespace={array_name: timed_array}, dt=dt, name=source.name)
+        return group, timed_array
+    raise TypeError(f"unknown input type {type(source).__name__}; use SpikeInput, RasterInput or PoissonInput")
