@@ -19,13 +19,14 @@ the text is ever executed: anything outside the grammar is rejected with a :clas
 Examples
 --------
 >>> from brian2 import ms, mV
->>> parse_quantity("20 ms", ms, "tau_m") == 20 * ms
+>>> bool(parse_quantity("20 ms", ms, "tau_m") == 20 * ms)
 True
->>> parse_quantity("3 mV/ms") == 3 * mV / ms
+>>> bool(parse_quantity("3 mV/ms") == 3 * mV / ms)
 True
 >>> format_quantity(20 * ms)
 '20.0 ms'
 """
+
 import difflib
 import math
 import re
@@ -189,8 +190,13 @@ class _Parser:
             lookup = "u" + lookup[1:]
         unit = registry.get(lookup)
         if unit is None:
-            close = difflib.get_close_matches(lookup, list(registry), n=3, cutoff=0.75)
-            hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+            hint = ""
+            close = [name for name in registry if name.lower() == lookup.lower()]
+            if not close:
+                plain = [name for name in registry if not name[-1].isdigit() or lookup[-1].isdigit()]
+                close = difflib.get_close_matches(lookup, plain, n=2, cutoff=0.6)
+            if close:
+                hint = f"; did you mean {' or '.join(repr(c) for c in close)}?"
             self._fail(f"unknown unit {value!r}{hint}")
         return unit
 

@@ -75,6 +75,10 @@ class Spec:
             values[name] = samples
         return values
 
+    def namespace(self):
+        """Constants (and functions) the model's code refers to; none by default."""
+        return {}
+
     def describe(self):
         """JSON-serialisable description of the spec (its type and every field)."""
         description = {"type": type(self).__name__}

@@ -311,7 +311,7 @@ def build(spec, streams=None):
             reset=model.reset("\n".join(extra["reset"])),
             refractory=model.refractory,
             method=model.method,
-            namespace={},
+            namespace=model.namespace(),
             dt=dt,
             name=population.name,
         )
