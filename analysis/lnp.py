@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from analysis._units import to_si
-from analysis.pruning import check_fraction, check_synapses, remove_neurons
+from analysis.pruning import check_fraction, check_integer, check_synapses, remove_neurons
 from hetero_brian.errors import DegenerateNetworkError
 from hetero_brian.random import as_generator
 
@@ -143,7 +143,7 @@ def lyapunov_factors(jacobian, i, j, weighting="sensitivity", n_leading=4, stren
         ``l_k r_k = 1``). ``"participation"``: ``s = pi_i + pi_j`` with ``pi_n = sum_k |r_nk|^2`` the
         participation of neuron ``n`` in the leading (unit-norm) eigenvectors.
     n_leading : int
-        Number of leading eigenvalues (by real part) considered.
+        Number of leading eigenvalues (by real part) considered (at most ``n``).
     strength : float >= 0
         Factor ``1 + strength * s / mean(s)``.
 
@@ -159,9 +159,7 @@ def lyapunov_factors(jacobian, i, j, weighting="sensitivity", n_leading=4, stren
     if not strength >= 0:
         raise ValueError(f"lyapunov_strength must be >= 0; got {strength!r}")
     n = jacobian.shape[0]
-    if isinstance(n_leading, (bool, np.bool_)) or not isinstance(n_leading, (int, np.integer)) \
-            or not 1 <= n_leading <= n:
-        raise ValueError(f"n_leading must be an integer in [1, {n}]; got {n_leading!r}")
+    n_leading = min(check_integer(n_leading, "n_leading", 1), n)
     eigenvalues, right = np.linalg.eig(jacobian)
     leading = np.argsort(-eigenvalues.real, kind="stable")[:n_leading]
     if weighting == "participation":
@@ -170,7 +168,7 @@ def lyapunov_factors(jacobian, i, j, weighting="sensitivity", n_leading=4, stren
     else:
         left = np.linalg.inv(right)[leading]          # rows: left eigenvectors, left @ right = I
         coupling = jacobian[j, i]
-        sensitivity = np.abs(np.real(coupling[:, None] * left[:, j].T * right[i][:, leading])).sum(axis=1)
+        sensitivity = np.abs(np.real(coupling[:, None] * left[:, j].T * right[:, leading][i])).sum(axis=1)
     mean = sensitivity.mean()
     if not mean > 0:
         return np.ones(i.size)
@@ -399,9 +397,7 @@ def add_heterogeneity_edges(i, j, w, n_neurons, n_edges, rng, n_hops=2, exponent
     """
     i, j, w = check_synapses(i, j, w, n_neurons, n_neurons)
     rng = as_generator(rng)
-    for name, value, minimum in (("n_edges", n_edges, 0), ("n_hops", n_hops, 1)):
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
-            raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
+    n_edges, n_hops = check_integer(n_edges, "n_edges", 0), check_integer(n_hops, "n_hops", 1)
     exponent = float(exponent)
     if not exponent >= 0:
         raise ValueError(f"exponent must be >= 0; got {exponent!r}")
@@ -409,10 +405,10 @@ def add_heterogeneity_edges(i, j, w, n_neurons, n_edges, rng, n_hops=2, exponent
         raise ValueError("new_weight is needed when the network has no synapse to copy weights from")
     adjacency = np.zeros((n_neurons, n_neurons), dtype=bool)   # adjacency[pre, post]
     adjacency[i, j] = True
-    undirected = (adjacency | adjacency.T).astype(np.int64)
+    undirected = (adjacency | adjacency.T).astype(float)
     reach = np.eye(n_neurons, dtype=bool)
     for _ in range(n_hops):
-        reach = reach | ((reach.astype(np.int64) @ undirected) > 0)
+        reach = reach | ((reach.astype(float) @ undirected) > 0)
     candidates = reach & ~adjacency
     np.fill_diagonal(candidates, False)
     n_candidates = candidates.sum(axis=1)
@@ -479,7 +475,7 @@ def spectrum(i, j, w, n_neurons, tau, gain=None, lyapunov_exponent=None):
     ----------
     lyapunov_exponent : callable, optional
         ``lyapunov_exponent(weights, tau) -> float`` (``weights`` dense ``W[post, pre]``, ``tau`` in
-        s), e.g. a wrapper of ``analysis.lyapunov.spectrum_flow`` around the nonlinear rate model.
+        s), e.g. :func:`rate_model_exponent` (the nonlinear rate model of ``analysis.rate_model``).
     """
     jacobian = linear_jacobian(i, j, w, n_neurons, tau, gain)
     tau_array, gain_array = _tau_and_gain(tau, gain, n_neurons)
@@ -490,6 +486,25 @@ def spectrum(i, j, w, n_neurons, tau, gain=None, lyapunov_exponent=None):
     exponent = None if lyapunov_exponent is None else float(lyapunov_exponent(weights, tau_array))
     return Spectrum(eigenvalues=eigenvalues, connectivity_radius=radius, n_neurons=int(n_neurons),
                     n_synapses=int(np.size(w)), largest_lyapunov_exponent=exponent)
+
+
+def rate_model_exponent(gain_function="tanh", external_input=0.0, seed=0):
+    """A ``lyapunov_exponent`` callable for :func:`spectrum`: the largest Lyapunov exponent (1/s) of
+    ``analysis.rate_model`` (``rate_lyapunov_spectrum`` with one exponent, its default durations).
+
+    ``external_input`` must be a scalar (the pruned network has fewer neurons).
+    """
+    from analysis.rate_model import rate_lyapunov_spectrum
+
+    if np.ndim(external_input) != 0:
+        raise ValueError(f"external_input must be a scalar; got shape {np.shape(external_input)}")
+
+    def largest(weights, tau):
+        result = rate_lyapunov_spectrum(weights, tau, external_input, gain_function=gain_function,
+                                        n_exponents=1, seed=seed)
+        return float(result.exponents[0])
+
+    return largest
 
 
 def spectrum_report(before, after, n_leading=5):
@@ -520,10 +535,11 @@ def spectrum_report(before, after, n_leading=5):
 class LNPResult:
     """Outcome of :func:`lyapunov_noise_prune`.
 
-    ``synapse_mask`` and ``keep_probability`` refer to the input synapses (noise-prune step);
-    ``i``, ``j``, ``w`` are the final synapses renumbered over ``kept_neurons`` (original indices),
-    ``is_added`` marks the edges of step (3), ``tau`` the kept neurons' time constants (s), tuned
-    when ``timescales_tuned``.
+    ``synapse_mask`` marks the input synapses that survive steps (1) and (2), ``keep_probability``
+    their noise-prune probabilities; ``i``, ``j``, ``w`` are the final synapses renumbered over
+    ``kept_neurons`` (original indices, sorted): first the surviving input synapses in input order
+    (weights rescaled by 1/p when ``rescale``), then the edges of step (3) (``is_added``). ``tau``
+    holds the kept neurons' time constants (s), tuned when ``timescales_tuned``.
     """
 
     synapse_mask: np.ndarray

@@ -38,9 +38,8 @@ def check_synapses(i, j, w, n_pre, n_post):
         If the arrays differ in length, are not 1-D, hold non-finite weights or indices outside
         ``[0, n_pre)`` / ``[0, n_post)``.
     """
-    for name, value in (("n_pre", n_pre), ("n_post", n_post)):
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive integer; got {value!r}")
+    check_integer(n_pre, "n_pre", 1)
+    check_integer(n_post, "n_post", 1)
     i = np.asarray(i)
     j = np.asarray(j)
     w = np.asarray(w, dtype=float)
@@ -57,6 +56,13 @@ def check_synapses(i, j, w, n_pre, n_post):
     if not np.all(np.isfinite(w)):
         raise ValueError(f"w must be finite; got {int(np.sum(~np.isfinite(w)))} non-finite weights")
     return i.astype(np.int64), j.astype(np.int64), w
+
+
+def check_integer(value, name, minimum):
+    """Return ``value`` as an int if it is an integer (not a bool) ``>= minimum``, else raise."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
+    return int(value)
 
 
 def check_mask(mask, n_synapses, name="mask"):
@@ -273,55 +279,82 @@ def uniform_levels(n_levels, w_min, w_max):
     return levels
 
 
-def kmeans_levels(values, n_levels, max_iterations=300):
-    """Optimal-ish 1-D k-means levels (Lloyd's algorithm, deterministic initialisation).
+def kmeans_levels(values, n_levels, n_groups=1000, max_iterations=100):
+    """1-D k-means levels: exact dynamic programming on grouped values, refined by Lloyd's iterations.
 
     Parameters
     ----------
     values : array_like of float
         Must hold at least ``n_levels`` distinct values.
     n_levels : int, >= 2
+    n_groups : int
+        When there are more distinct values than ``max(n_groups, n_levels)``, the sorted values are
+        cut into about that many contiguous groups before the dynamic programme: half of the cuts
+        at equally spaced ranks, half at equally spaced values (so sparse tails get their own groups).
     max_iterations : int
+        Lloyd's iterations after the dynamic programme.
 
     Returns
     -------
     levels : ndarray, shape (n_levels,)
-        Strictly increasing cluster means; each lies within ``[min(values), max(values)]``.
+        Strictly increasing cluster means, within ``[min(values), max(values)]``. Deterministic.
 
     Notes
     -----
-    Initial centres are the distinct values at evenly spaced quantiles of the distinct values, so
-    no cluster starts empty. Points are assigned to the nearest centre (boundaries at the midpoints
-    of sorted centres) and centres move to their cluster means until the assignment stops changing.
-    A cluster that empties is re-seeded at the point of largest squared error. In 1-D the clusters
-    are contiguous intervals, so non-empty clusters have distinct, increasing means.
+    Optimal 1-D clusters are contiguous in the sorted values, so the minimum within-cluster sum of
+    squares over ``k`` clusters of the first ``b`` groups obeys
+    ``D_k(b) = min_a D_{k-1}(a) + SSE(a, b)`` (Wang & Song 2011, Ckmeans.1d.dp); with distinct values
+    as groups this is the exact optimum. Lloyd's iterations (assignment to the nearest centre, centre
+    to the cluster mean) can only lower the sum of squares further. Non-empty contiguous clusters
+    have distinct, increasing means.
+
+    References
+    ----------
+    H. Wang, M. Song, "Ckmeans.1d.dp: optimal k-means clustering in one dimension by dynamic
+    programming", The R Journal 3(2):29-33 (2011).
     """
     n_levels = _check_levels(n_levels)
     values = np.sort(np.asarray(values, dtype=float).ravel())
-    distinct = np.unique(values)
+    distinct, counts = np.unique(values, return_counts=True)
     if distinct.size < n_levels:
         raise ValueError(f"n_levels={n_levels} k-means levels need at least {n_levels} distinct weights; "
                          f"got {distinct.size}")
-    positions = np.round(np.linspace(0, distinct.size - 1, n_levels)).astype(np.int64)
-    centres = distinct[positions]
-    labels = None
+    if distinct.size <= max(int(n_groups), n_levels):
+        group_count, group_sum, group_square = counts.astype(float), distinct * counts, distinct ** 2 * counts
+    else:
+        half = max(int(n_groups), n_levels) // 2 + 1
+        by_count = np.round(np.linspace(0, values.size, half)).astype(np.int64)
+        by_value = np.searchsorted(values, np.linspace(values[0], values[-1], half), side="left")
+        starts = np.unique(np.concatenate([by_count, by_value]))
+        starts = starts[starts < values.size]
+        group_count = np.diff(np.append(starts, values.size)).astype(float)
+        group_sum, group_square = np.add.reduceat(values, starts), np.add.reduceat(values ** 2, starts)
+    cumulative = [np.concatenate(([0.0], np.cumsum(x))) for x in (group_count, group_sum, group_square)]
+    first, last = np.meshgrid(np.arange(group_count.size + 1), np.arange(group_count.size + 1), indexing="ij")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        count = cumulative[0][last] - cumulative[0][first]
+        cost = cumulative[2][last] - cumulative[2][first] - (cumulative[1][last] - cumulative[1][first]) ** 2 / count
+    cost = np.where(last > first, np.maximum(cost, 0.0), np.inf)
+    best, choices = cost[0], []
+    for _ in range(n_levels - 1):
+        total = best[:, None] + cost
+        choice = np.argmin(total, axis=0)
+        best = total[choice, np.arange(total.shape[1])]
+        choices.append(choice)
+    edges = [group_count.size]
+    for choice in reversed(choices):
+        edges.append(int(choice[edges[-1]]))
+    edges = np.array([0] + edges[::-1])               # the first cluster starts at group 0
+    centres = np.diff(cumulative[1][edges]) / np.diff(cumulative[0][edges])
     for _ in range(max_iterations):
-        boundaries = 0.5 * (centres[1:] + centres[:-1])
-        new_labels = np.searchsorted(boundaries, values, side="right")
-        counts = np.bincount(new_labels, minlength=n_levels)
-        if np.any(counts == 0):
-            errors = (values - centres[new_labels]) ** 2
-            for empty in np.flatnonzero(counts == 0):
-                candidates = np.setdiff1d(np.flatnonzero(errors > 0), np.flatnonzero(np.isin(values, centres)))
-                worst = candidates[np.argmax(errors[candidates])]
-                centres[empty] = values[worst]
-                errors[values == values[worst]] = 0.0
-            centres = np.sort(centres)
-            continue
-        if labels is not None and np.array_equal(new_labels, labels):
+        labels = np.searchsorted(0.5 * (centres[1:] + centres[:-1]), values, side="right")
+        occupancy = np.bincount(labels, minlength=n_levels)
+        if np.any(occupancy == 0):
+            break                                   # keep the last centres with non-empty clusters
+        new_centres = np.bincount(labels, weights=values, minlength=n_levels) / occupancy
+        if np.array_equal(new_centres, centres):
             break
-        labels = new_labels
-        centres = np.bincount(labels, weights=values, minlength=n_levels) / counts
+        centres = new_centres
     return centres
 
 
@@ -376,9 +409,7 @@ def quantise_weights(w, n_levels, w_min, w_max, method="uniform", mask=None):
 
 
 def _check_levels(n_levels):
-    if isinstance(n_levels, (bool, np.bool_)) or not isinstance(n_levels, (int, np.integer)) or n_levels < 2:
-        raise ValueError(f"n_levels must be an integer >= 2; got {n_levels!r}")
-    return int(n_levels)
+    return check_integer(n_levels, "n_levels", 2)
 
 
 def _check_bounds(w_min, w_max):
@@ -429,9 +460,7 @@ class PruningSchedule:
         if self.interval_unit not in ("second", "sample"):
             raise ValueError(f"interval_unit must be 'second' or 'sample'; got {self.interval_unit!r}")
         if self.interval_unit == "sample":
-            if isinstance(self.interval, (bool, np.bool_)) or not isinstance(self.interval, (int, np.integer)) \
-                    or self.interval < 1:
-                raise ValueError(f"interval in samples must be a positive integer; got {self.interval!r}")
+            check_integer(self.interval, "interval (in samples)", 1)
         else:
             object.__setattr__(self, "interval", _check_positive(to_si(self.interval, "second", "interval"),
                                                                   "interval"))
@@ -462,9 +491,7 @@ class PruningSchedule:
     def per_step_fraction(final_keep_fraction, n_steps):
         """Per-step keep fraction that leaves ``final_keep_fraction`` after ``n_steps`` steps."""
         final_keep_fraction = check_fraction(final_keep_fraction, "final_keep_fraction")
-        if isinstance(n_steps, (bool, np.bool_)) or not isinstance(n_steps, (int, np.integer)) or n_steps < 1:
-            raise ValueError(f"n_steps must be a positive integer; got {n_steps!r}")
-        return final_keep_fraction ** (1.0 / n_steps)
+        return final_keep_fraction ** (1.0 / check_integer(n_steps, "n_steps", 1))
 
 
 @dataclass(frozen=True)
