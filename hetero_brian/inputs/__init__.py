@@ -43,12 +43,10 @@ from hetero_brian.inputs.encoders import (
     bsa_filter,
     delta_encode,
     latency_encode,
-    normalise_features,
     poisson_encode,
     sort_spikes,
-    stimulus_sequence,
-    to_dense_raster,
 )
+from hetero_brian.inputs.stimulus import normalise_features, stimulus_sequence, to_dense_raster
 from hetero_brian.inputs.spoken import (
     FSDD_TEST_TAKES,
     parse_fsdd_name,

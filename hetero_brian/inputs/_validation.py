@@ -51,8 +51,10 @@ def as_si_scalar(value, unit, name, minimum=None, strict=True, allow_none=False)
 
     ``strict=True`` requires ``value > minimum``; ``strict=False`` requires ``value >= minimum``.
     """
-    if value is None and allow_none:
-        return None
+    if value is None:
+        if allow_none:
+            return None
+        raise ValueError(f"{name} is required: a number in {unit}; got None")
     if isinstance(value, (bool, np.bool_)):
         raise ValueError(f"{name} must be a number in {unit}; got {value!r}")
     array = as_si_array(value, unit, name)
@@ -90,7 +92,7 @@ def check_finite(array, name):
 def check_choice(value, name, choices):
     """Raise unless ``value`` is one of ``choices``."""
     if value not in choices:
-        raise ValueError(f"{name} must be one of {sorted(choices)}; got {value!r}")
+        raise ValueError(f"{name} must be one of {sorted(choices, key=repr)}; got {value!r}")
     return value
 
 

@@ -14,7 +14,6 @@ Examples
 >>> spikes.n_channels, bool(np.all(np.diff(spikes.times) >= 0))
 (3, True)
 """
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,9 +28,6 @@ from hetero_brian.inputs._validation import (
     check_int,
     n_steps_of,
 )
-
-_CHUNK = 1 << 22  # random numbers drawn at once by poisson_encode
-
 
 @dataclass(frozen=True)
 class EncodedSpikes:
@@ -146,8 +142,11 @@ def poisson_encode(rates, dt, rng, duration=None, frame_duration=None, truncate=
     Notes
     -----
     Step ``k`` covers ``[k dt, (k + 1) dt)`` and takes the rate ``r`` of the frame containing ``k dt``; the
-    channel spikes at ``k dt`` with probability ``p = r dt`` (as Brian2's ``PoissonGroup`` does), so the
-    expected count over ``n`` steps is ``n r dt`` with variance ``n p (1 - p)``.
+    channel spikes at ``k dt`` with probability ``p = r dt``, independently across steps (as Brian2's
+    ``PoissonGroup`` does), so the expected count over ``n`` steps is ``n r dt`` with variance
+    ``n p (1 - p)``. It is sampled exactly but without one random number per step: the count in each
+    channel and frame of ``m`` steps is drawn from Binomial(m, p), then that many distinct steps are
+    drawn uniformly from the frame (repeated draws are redrawn, which by symmetry gives a uniform subset).
     """
     rates, frame_duration, duration = _frames(rates, "rates", frame_duration, duration, truncate)
     dt = as_si_scalar(dt, "second", "dt", minimum=0.0)
@@ -162,19 +161,25 @@ def poisson_encode(rates, dt, rng, duration=None, frame_duration=None, truncate=
     n_channels, n_frames = rates.shape
     n_steps = n_steps_of(duration, dt)
     frame_of_step = np.floor(np.arange(n_steps) * dt / frame_duration + 1e-9).astype(np.int64)
-    probabilities = np.zeros((n_frames + 1, n_channels))
-    probabilities[:n_frames] = rates.T * dt
-    frame_of_step = np.minimum(frame_of_step, n_frames)
-    steps_per_chunk = max(1, _CHUNK // n_channels)
-    all_steps, all_channels = [], []
-    for start in range(0, n_steps, steps_per_chunk):
-        stop = min(n_steps, start + steps_per_chunk)
-        draws = rng.random((stop - start, n_channels))
-        steps, channels = np.nonzero(draws < probabilities[frame_of_step[start:stop]])
-        all_steps.append(steps + start)
-        all_channels.append(channels)
-    steps = np.concatenate(all_steps) if all_steps else np.zeros(0, dtype=np.int64)
-    channels = np.concatenate(all_channels) if all_channels else np.zeros(0, dtype=np.int64)
+    steps_in_frame = np.bincount(frame_of_step, minlength=n_frames)[:n_frames]
+    first_step = np.concatenate([[0], np.cumsum(steps_in_frame)[:-1]])
+    counts = rng.binomial(steps_in_frame[None, :], rates * dt)  # spikes per channel and frame
+    channels, frames = np.nonzero(counts)
+    repeats = counts[channels, frames]
+    group = np.repeat(np.arange(channels.size), repeats)
+    width = steps_in_frame[frames][group]
+    offset = rng.integers(0, width)
+    while True:  # redraw repeated positions until each group's positions are distinct
+        _, first = np.unique(group * (width.max(initial=1) + 1) + offset, return_index=True)
+        repeated = np.ones(offset.size, dtype=bool)
+        repeated[first] = False
+        if not repeated.any():
+            break
+        offset[repeated] = rng.integers(0, width[repeated])
+    steps = first_step[frames][group] + offset
+    channels = channels[group]
+    order = np.lexsort((channels, steps))
+    steps, channels = steps[order], channels[order]
     return EncodedSpikes(channels, steps * dt, n_channels, duration)
 
 
@@ -330,16 +335,16 @@ def delta_encode(signal, threshold, sample_interval, method="step_forward", dura
         down_channels, down_steps = np.nonzero(change <= -threshold[:, None])
         steps = np.concatenate([up_steps, down_steps]) + 1
     else:
-        up = np.zeros((n_channels, n_samples), dtype=bool)
-        down = np.zeros((n_channels, n_samples), dtype=bool)
-        baseline = signal[:, 0].copy()
+        by_step = np.ascontiguousarray(signal.T)
+        moves = np.zeros((n_samples, n_channels), dtype=np.int8)  # +1 up, -1 down
+        baseline = by_step[0].copy()
         for step in range(1, n_samples):
-            value = signal[:, step]
-            up[:, step] = value > baseline + threshold
-            down[:, step] = value < baseline - threshold
-            baseline += threshold * (up[:, step].astype(np.float64) - down[:, step])
-        up_channels, up_steps = np.nonzero(up)
-        down_channels, down_steps = np.nonzero(down)
+            difference = by_step[step] - baseline
+            move = (difference > threshold).view(np.int8) - (difference < -threshold).view(np.int8)
+            moves[step] = move
+            baseline += threshold * move
+        up_steps, up_channels = np.nonzero(moves > 0)
+        down_steps, down_channels = np.nonzero(moves < 0)
         steps = np.concatenate([up_steps, down_steps])
     channels = np.concatenate([up_channels, down_channels + n_channels])
     return _grid_spikes(steps, channels, sample_interval, 2 * n_channels, duration)
@@ -456,137 +461,3 @@ def bsa_decode(spikes, filter_taps, sample_interval, n_samples):
     keep = steps < n_samples
     np.add.at(train, (spikes.indices[keep], steps[keep]), 1.0)
     return scipy.signal.oaconvolve(train, taps[None, :], axes=1)[:, :n_samples]
-
-
-def stimulus_sequence(samples, t_present, t_rest, dt=None, truncate=False):
-    """Join encoded samples into one long stimulus with presentation and rest periods.
-
-    Sample ``k`` occupies ``[k (t_present + t_rest), k (t_present + t_rest) + t_present)``; the rest that
-    follows it is silent. The total duration is ``n_samples (t_present + t_rest)``.
-
-    Parameters
-    ----------
-    samples : sequence of EncodedSpikes
-        All with the same ``n_channels``.
-    t_present, t_rest : float or brian2 Quantity
-        Seconds; ``t_present > 0``, ``t_rest >= 0``.
-    dt : float or brian2 Quantity, optional
-        Seconds; if given, ``t_present`` and ``t_rest`` must be multiples of it (spikes stay on the grid).
-    truncate : bool
-        A sample whose ``duration`` exceeds ``t_present`` raises :class:`ValueError`; with
-        ``truncate=True`` its spikes at or after ``t_present`` are dropped instead.
-
-    Returns
-    -------
-    stimulus : EncodedSpikes
-    boundaries : numpy.ndarray of float64, shape (n_samples, 2)
-        ``[t_start, t_stop)`` of each presentation, seconds.
-    """
-    t_present = as_si_scalar(t_present, "second", "t_present", minimum=0.0)
-    t_rest = as_si_scalar(t_rest, "second", "t_rest", minimum=0.0, strict=False)
-    if dt is not None:
-        dt = as_si_scalar(dt, "second", "dt", minimum=0.0)
-        n_steps_of(t_present, dt, "t_present")
-        n_steps_of(t_rest, dt, "t_rest")
-    samples = list(samples)
-    if not samples:
-        raise ValueError("samples must hold at least one EncodedSpikes; got none")
-    n_channels = samples[0].n_channels
-    period = t_present + t_rest
-    all_indices, all_times = [], []
-    for number, sample in enumerate(samples):
-        if not isinstance(sample, EncodedSpikes):
-            raise ValueError(f"samples[{number}] must be EncodedSpikes; got {type(sample).__name__}")
-        if sample.n_channels != n_channels:
-            raise ValueError(
-                f"samples[{number}] has n_channels={sample.n_channels}; samples[0] has {n_channels}"
-            )
-        if sample.duration > t_present * (1 + 1e-9) and not truncate:
-            raise ValueError(
-                f"samples[{number}] lasts {sample.duration:g} s, longer than t_present={t_present:g} s "
-                "(pass truncate=True to drop its spikes beyond t_present)"
-            )
-        keep = sample.times < t_present
-        all_indices.append(sample.indices[keep])
-        all_times.append(sample.times[keep] + number * period)
-    starts = np.arange(len(samples)) * period
-    boundaries = np.column_stack([starts, starts + t_present])
-    stimulus = EncodedSpikes(np.concatenate(all_indices), np.concatenate(all_times), n_channels,
-                             len(samples) * period)
-    return stimulus, boundaries
-
-
-def to_dense_raster(indices, times, n_channels, dt, duration, truncate=False):
-    """A 0/1 raster ``(n_steps, n_channels)`` of uint8 for a 2-D Brian2 ``TimedArray``.
-
-    Parameters
-    ----------
-    indices, times : array_like
-        Channels and spike times (seconds).
-    n_channels : int
-        Number of channels (columns).
-    dt : float or brian2 Quantity
-        Seconds per row; spike at ``t`` goes to row ``floor(t / dt)`` (up to rounding error of 1e-6 dt).
-    duration : float or brian2 Quantity
-        Seconds; a multiple of ``dt``. Spikes at or after it raise :class:`ValueError` unless
-        ``truncate=True`` (then they are dropped).
-    truncate : bool
-        See ``duration``.
-
-    Returns
-    -------
-    numpy.ndarray of uint8, shape (round(duration / dt), n_channels)
-
-    Raises
-    ------
-    ValueError
-        If two spikes of one channel fall in one step (use a smaller ``dt``), or on bad indices/times.
-    """
-    indices = np.asarray(indices, dtype=np.int64).reshape(-1)
-    times = check_finite(as_si_array(times, "second", "times").reshape(-1), "times")
-    n_channels = check_int(n_channels, "n_channels", minimum=1)
-    dt = as_si_scalar(dt, "second", "dt", minimum=0.0)
-    duration = as_si_scalar(duration, "second", "duration", minimum=0.0)
-    n_steps = n_steps_of(duration, dt)
-    if indices.size != times.size:
-        raise ValueError(f"indices and times must have equal lengths; got {indices.size} and {times.size}")
-    if indices.size and (indices.min() < 0 or indices.max() >= n_channels):
-        raise ValueError(f"indices must lie in [0, {n_channels}); got min {indices.min()}, max {indices.max()}")
-    if times.size and times.min() < 0:
-        raise ValueError(f"times must be >= 0 s; got min {times.min():g} s")
-    steps = np.floor(times / dt + 1e-6).astype(np.int64)
-    late = steps >= n_steps
-    if late.any() and not truncate:
-        raise ValueError(
-            f"{int(late.sum())} spike(s) at or after duration={duration:g} s (latest {times.max():g} s); "
-            "pass truncate=True to drop them"
-        )
-    steps, indices = steps[~late], indices[~late]
-    raster = np.zeros((n_steps, n_channels), dtype=np.uint8)
-    flat = steps * n_channels + indices
-    if np.unique(flat).size != flat.size:
-        raise ValueError(
-            f"{flat.size - np.unique(flat).size} spike(s) share a step with an earlier spike of the same "
-            f"channel at dt={dt:g} s; use a smaller dt"
-        )
-    raster.reshape(-1)[flat] = 1
-    return raster
-
-
-def normalise_features(features, lower=None, upper=None):
-    """Min-max scale ``features`` to [0, 1]: ``clip((x - lower) / (upper - lower), 0, 1)``.
-
-    ``lower`` and ``upper`` default to the array's own minimum and maximum (per sample); pass fixed
-    values (e.g. percentiles of the training set) to keep the scale the same across samples. A constant
-    array maps to zeros.
-    """
-    features = check_finite(np.asarray(features, dtype=np.float64), "features")
-    if features.size == 0:
-        raise ValueError("features must not be empty")
-    lower = float(features.min()) if lower is None else float(lower)
-    upper = float(features.max()) if upper is None else float(upper)
-    if upper < lower:
-        raise ValueError(f"upper must be >= lower; got lower={lower:g}, upper={upper:g}")
-    if math.isclose(upper, lower):
-        return np.zeros_like(features)
-    return np.clip((features - lower) / (upper - lower), 0.0, 1.0)
