@@ -3,14 +3,25 @@
 Every function takes the SONATA-style flat arrays of a saved result: ``node_ids`` (int, one per
 spike), ``timestamps`` (float, seconds, one per spike), plus ``n_neurons`` and the analysis window
 ``[t_start, t_stop)`` in seconds (brian2 quantities are accepted as well). Spikes outside the window
-are ignored. Internally the spikes are sorted once by (neuron, time); input that is already sorted
-that way is detected in O(n) and not sorted again, so sorting with :func:`sort_spikes` first makes
-repeated calls cheap. Nothing loops over spikes in Python.
+are ignored. Metrics that need each neuron's spikes in order (intervals, CV, CV2, LV, Fano factor)
+sort them by (neuron, time); the others only validate them. Input that is already sorted that way
+is detected in O(n) and not sorted again, so calling :func:`sort_spikes` once first and passing its
+``node_ids`` and ``timestamps`` on makes repeated calls cheap. Nothing loops over spikes in Python.
 
 Empty trains: rates are zero; the interval statistics (CV, CV2, LV) of a neuron with fewer than two
 interspike intervals are ``nan`` ("undefined: too few intervals"), the Fano factor of a neuron with
 no spikes is ``nan`` (0/0), and the correlation of a neuron whose binned counts do not vary is
 ``nan``. No warning is emitted for these documented ``nan`` values.
+
+Examples
+--------
+>>> node_ids, timestamps = [0, 0, 0, 1], [0.1, 0.2, 0.3, 0.5]
+>>> firing_rates(node_ids, timestamps, n_neurons=3, t_start=0.0, t_stop=1.0)
+array([3., 1., 0.])
+>>> fraction_silent(node_ids, timestamps, 3, 0.0, 1.0)
+0.3333333333333333
+>>> round(van_rossum_distance([0.1], [], tau=0.01), 4)  # one spike against none: sqrt(1/2)
+0.7071
 """
 from dataclasses import dataclass
 
@@ -20,7 +31,8 @@ from analysis._units import to_si
 from hetero_brian.errors import DegenerateNetworkError
 
 __all__ = [
-    "sort_spikes", "firing_rates", "mean_firing_rate", "fraction_silent", "interspike_intervals",
+    "SpikeArrays", "sort_spikes", "firing_rates", "mean_firing_rate", "fraction_silent",
+    "interspike_intervals",
     "cv_isi", "cv2", "local_variation", "fano_factor", "binned_counts", "correlation_matrix",
     "population_rate", "spikes_per_neuron_per_sample", "spike_time_tiling_coefficient",
     "van_rossum_distance", "RateSanityReport", "rate_sanity",
@@ -54,6 +66,13 @@ def _bin_count(duration, bin_size, name):
     return max(1, int(np.floor(duration / bin_size * (1 + 1e-12))))
 
 
+def _bin_index(spikes, bin_size):
+    """Index of the bin of each spike, ``floor((t - t_start) / bin_size)`` (int64)."""
+    index = np.subtract(spikes.timestamps, spikes.t_start)
+    index /= bin_size
+    return np.floor(index, out=index).astype(np.int64)
+
+
 def _neuron_count(n_neurons):
     if isinstance(n_neurons, (bool, np.bool_)) or not isinstance(n_neurons, (int, np.integer)) \
             or n_neurons < 1:
@@ -70,16 +89,39 @@ def _stable_order(node_ids, n_neurons):
     return order
 
 
-@dataclass(frozen=True)
-class SortedSpikes:
-    """Spikes inside ``[t_start, t_stop)`` sorted by (neuron, time), with per-neuron offsets.
+_CHUNK = 1 << 20  # validate in chunks: small temporaries are reused instead of page-faulted
 
-    The spikes of neuron ``k`` are ``timestamps[offsets[k]:offsets[k + 1]]``.
+
+def _check_spikes(node_ids, timestamps, n_neurons, t_start, t_stop):
+    """Check ids and times in one chunked pass; return (sorted by (id, time), all in window)."""
+    ordered, all_inside, low, high = True, True, 0, 0
+    for start in range(0, node_ids.size, _CHUNK):
+        ids = node_ids[start:start + _CHUNK + 1]  # one overlapping element links the chunks
+        times = timestamps[start:start + _CHUNK + 1]
+        low, high = min(low, int(ids.min())), max(high, int(ids.max()))
+        if not np.all(np.isfinite(times)):
+            raise ValueError("timestamps must be finite; got NaN or Inf")
+        all_inside = all_inside and bool(times.min() >= t_start) and bool(times.max() < t_stop)
+        if ordered:
+            step = np.diff(ids)
+            ordered = bool(np.all(step >= 0)) and bool(np.all((step > 0) | (np.diff(times) >= 0)))
+    if low < 0 or high >= n_neurons:
+        raise ValueError(f"node_ids must lie in [0, n_neurons={n_neurons}); got values in "
+                         f"[{low}, {high}]")
+    return ordered, all_inside
+
+
+@dataclass(frozen=True)
+class SpikeArrays:
+    """Validated spikes inside ``[t_start, t_stop)``.
+
+    When ``offsets`` is not None the spikes are sorted by (neuron, time) and the spikes of neuron
+    ``k`` are ``timestamps[offsets[k]:offsets[k + 1]]``; otherwise they keep the input order.
     """
 
     node_ids: np.ndarray
     timestamps: np.ndarray
-    offsets: np.ndarray
+    offsets: object
     n_neurons: int
     t_start: float
     t_stop: float
@@ -87,6 +129,8 @@ class SortedSpikes:
     @property
     def counts(self):
         """Number of spikes of each neuron, shape (n_neurons,)."""
+        if self.offsets is None:
+            return np.bincount(self.node_ids, minlength=self.n_neurons)
         return np.diff(self.offsets)
 
     @property
@@ -95,7 +139,7 @@ class SortedSpikes:
         return self.t_stop - self.t_start
 
 
-def sort_spikes(node_ids, timestamps, n_neurons, t_start, t_stop):
+def sort_spikes(node_ids, timestamps, n_neurons, t_start, t_stop, sort=True):
     """Validate spikes, keep those in ``[t_start, t_stop)`` and sort them by (neuron, time).
 
     Parameters
@@ -108,10 +152,13 @@ def sort_spikes(node_ids, timestamps, n_neurons, t_start, t_stop):
         Size of the population (neurons that never fire count).
     t_start, t_stop : float or Quantity
         Analysis window in seconds; ``t_stop > t_start``.
+    sort : bool
+        If False, unsorted input is only validated (``offsets`` is None): enough for metrics
+        that do not need each neuron's spikes in order.
 
     Returns
     -------
-    SortedSpikes
+    SpikeArrays
     """
     n_neurons = _neuron_count(n_neurons)
     t_start, t_stop = _window(t_start, t_stop)
@@ -123,30 +170,25 @@ def sort_spikes(node_ids, timestamps, n_neurons, t_start, t_stop):
     if node_ids.size and not np.issubdtype(node_ids.dtype, np.integer):
         raise ValueError(f"node_ids must be integers; got dtype {node_ids.dtype}")
     node_ids = node_ids.astype(np.int64, copy=False)
-    if node_ids.size:
-        low, high = node_ids.min(), node_ids.max()
-        if low < 0 or high >= n_neurons:
-            raise ValueError(f"node_ids must lie in [0, n_neurons={n_neurons}); got values in "
-                             f"[{low}, {high}]")
-        if not np.all(np.isfinite(timestamps)):
-            raise ValueError("timestamps must be finite; got NaN or Inf")
-    inside = (timestamps >= t_start) & (timestamps < t_stop)
-    if not inside.all():
+    ordered, all_inside = _check_spikes(node_ids, timestamps, n_neurons, t_start, t_stop)
+    if not all_inside:
+        inside = (timestamps >= t_start) & (timestamps < t_stop)
         node_ids, timestamps = node_ids[inside], timestamps[inside]
-    if node_ids.size > 1:
-        node_step = np.diff(node_ids)
-        ordered = bool(np.all(node_step >= 0)) and bool(
-            np.all((node_step > 0) | (np.diff(timestamps) >= 0)))
-        if not ordered:
-            order = None
-            if not np.all(np.diff(timestamps) >= 0):  # monitors record in time order already
-                order = np.argsort(timestamps, kind="stable")
-                node_ids = node_ids[order]
-            by_node = _stable_order(node_ids, n_neurons)
-            order = by_node if order is None else order[by_node]
-            node_ids, timestamps = node_ids[by_node], timestamps[order]
-    offsets = np.searchsorted(node_ids, np.arange(n_neurons + 1))
-    return SortedSpikes(node_ids, timestamps, offsets, n_neurons, t_start, t_stop)
+    if ordered:
+        offsets = np.searchsorted(node_ids, np.arange(n_neurons + 1))
+    elif not sort:
+        offsets = None
+    else:
+        counts = np.bincount(node_ids, minlength=n_neurons)
+        by_time = None
+        if not np.all(np.diff(timestamps) >= 0):  # monitors record in time order already
+            by_time = np.argsort(timestamps)  # ties in time need no particular order
+            node_ids = node_ids[by_time]
+        order = _stable_order(node_ids, n_neurons)
+        timestamps = np.take(timestamps, order if by_time is None else by_time[order])
+        node_ids = np.repeat(np.arange(n_neurons, dtype=np.int64), counts)
+        offsets = np.concatenate(([0], np.cumsum(counts)))
+    return SpikeArrays(node_ids, timestamps, offsets, n_neurons, t_start, t_stop)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -154,13 +196,13 @@ def sort_spikes(node_ids, timestamps, n_neurons, t_start, t_stop):
 # ----------------------------------------------------------------------------------------------
 def firing_rates(node_ids, timestamps, n_neurons, t_start, t_stop):
     """Firing rate of each neuron, ``count / (t_stop - t_start)``, in Hz; shape (n_neurons,)."""
-    spikes = sort_spikes(node_ids, timestamps, n_neurons, t_start, t_stop)
+    spikes = sort_spikes(node_ids, timestamps, n_neurons, t_start, t_stop, sort=False)
     return spikes.counts / spikes.duration
 
 
 def mean_firing_rate(node_ids, timestamps, n_neurons, t_start, t_stop):
     """Population-averaged firing rate in Hz: ``n_spikes / (n_neurons (t_stop - t_start))``."""
-    spikes = sort_spikes(node_ids, timestamps, n_neurons, t_start, t_stop)
+    spikes = sort_spikes(node_ids, timestamps, n_neurons, t_start, t_stop, sort=False)
     return spikes.node_ids.size / (spikes.n_neurons * spikes.duration)
 
 
@@ -168,7 +210,7 @@ def fraction_silent(node_ids, timestamps, n_neurons, t_start, t_stop, min_spikes
     """Fraction of neurons with fewer than ``min_spikes`` spikes in the window (in [0, 1])."""
     if int(min_spikes) < 1:
         raise ValueError(f"min_spikes must be >= 1; got {min_spikes!r}")
-    spikes = sort_spikes(node_ids, timestamps, n_neurons, t_start, t_stop)
+    spikes = sort_spikes(node_ids, timestamps, n_neurons, t_start, t_stop, sort=False)
     return float(np.mean(spikes.counts < int(min_spikes)))
 
 
@@ -190,7 +232,7 @@ def spikes_per_neuron_per_sample(node_ids, timestamps, n_neurons, sample_boundar
     if boundaries.size < 2 or not np.all(np.diff(boundaries) > 0):
         raise ValueError(f"sample_boundaries must be >= 2 strictly increasing times; got "
                          f"{boundaries[:5]}{'...' if boundaries.size > 5 else ''}")
-    spikes = sort_spikes(node_ids, timestamps, n_neurons, boundaries[0], boundaries[-1])
+    spikes = sort_spikes(node_ids, timestamps, n_neurons, boundaries[0], boundaries[-1], False)
     sample = np.searchsorted(boundaries, spikes.timestamps, side="right") - 1
     counts = np.bincount(sample, minlength=boundaries.size - 1)
     return counts / spikes.n_neurons
@@ -200,8 +242,11 @@ def spikes_per_neuron_per_sample(node_ids, timestamps, n_neurons, sample_boundar
 # interval statistics
 # ----------------------------------------------------------------------------------------------
 def _intervals(spikes):
-    same = spikes.node_ids[1:] == spikes.node_ids[:-1]
-    return np.diff(spikes.timestamps)[same], spikes.node_ids[1:][same]
+    """All differences of consecutive sorted times, and the positions that cross neurons."""
+    intervals = np.diff(spikes.timestamps)
+    crossings = spikes.offsets[1:-1] - 1  # first spike of a neuron minus one
+    crossings = np.unique(crossings[(crossings >= 0) & (crossings < intervals.size)])
+    return intervals, crossings
 
 
 def interspike_intervals(node_ids, timestamps, n_neurons, t_start, t_stop):
@@ -214,7 +259,9 @@ def interspike_intervals(node_ids, timestamps, n_neurons, t_start, t_stop):
     owners : ndarray of int, shape (n_intervals,)
         The neuron of each interval.
     """
-    return _intervals(sort_spikes(node_ids, timestamps, n_neurons, t_start, t_stop))
+    spikes = sort_spikes(node_ids, timestamps, n_neurons, t_start, t_stop)
+    intervals, crossings = _intervals(spikes)
+    return np.delete(intervals, crossings), np.delete(spikes.node_ids[1:], crossings)
 
 
 def cv_isi(node_ids, timestamps, n_neurons, t_start, t_stop, ddof=0, min_intervals=2):
@@ -232,23 +279,42 @@ def cv_isi(node_ids, timestamps, n_neurons, t_start, t_stop, ddof=0, min_interva
         raise ValueError(f"min_intervals must be >= 2 and > ddof; got min_intervals="
                          f"{min_intervals!r}, ddof={ddof!r}")
     spikes = sort_spikes(node_ids, timestamps, n_neurons, t_start, t_stop)
-    intervals, owners = _intervals(spikes)
-    n = np.bincount(owners, minlength=spikes.n_neurons).astype(float)
+    intervals, crossings = _intervals(spikes)
+    n = np.maximum(spikes.counts - 1, 0)
+    mean = np.full(spikes.n_neurons, np.nan)
+    several = n > 0
+    span = spikes.timestamps[spikes.offsets[1:][several] - 1] - \
+        spikes.timestamps[spikes.offsets[:-1][several]]
+    mean[several] = span / n[several]  # sum of a neuron's intervals = last - first spike time
+    deviation = np.subtract(intervals, mean[spikes.node_ids[1:]], out=intervals)
+    deviation[crossings] = 0.0
+    squares = np.bincount(spikes.node_ids[1:], deviation * deviation, spikes.n_neurons)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.bincount(owners, intervals, minlength=spikes.n_neurons) / n
-        squares = np.bincount(owners, (intervals - mean[owners]) ** 2, minlength=spikes.n_neurons)
         cv = np.sqrt(squares / (n - ddof)) / mean
     cv[n < int(min_intervals)] = np.nan
     return cv
 
 
-def _interval_pairs(spikes):
-    intervals, owners = _intervals(spikes)
-    same = owners[1:] == owners[:-1]
-    first, second = intervals[:-1][same], intervals[1:][same]
+def _pair_sums(spikes, measure):
+    """Per-neuron mean over consecutive interval pairs of ``measure((I2 - I1) / (I2 + I1))``."""
+    intervals, crossings = _intervals(spikes)
+    first, second = intervals[:-1], intervals[1:]
     total = first + second
-    valid = total > 0  # two zero intervals (duplicated spike times) are undefined: ignored
-    return first[valid], second[valid], total[valid], owners[1:][same][valid]
+    ratio = np.subtract(second, first)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        np.divide(ratio, total, out=ratio)
+    values = measure(ratio)
+    # a pair straddling two neurons is invalid; two zero intervals (duplicated times) undefined
+    straddling = np.concatenate((crossings, crossings - 1))
+    straddling = straddling[(straddling >= 0) & (straddling < values.size)]
+    undefined = np.setdiff1d(np.flatnonzero(total == 0), straddling)
+    values[straddling] = 0.0
+    values[undefined] = 0.0
+    owners = spikes.node_ids[2:]
+    n = np.maximum(spikes.counts - 2, 0) - np.bincount(owners[undefined],
+                                                       minlength=spikes.n_neurons)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.bincount(owners, values, spikes.n_neurons) / n
 
 
 def cv2(node_ids, timestamps, n_neurons, t_start, t_stop):
@@ -264,11 +330,7 @@ def cv2(node_ids, timestamps, n_neurons, t_start, t_stop):
     Holt, Softky, Koch & Douglas (1996), J. Neurophysiol. 75:1806-1814.
     """
     spikes = sort_spikes(node_ids, timestamps, n_neurons, t_start, t_stop)
-    first, second, total, owners = _interval_pairs(spikes)
-    n = np.bincount(owners, minlength=spikes.n_neurons)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        values = np.bincount(owners, 2 * np.abs(second - first) / total, spikes.n_neurons) / n
-    return values
+    return _pair_sums(spikes, lambda ratio: 2.0 * np.abs(ratio, out=ratio))
 
 
 def local_variation(node_ids, timestamps, n_neurons, t_start, t_stop):
@@ -276,19 +338,15 @@ def local_variation(node_ids, timestamps, n_neurons, t_start, t_stop):
 
     Notes
     -----
-    With ``n`` intervals, ``LV = 3 / (n - 1) sum_{i=1}^{n-1} ((I_i - I_{i+1}) / (I_i + I_{i+1}))^2``;
-    1 for a Poisson train, 0 for a regular one. ``nan`` for neurons with < 2 intervals.
+    With ``n`` intervals,
+    ``LV = 3 / (n - 1) sum_{i=1}^{n-1} ((I_i - I_{i+1}) / (I_i + I_{i+1}))^2``; 1 for a Poisson train, 0 for a regular one. ``nan`` for neurons with < 2 intervals.
 
     References
     ----------
     Shinomoto, Shima & Tanji (2003), Neural Comput. 15:2823-2842.
     """
     spikes = sort_spikes(node_ids, timestamps, n_neurons, t_start, t_stop)
-    first, second, total, owners = _interval_pairs(spikes)
-    n = np.bincount(owners, minlength=spikes.n_neurons)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        values = 3 * np.bincount(owners, ((first - second) / total) ** 2, spikes.n_neurons) / n
-    return values
+    return _pair_sums(spikes, lambda ratio: 3.0 * np.square(ratio, out=ratio))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -313,12 +371,13 @@ def fano_factor(node_ids, timestamps, n_neurons, t_start, t_stop, window, ddof=1
     if n_windows <= ddof:
         raise ValueError(f"fano_factor needs more than ddof={ddof} windows; got {n_windows} "
                          f"windows of {window} s in {spikes.duration} s")
-    index = np.floor((spikes.timestamps - spikes.t_start) / window).astype(np.int64)
-    keep = index < n_windows
-    node, key = spikes.node_ids[keep], spikes.node_ids[keep] * n_windows + index[keep]
-    # key is sorted (by neuron, then time): run lengths are the nonzero counts
-    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1]))) if key.size else \
-        np.zeros(0, dtype=np.int64)
+    node, key = spikes.node_ids, _bin_index(spikes, window)
+    if key.size and key.max() >= n_windows:  # spikes in a trailing partial window
+        keep = key < n_windows
+        node, key = node[keep], key[keep]
+    key += node * n_windows  # sorted (by neuron, then time): its runs are the nonzero counts
+    starts = np.flatnonzero(key[1:] != key[:-1]) + 1 if key.size else np.zeros(0, np.int64)
+    starts = np.concatenate(([0], starts)) if key.size else starts
     run_counts = np.diff(np.concatenate((starts, [key.size]))).astype(float)
     total = np.bincount(node, minlength=spikes.n_neurons).astype(float)
     squares = np.bincount(node[starts], run_counts ** 2, minlength=spikes.n_neurons)
@@ -342,16 +401,20 @@ def binned_counts(node_ids, timestamps, n_neurons, t_start, t_stop, bin_size, ne
     -------
     ndarray of int, shape (len(neurons), n_bins)
     """
-    spikes = sort_spikes(node_ids, timestamps, n_neurons, t_start, t_stop)
+    spikes = sort_spikes(node_ids, timestamps, n_neurons, t_start, t_stop, sort=False)
     bin_size = _positive_time(bin_size, "bin_size")
     n_bins = _bin_count(spikes.duration, bin_size, "bin_size")
     rows = np.arange(spikes.n_neurons) if neurons is None else np.asarray(neurons, dtype=np.int64)
     if rows.size and (rows.min() < 0 or rows.max() >= spikes.n_neurons):
-        raise ValueError(f"neurons must lie in [0, {spikes.n_neurons}); got {rows.min()}..{rows.max()}")
+        raise ValueError(f"neurons must lie in [0, {spikes.n_neurons}); got "
+                         f"{rows.min()}..{rows.max()}")
+    if np.unique(rows).size != rows.size:
+        raise ValueError(f"neurons must not repeat; got {rows.size} entries, "
+                         f"{np.unique(rows).size} distinct")
     row_of = np.full(spikes.n_neurons, -1, dtype=np.int64)
     row_of[rows] = np.arange(rows.size)
     row = row_of[spikes.node_ids]
-    column = np.floor((spikes.timestamps - spikes.t_start) / bin_size).astype(np.int64)
+    column = _bin_index(spikes, bin_size)
     keep = (row >= 0) & (column < n_bins)
     flat = np.bincount(row[keep] * n_bins + column[keep], minlength=rows.size * n_bins)
     return flat.reshape(rows.size, n_bins)
@@ -371,21 +434,28 @@ def correlation_matrix(node_ids, timestamps, n_neurons, t_start, t_stop, bin_siz
     return normalised @ normalised.T
 
 
+def _convolve(values, kernel, offset):
+    """``sum_m kernel[m] values[n + offset - m]`` for each n (zero outside), by FFT."""
+    size = values.size + kernel.size - 1
+    length = 1 << (size - 1).bit_length()
+    full = np.fft.irfft(np.fft.rfft(values, length) * np.fft.rfft(kernel, length), length)
+    return full[offset:offset + values.size]
+
+
 def _smooth(rate, bin_size, kernel, width):
     if kernel == "gaussian":
-        sigma = width / bin_size
-        half = int(np.ceil(4 * sigma))
-        weights = np.exp(-0.5 * (np.arange(-half, half + 1) / sigma) ** 2)
-        # normalise by the kernel mass inside the recording so edges are not biased low
-        smoothed = np.convolve(rate, weights, mode="full")[half:half + rate.size]
-        mass = np.convolve(np.ones_like(rate), weights, mode="full")[half:half + rate.size]
-        return smoothed / mass
-    if kernel == "exponential":
-        from scipy.signal import lfilter
-        decay = np.exp(-bin_size / width)
-        smoothed = lfilter([1.0 - decay], [1.0, -decay], rate)
-        return smoothed / (1.0 - decay ** np.arange(1, rate.size + 1))
-    raise ValueError(f"kernel must be None, 'gaussian' or 'exponential'; got {kernel!r}")
+        half = int(np.ceil(4 * width / bin_size))
+        weights = np.exp(-0.5 * (np.arange(-half, half + 1) * bin_size / width) ** 2)
+        offset = half
+    elif kernel == "exponential":
+        length = int(np.ceil(40 * width / bin_size)) + 1  # tail beyond is < e^-40 of the mass
+        weights = np.exp(-np.arange(min(length, rate.size)) * bin_size / width)
+        offset = 0
+    else:
+        raise ValueError(f"kernel must be None, 'gaussian' or 'exponential'; got {kernel!r}")
+    # normalise by the kernel mass inside the recording, so edges are not biased low
+    smoothed = _convolve(rate, weights, offset) / _convolve(np.ones_like(rate), weights, offset)
+    return np.maximum(smoothed, 0.0)  # FFT round-off must not give negative rates
 
 
 def population_rate(node_ids, timestamps, n_neurons, t_start, t_stop, bin_size, kernel=None,
@@ -410,11 +480,11 @@ def population_rate(node_ids, timestamps, n_neurons, t_start, t_stop, bin_size, 
     rate : ndarray, shape (n_bins,)
         ``spikes in bin / (n_neurons * bin_size)`` in Hz.
     """
-    spikes = sort_spikes(node_ids, timestamps, n_neurons, t_start, t_stop)
+    spikes = sort_spikes(node_ids, timestamps, n_neurons, t_start, t_stop, sort=False)
     bin_size = _positive_time(bin_size, "bin_size")
     n_bins = _bin_count(spikes.duration, bin_size, "bin_size")
-    column = np.floor((spikes.timestamps - spikes.t_start) / bin_size).astype(np.int64)
-    counts = np.bincount(column[column < n_bins], minlength=n_bins)
+    column = np.minimum(_bin_index(spikes, bin_size), n_bins)  # n_bins: trailing partial bin
+    counts = np.bincount(column, minlength=n_bins + 1)[:n_bins]
     rate = counts / (spikes.n_neurons * bin_size)
     if kernel is not None:
         if width is None:
@@ -439,7 +509,8 @@ def _tiled_fraction(times, dt, t_start, t_stop):
     low = np.maximum(times - dt, t_start)
     high = np.minimum(times + dt, t_stop)
     previous_high = np.concatenate(([t_start], np.maximum.accumulate(high)[:-1]))
-    return float(np.sum(np.maximum(0.0, high - np.maximum(low, previous_high)))) / (t_stop - t_start)
+    covered = np.sum(np.maximum(0.0, high - np.maximum(low, previous_high)))
+    return float(covered) / (t_stop - t_start)
 
 
 def _fraction_near(times, others, dt):
@@ -485,7 +556,8 @@ def spike_time_tiling_coefficient(times_a, times_b, t_start, t_stop, dt):
     b = b[(b >= t_start) & (b < t_stop)]
     if a.size == 0 or b.size == 0:
         return float("nan")
-    tiled_a, tiled_b = _tiled_fraction(a, dt, t_start, t_stop), _tiled_fraction(b, dt, t_start, t_stop)
+    tiled_a = _tiled_fraction(a, dt, t_start, t_stop)
+    tiled_b = _tiled_fraction(b, dt, t_start, t_stop)
     near_a, near_b = _fraction_near(a, b, dt), _fraction_near(b, a, dt)
     with np.errstate(invalid="ignore", divide="ignore"):
         term_a = (near_a - tiled_b) / (1.0 - near_a * tiled_b)
@@ -501,10 +573,10 @@ def _decaying_sums(sources, queries, tau, inclusive):
 
     Vectorised without overflow: time is cut into segments of length tau; within a segment the
     weights are prefix sums of exp((s - segment end) / tau) in (1/e, 1]; the contribution of all
-    earlier segments is a first-order recursion with a constant factor 1/e, run by ``lfilter``.
-    Gaps longer than 50 tau are first shrunk to 50 tau (changing each affected term by < 2e-22).
+    earlier segments decays by 1/e per segment: a convolution with ``exp(-m)``, m < 50 (the older
+    tail is < 2e-22 of a term). Gaps longer than 50 tau are first shrunk to 50 tau (changing each
+    affected term by < 2e-22).
     """
-    from scipy.signal import lfilter
     unique = np.unique(np.concatenate((sources, queries)))
     gaps = np.minimum(np.diff(unique), _GAP_IN_TAU * tau)
     compressed = np.concatenate(([0.0], np.cumsum(gaps))) / tau  # in units of tau
@@ -514,8 +586,8 @@ def _decaying_sums(sources, queries, tau, inclusive):
     query_segment = np.floor(query_t).astype(np.int64)
     n_segments = int(max(source_segment.max(initial=0), query_segment.max(initial=0))) + 1
     weights = np.exp(source_t - source_segment - 1.0)
-    after = lfilter([1.0], [1.0, -np.exp(-1.0)],
-                    np.bincount(source_segment, weights, minlength=n_segments))
+    totals = np.bincount(source_segment, weights, minlength=n_segments)
+    after = np.convolve(totals, np.exp(-np.arange(_GAP_IN_TAU)))[:n_segments]
     carry_at_start = np.concatenate(([0.0], after[:-1]))
     prefix = np.concatenate(([0.0], np.cumsum(weights)))
     first = np.searchsorted(source_segment, np.arange(n_segments))
@@ -554,8 +626,9 @@ def van_rossum_distance(times_a, times_b, tau):
     included), which in closed form is
     ``D^2 = 1/2 [sum_ij e^{-|a_i - a_j|/tau} + sum_ij e^{-|b_i - b_j|/tau}
     - 2 sum_ij e^{-|a_i - b_j|/tau}]``. Elephant's ``van_rossum_distance`` omits the factor 1/2
-    inside the root, so its value is ``sqrt(2)`` times this one. The sums are evaluated in
-    O(n log n) by segment-wise prefix sums (no pairwise matrix, no loop over spikes).
+    inside the root, so its value is ``sqrt(2)`` times this one. The sums are evaluated by
+    segment-wise prefix sums in O(n log n + S) time and memory, S <= (silence-compressed span) /
+    tau <= 50 n segments of length tau (no pairwise matrix, no loop over spikes).
 
     References
     ----------
@@ -618,7 +691,7 @@ def rate_sanity(node_ids, timestamps, n_neurons, t_start, t_stop, min_mean_rate=
                          f"{max_mean_rate} Hz")
     if not 0 <= max_fraction_silent <= 1:
         raise ValueError(f"max_fraction_silent must be in [0, 1]; got {max_fraction_silent!r}")
-    spikes = sort_spikes(node_ids, timestamps, n_neurons, t_start, t_stop)
+    spikes = sort_spikes(node_ids, timestamps, n_neurons, t_start, t_stop, sort=False)
     rates = spikes.counts / spikes.duration
     mean_rate, silent = float(rates.mean()), float(np.mean(spikes.counts == 0))
     reasons, status = [], "ok"

@@ -6,6 +6,22 @@ one multiply-accumulate (MAC) per weight per time step. Energies use the 45 nm f
 (2014) for 32-bit floating point: ``E_AC = 0.9 pJ`` (add) and ``E_MAC = 4.6 pJ`` (multiply 3.7 pJ +
 add 0.9 pJ), as in the comparison of Yin, Corradi & Bohte (2020, 2021). All energies are in joules.
 
+Examples
+--------
+Neuron 0 projects to two targets, neuron 1 to one; spikes of 0, 1, 0 cost 2 + 1 + 2 SOPs:
+
+>>> fan_out([0, 0, 1], 2)
+array([2, 1])
+>>> synaptic_operations([0, 1, 0], [0, 0, 1], 2)
+5
+>>> float(snn_energy(5))  # 5 x 0.9 pJ
+4.5e-12
+>>> rnn_macs(n_inputs=2, hidden_sizes=3, n_steps=10)  # 10 x 3 x (2 + 3)
+150
+
+Per-sample energies of a saved result: ``snn_energy(synaptic_operations_from_result(result,
+sample_boundaries=boundaries).total)``.
+
 References
 ----------
 Horowitz (2014), "Computing's energy problem (and what we can do about it)", IEEE ISSCC, 10-14.
@@ -187,7 +203,9 @@ def recurrent_macs(cell, n_inputs, hidden_sizes, n_steps, n_outputs=0,
     ``g h (n + h)`` MACs for its input and recurrent matrix products; ``g = 1`` (RNN), 4 (LSTM),
     3 (GRU). With ``count_bias_and_elementwise`` it adds ``e h``: ``e = 1`` (RNN: bias),
     7 (LSTM: 4 biases, ``f*c + i*g``, ``o*tanh(c)``), 6 (GRU: 3 biases, ``r*(U h)``,
-    ``(1 - z)*n + z*h``). Nonlinearities (sigmoid, tanh) are never counted. The readout costs
+    ``(1 - z)*n + z*h``), one bias per gate (PyTorch keeps two per gate, input and recurrent,
+    which would add ``g h`` more). Nonlinearities (sigmoid, tanh) are never counted. The readout
+    costs
     ``n_outputs h_last`` per step (+ ``n_outputs`` biases). Total = per-step sum x ``n_steps``.
     """
     if cell not in _CELLS:
