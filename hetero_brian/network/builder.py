@@ -226,24 +226,78 @@ class BuiltNetwork:
     tau_min_over_dt: float
 
 
-def _sample(spec, n, rng, locations=None, sizes=None, seed_note=""):
-    """Sample a model's parameters: per item, or per pre/post neuron for neuron-level traces."""
-    values = {}
-    for name, info in spec.parameter_infos().items():
-        location = (locations or {}).get(name, "synapse")
-        count = n if location == "synapse" else sizes[location]
-        values.update(_sample_one(spec, name, info, count, rng, seed_note))
-    return values
+def sample_network_parameters(spec, streams):
+    """Sample every heterogeneous parameter of ``spec`` host-side, in a fixed order.
 
+    Populations first, then projections, in the order given; each parameter in its spec's order.
+    Synapse parameters live per synapse, or per pre/post neuron for neuron-level STDP traces.
 
-def _sample_one(spec, name, info, count, rng, seed_note):
+    Returns
+    -------
+    dict of str -> dict of str -> brian2.Quantity
+        Per population or projection name, the sampled arrays.
+    """
     from ..distributions import check_positive_samples
 
-    distribution = getattr(spec, name)
-    samples = distribution.sample(count, rng) if count else distribution.sample(1, rng)[:0]
-    if info.positive and count:
-        check_positive_samples(samples, name, distribution, seed_note=seed_note)
-    return {name: samples}
+    rng = streams.generator("heterogeneity")
+    seed_note = f"master seed {streams.master_seed}, stream 'heterogeneity'"
+    sampled = {}
+    for population in spec.populations:
+        sampled[population.name] = population.model.sample_parameters(population.n_neurons, rng, seed_note)
+    sizes = {item.name: item.n_neurons for item in (*spec.populations, *spec.inputs)}
+    for projection in spec.projections:
+        synapse, values = projection.synapse, {}
+        counts = {"synapse": projection.n_synapses, "pre": sizes[projection.source], "post": sizes[projection.target]}
+        for name, info in synapse.parameter_infos().items():
+            distribution = getattr(synapse, name)
+            count = counts[synapse.parameter_locations().get(name, "synapse")]
+            values[name] = distribution.sample(max(count, 1), rng)[:count]
+            if info.positive and count:
+                check_positive_samples(values[name], name, distribution, seed_note=seed_note)
+        sampled[projection.name] = values
+    return sampled
+
+
+def _trace_code(spec):
+    """Per group, the neuron-level STDP trace equations and reset statements to add."""
+    names = {item.name for item in (*spec.populations, *spec.inputs)}
+    trace_code = {name: {"equations": [], "reset": []} for name in names}
+    for projection in spec.projections:
+        code = projection.synapse.neuron_trace_code(projection.name)
+        for side, group_name in (("pre", projection.source), ("post", projection.target)):
+            equations, reset = code[side]
+            if not equations:
+                continue
+            if not any(p.name == group_name for p in spec.populations):
+                raise ValueError(
+                    f"projection {projection.name!r}: traces='neuron' needs a neuron population as {side}synaptic "
+                    f"group, but {group_name!r} is an input; use traces='synapse' for input synapses"
+                )
+            trace_code[group_name]["equations"].append(equations)
+            trace_code[group_name]["reset"].append(reset)
+    return trace_code
+
+
+def parameter_targets(spec, groups, synapses):
+    """Map ``(owner, parameter)`` to the Brian2 object and variable name that hold it."""
+    targets = {}
+    for population in spec.populations:
+        for name in population.model.parameter_infos():
+            targets[(population.name, name)] = (groups[population.name], name)
+    for projection in spec.projections:
+        synapse = projection.synapse
+        for name in synapse.parameter_infos():
+            if name == "weight":
+                targets[(projection.name, name)] = (synapses[projection.name], "w")
+                continue
+            location = synapse.parameter_locations().get(name, "synapse")
+            variable = synapse.variable_name(name)
+            if location == "synapse":
+                targets[(projection.name, name)] = (synapses[projection.name], variable)
+            else:
+                owner = projection.source if location == "pre" else projection.target
+                targets[(projection.name, name)] = (groups[owner], f"{variable}_{projection.name}")
+    return targets
 
 
 def build(spec, streams=None):
@@ -266,40 +320,17 @@ def build(spec, streams=None):
         When a sampled time constant is <= 0, or ``dt`` exceeds the smallest one.
     """
     streams = streams if isinstance(streams, SeedStreams) else SeedStreams(streams)
-    rng = streams.generator("heterogeneity")
-    seed_note = f"master seed {streams.master_seed}, stream 'heterogeneity'"
     dt = spec.dt
-    sampled, time_constants = {}, {}
-
-    # 1. sample neuron parameters, then synapse parameters, in a fixed order
-    for population in spec.populations:
-        sampled[population.name] = population.model.sample_parameters(population.n_neurons, rng, seed_note)
-    sizes = {item.name: item.n_neurons for item in (*spec.populations, *spec.inputs)}
-    trace_code = {name: {"equations": [], "reset": []} for name in sizes}
-    for projection in spec.projections:
-        synapse = projection.synapse
-        locations = synapse.parameter_locations()
-        values = _sample(synapse, projection.n_synapses, rng, locations,
-                         {"pre": sizes[projection.source], "post": sizes[projection.target]}, seed_note)
-        sampled[projection.name] = values
-        code = synapse.neuron_trace_code(projection.name)
-        for side, group_name in (("pre", projection.source), ("post", projection.target)):
-            equations, reset = code[side]
-            if equations:
-                if not any(p.name == group_name for p in spec.populations):
-                    raise ValueError(
-                        f"projection {projection.name!r}: traces='neuron' needs a neuron population as {side}synaptic "
-                        f"group, but {group_name!r} is an input; use traces='synapse' for input synapses"
-                    )
-                trace_code[group_name]["equations"].append(equations)
-                trace_code[group_name]["reset"].append(reset)
-    for owner, values in sampled.items():
-        for name, value in values.items():
-            if name.startswith("tau") and np.size(value):
-                time_constants[f"{owner}.{name}"] = value
+    sampled = sample_network_parameters(spec, streams)
+    trace_code = _trace_code(spec)
+    time_constants = {
+        f"{owner}.{name}": value
+        for owner, values in sampled.items() for name, value in values.items()
+        if name.startswith("tau") and np.size(value)
+    }
     ratio = check_time_step(dt, time_constants, context="the sampled parameters")
 
-    # 2. create groups
+    # create groups
     groups, timed_arrays = {}, {}
     for population in spec.populations:
         model = population.model
@@ -315,8 +346,6 @@ def build(spec, streams=None):
             dt=dt,
             name=population.name,
         )
-        for name, values in sampled[population.name].items():
-            setattr(group, name, values)
         for name, value in model.initial_values(sampled[population.name]).items():
             setattr(group, name, value)
         groups[population.name] = group
@@ -325,7 +354,7 @@ def build(spec, streams=None):
         if timed_array is not None:
             timed_arrays[source.name] = timed_array
 
-    # 3. create synapses
+    # create synapses
     synapses = {}
     for projection in spec.projections:
         synapse = projection.synapse
@@ -338,23 +367,14 @@ def build(spec, streams=None):
             namespace=synapse.namespace(), dt=dt, name=projection.name, **kwargs,
         )
         group.connect(i=np.asarray(projection.i, dtype=np.int32), j=np.asarray(projection.j, dtype=np.int32))
-        values = sampled[projection.name]
-        group.w = values["weight"]
-        if np.any(np.asarray(values["delay"]) > 0):
-            group.delay = values["delay"]
-        for name, value in values.items():
-            if name in ("weight", "delay"):
-                continue
-            location = synapse.parameter_locations().get(name, "synapse")
-            variable = synapse.variable_name(name)
-            if location == "synapse":
-                setattr(group, variable, value)
-            else:
-                owner = projection.source if location == "pre" else projection.target
-                setattr(groups[owner], f"{variable}_{projection.name}", value)
+        synapses[projection.name] = group
+        if np.any(np.asarray(sampled[projection.name]["delay"]) > 0):
+            group.delay = sampled[projection.name]["delay"]
         if plastic:
             group.plastic = 1
-        synapses[projection.name] = group
+    for (owner, name), (target, variable) in parameter_targets(spec, groups, synapses).items():
+        if name != "delay":
+            setattr(target, variable, sampled[owner][name])
 
     network = Network(*groups.values(), *synapses.values(), name="hetero_brian_network")
     return BuiltNetwork(spec, network, groups, synapses, sampled, timed_arrays, ratio)

@@ -1,0 +1,123 @@
+"""The backend interface: one small class per Brian2 device, chosen by name.
+
+A backend owns everything device-specific: activating the device (and restoring the previous one
+afterwards), where generated code is built, how a prepared network is executed, and how values are
+changed between runs of one build. Never call ``set_device`` anywhere else.
+"""
+import os
+import platform
+from abc import ABC, abstractmethod
+
+from ..errors import ConfigError
+
+_REGISTRY = {}
+
+
+def register(cls):
+    """Class decorator adding a backend to the registry under ``cls.name``."""
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def available_backends():
+    """Names of the registered backends."""
+    return sorted(_REGISTRY)
+
+
+def get_backend(name, build_root=None, threads=None):
+    """Instantiate a backend by name.
+
+    Parameters
+    ----------
+    name : {"runtime", "cpp_standalone", "cuda_standalone", "auto"}
+        ``"auto"`` picks ``cpp_standalone`` when a C++ compiler is found, ``runtime`` otherwise.
+    build_root : str or Path, optional
+        Root of the build directories of standalone backends (default
+        ``$HETERO_BRIAN_BUILD_ROOT`` or ``~/.cache/hetero_brian/builds``).
+    threads : int, optional
+        OpenMP threads of the C++ backend (default 0: off).
+    """
+    if isinstance(name, Backend):
+        return name
+    if name == "auto":
+        name = "cpp_standalone" if compiler_available() else "runtime"
+    if name not in _REGISTRY:
+        import difflib
+
+        close = difflib.get_close_matches(str(name), _REGISTRY, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ConfigError(f"unknown backend {name!r}; choose one of {available_backends()}{hint}")
+    return _REGISTRY[name](build_root=build_root, threads=threads)
+
+
+def compiler_available():
+    """Whether a working C++ compiler is on the PATH (``g++``/``c++``/``clang++``)."""
+    import shutil
+
+    return any(shutil.which(candidate) for candidate in ("g++", "c++", "clang++"))
+
+
+def default_build_root():
+    """``$HETERO_BRIAN_BUILD_ROOT`` or ``~/.cache/hetero_brian/builds``."""
+    configured = os.environ.get("HETERO_BRIAN_BUILD_ROOT")
+    if configured:
+        return os.path.abspath(configured)
+    return os.path.join(os.path.expanduser("~"), ".cache", "hetero_brian", "builds")
+
+
+def environment_versions():
+    """Versions of the pieces that can change results (FAULTS.md case 18)."""
+    import brian2
+    import numpy
+
+    from .. import __version__
+
+    return {
+        "hetero_brian": __version__,
+        "brian2": brian2.__version__,
+        "numpy": numpy.__version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+class Backend(ABC):
+    """Interface of a simulation backend.
+
+    Lifecycle (driven by :class:`hetero_brian.simulate.Simulator`): ``activate()`` before any
+    Brian2 object is created; ``finalize(network, duration)`` once the objects and monitors exist
+    (standalone: generate and compile); ``execute(...)`` for each run; ``deactivate()`` at the end,
+    which restores the previous device.
+    """
+
+    name = None
+    standalone = False
+
+    def __init__(self, build_root=None, threads=None):
+        self.build_root = str(build_root) if build_root is not None else default_build_root()
+        threads = 0 if threads is None else threads
+        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 0:
+            raise ConfigError(f"threads must be a non-negative integer; got {threads!r}")
+        self.threads = threads
+        self.n_compilations = 0
+        self.compile_time = 0.0
+
+    @abstractmethod
+    def activate(self, structure_key):
+        """Select the device; ``structure_key`` identifies the network structure (for caching)."""
+
+    @abstractmethod
+    def deactivate(self):
+        """Restore the device that was active before :meth:`activate`."""
+
+    @abstractmethod
+    def finalize(self, network, duration, report):
+        """Prepare a network for repeated execution (standalone: generate code and compile it)."""
+
+    @abstractmethod
+    def execute(self, network, duration, report, values, seed, run_label):
+        """Run once with ``values`` (dict VariableView/TimedArray -> array) and device ``seed``."""
+
+    def describe(self):
+        """Provenance of the backend (name, compiler, threads...)."""
+        return {"backend": self.name, "threads": self.threads}

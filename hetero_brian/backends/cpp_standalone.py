@@ -1,0 +1,161 @@
+"""Brian2's C++ standalone device: compile once, run many.
+
+One build directory per network structure (``<build_root>/<structure key>-<slot>``): the key hashes
+the model specs, sizes, recording, duration and versions; ``slot`` lets concurrent processes with
+the same structure each hold their own directory (an exclusive lock per slot), so two processes
+never share a build. Brian2 rewrites only the sources that changed and ``make`` recompiles only
+those, so running the same structure again reuses the binary.
+
+Everything that changes between runs of one binary goes through Brian2's ``run_args``: sampled
+parameters, initial values, raster inputs (``TimedArray`` values) and the device seed, which is
+read from a one-element variable right after the run arguments are applied. Each run writes its
+own ``results/<label>`` directory with a manifest; a run that dies leaves a manifest that says so.
+"""
+import os
+import time
+
+import brian2
+from brian2 import NeuronGroup, prefs
+
+from ..errors import ResultsError, SimulationError
+from ..results import RunManifest, directory_lock
+from .base import Backend, register
+
+MAX_SLOTS = 64
+
+
+def _binary_stamp(directory):
+    path = os.path.join(directory, "main")
+    return os.stat(path).st_mtime_ns if os.path.exists(path) else None
+
+
+@register
+class CppStandaloneBackend(Backend):
+    """C++ standalone device with cached builds and ``run_args`` for every run-time change.
+
+    Parameters
+    ----------
+    build_root : str, optional
+        Root of the build directories.
+    threads : int
+        OpenMP threads (default 0: off). ENVIRONMENT.md measured 2-7x slow-downs with threads on
+        shared cores; when on, ``OMP_WAIT_POLICY=PASSIVE`` is set for the runs.
+    """
+
+    name = "cpp_standalone"
+    standalone = True
+    device_name = "cpp_standalone"
+
+    def __init__(self, build_root=None, threads=None):
+        super().__init__(build_root, threads)
+        self.directory = None
+        self._lock = None
+        self._previous = None
+        self._seed_holder = None
+
+    # -- device selection ----------------------------------------------------------------------
+    def _acquire_directory(self, structure_key):
+        os.makedirs(self.build_root, exist_ok=True)
+        for slot in range(MAX_SLOTS):
+            directory = os.path.join(self.build_root, f"{structure_key}-{slot}")
+            os.makedirs(directory, exist_ok=True)
+            lock = directory_lock(directory, timeout=0)
+            try:
+                lock.__enter__()
+            except ResultsError:
+                continue
+            return directory, lock
+        raise SimulationError(f"all {MAX_SLOTS} build slots of structure {structure_key} under {self.build_root} are busy")
+
+    def _set_preferences(self):
+        prefs.devices.cpp_standalone.openmp_threads = self.threads
+        prefs.devices.cpp_standalone.extra_make_args_unix = ["-j2"]
+
+    def activate(self, structure_key):
+        self._previous = brian2.get_device()
+        self.directory, self._lock = self._acquire_directory(structure_key)
+        self._set_preferences()
+        brian2.set_device(self.device_name, directory=self.directory, build_on_run=False)
+        brian2.device.reinit()
+        brian2.set_device(self.device_name, directory=self.directory, build_on_run=False)
+
+    def deactivate(self):
+        try:
+            brian2.device.reinit()
+            if self._previous is not None:
+                brian2.set_device(self._previous)
+        finally:
+            self._previous = None
+            if self._lock is not None:
+                self._lock.__exit__(None, None, None)
+                self._lock = None
+
+    # -- build ----------------------------------------------------------------------------------
+    def _seed_code(self):
+        array = brian2.device.get_array_name(self._seed_holder.variables["run_seed"])
+        threads = max(self.threads, 1)
+        return (f"for (int _i = 0; _i < {threads}; _i++)\n"
+                f"    brian::_random_generators[_i].seed((unsigned long) brian::{array}[0] + _i);")
+
+    def finalize(self, network, duration, report):
+        self._seed_holder = NeuronGroup(1, "run_seed : integer (constant)", name="hetero_brian_seed_holder")
+        network.add(self._seed_holder)
+        brian2.device.apply_run_args()
+        brian2.device.insert_code("main", self._seed_code())
+        network.run(duration, report=report, namespace={})
+        before = _binary_stamp(self.directory)
+        start = time.perf_counter()
+        try:
+            brian2.device.build(directory=self.directory, compile=True, run=False, with_output=False)
+        except Exception as error:
+            log = os.path.join(self.directory, "make.log")
+            raise SimulationError(
+                f"compiling the C++ standalone project in {self.directory} failed ({error}); "
+                f"see the compiler output there{' (' + log + ')' if os.path.exists(log) else ''}, "
+                "or run with backend='runtime'"
+            ) from error
+        self.compile_time = time.perf_counter() - start
+        if _binary_stamp(self.directory) != before:
+            self.n_compilations += 1
+
+    # -- runs -------------------------------------------------------------------------------------
+    def execute(self, network, duration, report, values, seed, run_label):
+        run_args = dict(values)
+        run_args[self._seed_holder.run_seed] = int(seed)
+        results_directory = os.path.join("results", run_label)
+        absolute = os.path.join(self.directory, results_directory)
+        os.makedirs(absolute, exist_ok=False)
+        environment = {"OMP_WAIT_POLICY": "PASSIVE"} if self.threads else {}
+        manifest = RunManifest.start(absolute, info={"backend": self.name, "seed": int(seed)})
+        previous_environment = {key: os.environ.get(key) for key in environment}
+        os.environ.update(environment)
+        try:
+            brian2.device.run(directory=self.directory, results_directory=results_directory,
+                              with_output=report is not None, run_args=run_args)
+        except Exception as error:
+            manifest.finish("failed", str(error))
+            raise SimulationError(
+                f"the C++ standalone run in {absolute} failed ({error}); its manifest is marked 'failed'"
+            ) from error
+        finally:
+            for key, value in previous_environment.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+        manifest.finish("complete")
+        return absolute
+
+    def describe(self):
+        return dict(super().describe(), build_directory=self.directory, n_compilations=self.n_compilations,
+                    compile_time=self.compile_time, compiler=_compiler_version())
+
+
+def _compiler_version():
+    import subprocess
+
+    try:
+        output = subprocess.run(["g++", "--version"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return output.splitlines()[0] if output else None

@@ -1,0 +1,85 @@
+"""brian2cuda's CUDA standalone device (imported lazily).
+
+Without a GPU the backend still generates the complete CUDA project (``generate_only=True``), which
+is how this package's code generation is tested on machines without one; with a GPU it compiles and
+runs like the C++ backend (compile once, ``run_args`` for every run-time change).
+"""
+import brian2
+from brian2 import prefs
+
+from ..errors import SimulationError
+from .base import register
+from .cpp_standalone import CppStandaloneBackend
+
+
+def import_brian2cuda():
+    """Import brian2cuda or raise a clear error saying how to get it."""
+    try:
+        import brian2cuda  # noqa: F401  (registers the 'cuda_standalone' device)
+    except ImportError as error:
+        raise SimulationError(
+            "the cuda_standalone backend needs brian2cuda (Python >= 3.12): pip install 'hetero_brian[cuda]'"
+        ) from error
+    return brian2cuda
+
+
+def gpu_available():
+    """Whether an NVIDIA GPU is visible (``nvidia-smi -L`` lists one)."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("nvidia-smi"):
+        return False
+    try:
+        output = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=20).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return "GPU" in output
+
+
+@register
+class CudaStandaloneBackend(CppStandaloneBackend):
+    """CUDA standalone device.
+
+    Parameters
+    ----------
+    generate_only : bool, optional
+        Only write the CUDA project (no compilation, no run). Default: True when no GPU is found.
+    compute_capability : float
+        Used when no GPU can be queried (default 9.0, Hopper).
+    """
+
+    name = "cuda_standalone"
+    device_name = "cuda_standalone"
+
+    def __init__(self, build_root=None, threads=None, generate_only=None, compute_capability=9.0):
+        super().__init__(build_root, threads)
+        self.generate_only = (not gpu_available()) if generate_only is None else bool(generate_only)
+        self.compute_capability = float(compute_capability)
+
+    def _set_preferences(self):
+        import_brian2cuda()
+        backend_prefs = prefs.devices.cuda_standalone.cuda_backend
+        if self.generate_only:
+            backend_prefs.detect_gpus = False
+            backend_prefs.gpu_id = 0
+            backend_prefs.compute_capability = self.compute_capability
+        # CUDA 13 headers need C++17
+        prefs.devices.cuda_standalone.cuda_backend.extra_compile_args_nvcc = ["-w", "-use_fast_math", "-std=c++17"]
+
+    def finalize(self, network, duration, report):
+        if not self.generate_only:
+            return super().finalize(network, duration, report)
+        network.run(duration, report=report, namespace={})
+        brian2.device.build(directory=self.directory, compile=False, run=False, with_output=False)
+
+    def execute(self, network, duration, report, values, seed, run_label):
+        if self.generate_only:
+            raise SimulationError(
+                f"the CUDA project in {self.directory} was generated only (no GPU here); compile and run it "
+                "on a machine with an NVIDIA GPU"
+            )
+        return super().execute(network, duration, report, values, seed, run_label)
+
+    def describe(self):
+        return dict(super().describe(), generate_only=self.generate_only)

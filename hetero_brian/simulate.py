@@ -1,0 +1,326 @@
+"""Run a network spec on a backend and return a :class:`~hetero_brian.results.SimulationResult`.
+
+:func:`simulate` runs once. :class:`Simulator` builds (and, for standalone backends, compiles) once
+and runs many times: each run may use another seed (new heterogeneous parameters and device noise
+on the same connectivity), other parameter values and other raster inputs, all passed to the
+compiled binary as run arguments.
+
+Examples
+--------
+>>> from brian2 import ms, mV, Hz
+>>> from hetero_brian.models.neurons import LIF
+>>> from hetero_brian.network.builder import NetworkSpec, Population, PoissonInput, Projection
+>>> from hetero_brian.models.synapses import StaticSynapse
+>>> from hetero_brian.network.connectivity import fixed_probability
+>>> i, j = fixed_probability(20, 10, 0.5, rng=1, allow_self=True)
+>>> spec = NetworkSpec(populations=(Population("cells", 10, LIF()),),
+...                    inputs=(PoissonInput("drive", 20, 50 * Hz),),
+...                    projections=(Projection("feed", "drive", "cells", StaticSynapse(weight=4 * mV), i, j),))
+>>> result = simulate(spec, 100 * ms, backend="runtime", seed=3)  # doctest: +SKIP
+"""
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from brian2 import Quantity, SpikeMonitor, StateMonitor, second
+
+from .backends import get_backend
+from .backends.base import environment_versions
+from .errors import ConfigError, SimulationError, UnitError
+from .network.builder import build, parameter_targets, sample_network_parameters
+from .random import SeedStreams
+from .results import Population, SimulationResult, SpikeTrains, SynapseTable, Trace
+
+
+@dataclass(frozen=True, eq=False)
+class StateRecord:
+    """Record ``variables`` of ``owner`` (population or projection) for ``indices`` every ``interval``."""
+
+    owner: str
+    variables: tuple
+    indices: tuple = (0,)
+    interval: Quantity = None
+
+
+@dataclass(frozen=True, eq=False)
+class Recording:
+    """What a simulation records.
+
+    Parameters
+    ----------
+    spikes : tuple of str or "all"
+        Populations (and inputs) whose spikes are recorded; ``"all"`` records every population
+        (inputs excluded).
+    states : tuple of StateRecord
+        State variables to sample.
+    weight_snapshots : tuple of str
+        Plastic projections whose weights are sampled every ``weight_interval`` (all synapses).
+    weight_interval : brian2.Quantity, optional
+        Interval of weight snapshots.
+    """
+
+    spikes: object = "all"
+    states: tuple = ()
+    weight_snapshots: tuple = ()
+    weight_interval: Quantity = None
+
+    def describe(self):
+        return {
+            "spikes": self.spikes if isinstance(self.spikes, str) else list(self.spikes),
+            "states": [
+                {"owner": s.owner, "variables": list(s.variables), "indices": [int(k) for k in s.indices],
+                 "interval": None if s.interval is None else float(s.interval)}
+                for s in self.states
+            ],
+            "weight_snapshots": list(self.weight_snapshots),
+            "weight_interval": None if self.weight_interval is None else float(self.weight_interval),
+        }
+
+
+def _check_duration(duration, dt):
+    if not isinstance(duration, Quantity) or not duration.has_same_dimensions(second):
+        raise UnitError(f"duration must be a time quantity (e.g. 1*second); got {duration!r}")
+    steps = float(duration) / float(dt)
+    if not float(duration) > 0:
+        raise ValueError(f"duration must be > 0; got {duration!r}")
+    if abs(steps - round(steps)) > 1e-6:
+        raise ValueError(f"duration {duration!r} is not a multiple of dt = {dt!r} ({steps:.6g} steps)")
+
+
+class Simulator:
+    """Build once, run many: a network on one backend.
+
+    Parameters
+    ----------
+    spec : NetworkSpec
+    duration : brian2.Quantity
+        Duration of every run (a multiple of ``spec.dt``).
+    backend : str or Backend
+        ``"runtime"``, ``"cpp_standalone"``, ``"cuda_standalone"`` or ``"auto"``.
+    seed : int, optional
+        Master seed of the build: it fixes the heterogeneous parameters of runs that give no seed
+        of their own. Connectivity is part of ``spec`` (generated before).
+    recording : Recording
+    report : {None, "text", "stdout"}
+        Progress reporting during runs (compiled into standalone code).
+    build_root : str, optional
+        Root folder of standalone builds.
+
+    Notes
+    -----
+    Use as a context manager: the backend's device is active inside and restored on exit.
+    """
+
+    def __init__(self, spec, duration, backend="auto", seed=None, recording=Recording(), report=None,
+                 build_root=None):
+        _check_duration(duration, spec.dt)
+        if report not in (None, "text", "stdout"):
+            raise ConfigError(f"report must be None, 'text' or 'stdout'; got {report!r}")
+        self.spec, self.duration, self.recording, self.report = spec, duration, recording, report
+        self.backend = get_backend(backend, build_root=build_root)
+        self.streams = SeedStreams(seed)
+        self.built = None
+        self.monitors = {}
+        self._active = False
+        self._run_counter = 0
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    def structure_key(self):
+        """Hash of everything that shapes the generated code (models, sizes, recording, versions)."""
+        payload = json.dumps({
+            "spec": self.spec.describe(), "recording": self.recording.describe(), "duration": float(self.duration),
+            "versions": environment_versions(), "backend": self.backend.describe().get("backend"),
+            "threads": self.backend.threads, "report": self.report,
+        }, sort_keys=True, default=str)
+        return hashlib.sha256(payload.encode()).hexdigest()[:20]
+
+    def __enter__(self):
+        self.backend.activate(self.structure_key())
+        self._active = True
+        try:
+            self.built = build(self.spec, self.streams)
+            self._create_monitors()
+            self.backend.finalize(self.built.network, self.duration, self.report)
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if self._active:
+            self.backend.deactivate()
+            self._active = False
+        return False
+
+    def _owner(self, name):
+        if name in self.built.groups:
+            return self.built.groups[name]
+        if name in self.built.synapses:
+            return self.built.synapses[name]
+        known = sorted(self.built.groups) + sorted(self.built.synapses)
+        raise ConfigError(f"unknown population or projection {name!r} in the recording; known: {known}")
+
+    def _create_monitors(self):
+        dt = self.spec.dt
+        names = [p.name for p in self.spec.populations] if self.recording.spikes == "all" else list(self.recording.spikes)
+        for name in names:
+            monitor = SpikeMonitor(self._owner(name), name=f"spikes_{name}")
+            self.monitors[("spikes", name)] = monitor
+        for record in self.recording.states:
+            interval = dt if record.interval is None else record.interval
+            monitor = StateMonitor(self._owner(record.owner), list(record.variables),
+                                   record=np.asarray(record.indices, dtype=int), dt=interval,
+                                   name=f"states_{record.owner}_{len(self.monitors)}")
+            self.monitors[("states", record)] = monitor
+        for name in self.recording.weight_snapshots:
+            if self.recording.weight_interval is None:
+                raise ConfigError("weight_snapshots need weight_interval (e.g. 100*ms)")
+            synapses = self._owner(name)
+            n_synapses = next(p.n_synapses for p in self.spec.projections if p.name == name)
+            monitor = StateMonitor(synapses, "w", record=np.arange(n_synapses), dt=self.recording.weight_interval,
+                                   name=f"weights_{name}")
+            self.monitors[("weights", name)] = monitor
+        self.built.network.add(*self.monitors.values())
+
+    # -- runs -------------------------------------------------------------------------------------
+    def _values(self, streams, parameters, inputs):
+        """Run arguments: resampled heterogeneous parameters, initial values, overrides, inputs."""
+        targets = parameter_targets(self.spec, self.built.groups, self.built.synapses)
+        sampled = self.built.sampled if streams.master_seed == self.streams.master_seed else \
+            sample_network_parameters(self.spec, streams)
+        values = {}
+        for (owner, name), (target, variable) in targets.items():
+            if name == "delay":
+                continue  # delays are structure (set at build)
+            values[(owner, variable)] = (target, variable, sampled[owner][name])
+        for population in self.spec.populations:
+            group = self.built.groups[population.name]
+            for variable, value in population.model.initial_values(sampled[population.name]).items():
+                values[(population.name, variable)] = (group, variable, value)
+        for key, value in (parameters or {}).items():
+            owner, _, variable = str(key).partition(".")
+            if not variable:
+                raise ConfigError(f"parameter override keys are 'owner.variable' (e.g. 'exc.tau_m'); got {key!r}")
+            target = self._owner(owner)
+            brian_variable = variable
+            if (owner, variable) in targets:
+                target, brian_variable = targets[(owner, variable)]
+            if brian_variable not in target.variables:
+                raise ConfigError(f"{owner!r} has no variable {variable!r}; it has {sorted(target.variables.keys())[:20]}")
+            values[(owner, brian_variable)] = (target, brian_variable, value)
+        run_values = {}
+        for target, variable, value in values.values():
+            expected = target.variables[variable].dim
+            if not (getattr(value, "dim", None) is expected or (expected.is_dimensionless and not hasattr(value, "dim"))):
+                raise UnitError(f"value for {target.name}.{variable} must have the dimension of {target.variables[variable].unit}; got {value!r}")
+            size = target.variables[variable].size
+            array = np.asarray(value, dtype=float)
+            if array.ndim == 0 and size != 1:
+                array = np.full(size, float(array))
+            run_values[getattr(target, variable)] = Quantity(array, dim=expected)
+        for name, raster in (inputs or {}).items():
+            if name not in self.built.timed_arrays:
+                raise ConfigError(f"input {name!r} is not a RasterInput of this network; raster inputs: {sorted(self.built.timed_arrays)}")
+            timed_array = self.built.timed_arrays[name]
+            raster = np.asarray(raster, dtype=np.float64)
+            if raster.shape != np.shape(timed_array.values):
+                raise ValueError(f"input {name!r}: raster shape {raster.shape} differs from the built one "
+                                 f"{np.shape(timed_array.values)}; a new shape needs a new build")
+            run_values[timed_array] = raster
+        return run_values, sampled
+
+    def run(self, seed=None, parameters=None, inputs=None, label=None):
+        """Run once and collect the result.
+
+        Parameters
+        ----------
+        seed : int, optional
+            Master seed of this run: resamples heterogeneous parameters and seeds device noise and
+            Poisson input. Default: the build's seed.
+        parameters : dict, optional
+            Overrides ``{"owner.variable": value}`` (e.g. ``{"exc.tau_m": 15*ms, "ee.plastic": 0}``).
+        inputs : dict, optional
+            New rasters for :class:`RasterInput` inputs (same shape as built).
+        label : str, optional
+            Name of the run (default ``run-<n>``).
+        """
+        if not self._active:
+            raise SimulationError("Simulator.run needs an active simulator: use 'with Simulator(...) as sim:'")
+        streams = self.streams if seed is None else SeedStreams(seed)
+        values, sampled = self._values(streams, parameters, inputs)
+        self._run_counter += 1
+        label = label or f"run-{self._run_counter:04d}-{streams.master_seed}-{time.time_ns()}"
+        start = time.perf_counter()
+        self.backend.execute(self.built.network, self.duration, self.report, values, streams.brian_seed, label)
+        wall_time = time.perf_counter() - start
+        result = self._collect(streams, sampled, wall_time, label)
+        _check_finite(self.built)
+        return result
+
+    def _collect(self, streams, sampled, wall_time, label):
+        spikes, traces = {}, {}
+        for (kind, key), monitor in self.monitors.items():
+            if kind == "spikes":
+                spikes[key] = SpikeTrains(np.asarray(monitor.i[:], dtype=np.int64), np.asarray(monitor.t[:], dtype=float),
+                                          n_neurons=len(monitor.source))
+            elif kind == "states":
+                for variable in key.variables:
+                    values = getattr(monitor, variable)
+                    traces[f"{key.owner}.{variable}"] = Trace(
+                        key.owner, variable, str(values.dim) if hasattr(values, "dim") else "1",
+                        np.asarray(monitor.t[:], dtype=float), np.asarray(key.indices, dtype=np.int64),
+                        np.asarray(values, dtype=float).T)
+            else:
+                traces[f"{key}.w"] = Trace(key, "w", "", np.asarray(monitor.t[:], dtype=float),
+                                           np.arange(np.shape(monitor.w)[0], dtype=np.int64),
+                                           np.asarray(monitor.w, dtype=float).T)
+        synapses = {}
+        for projection in self.spec.projections:
+            group = self.built.synapses[projection.name]
+            extra = {name: np.asarray(value, dtype=float) for name, value in sampled[projection.name].items()
+                     if name != "weight" and projection.synapse.parameter_locations().get(name) == "synapse"}
+            extra["w_initial"] = np.asarray(sampled[projection.name]["weight"], dtype=float)
+            synapses[projection.name] = SynapseTable(projection.source, projection.target,
+                                                     np.asarray(group.i[:], dtype=np.int64),
+                                                     np.asarray(group.j[:], dtype=np.int64),
+                                                     np.asarray(group.w[:], dtype=float), extra)
+        populations = {}
+        for population in self.spec.populations:
+            values = sampled[population.name]
+            populations[population.name] = Population(
+                population.n_neurons, {k: np.asarray(v, dtype=float) for k, v in values.items()},
+                {k: str(v.dim) if hasattr(v, "dim") else "1" for k, v in values.items()})
+        provenance = {
+            "master_seed": streams.master_seed, "build_seed": self.streams.master_seed,
+            "brian_seed": streams.brian_seed, "spec": self.spec.describe(), "recording": self.recording.describe(),
+            "backend": self.backend.describe(), "versions": environment_versions(), "dt": float(self.spec.dt),
+            "t_start": 0.0, "t_stop": float(self.duration), "wall_time": wall_time,
+            "compile_time": self.backend.compile_time, "tau_min_over_dt": self.built.tau_min_over_dt,
+            "run_label": label, "status": "complete",
+        }
+        return SimulationResult(spikes=spikes, synapses=synapses, traces=traces, populations=populations,
+                                provenance=provenance)
+
+
+def _check_finite(built):
+    """Raise SimulationError when any state variable holds NaN or Inf (FAULTS.md case 3)."""
+    for name, group in built.groups.items():
+        for variable in ("v", "I_syn", "g_e", "g_i", "b", "theta"):
+            if variable in group.variables:
+                values = np.asarray(getattr(group, variable)[:])
+                bad = ~np.isfinite(values)
+                if bad.any():
+                    raise SimulationError(
+                        f"{int(bad.sum())} of {values.size} values of {name}.{variable} are NaN or Inf at the end of "
+                        f"the run (first neuron {int(np.flatnonzero(bad)[0])}); check dt against the time constants "
+                        "and the input strength"
+                    )
+
+
+def simulate(spec, duration, backend="auto", seed=None, recording=Recording(), report=None, build_root=None):
+    """Build, run once and return the :class:`~hetero_brian.results.SimulationResult`."""
+    with Simulator(spec, duration, backend=backend, seed=seed, recording=recording, report=report,
+                   build_root=build_root) as simulator:
+        return simulator.run()
