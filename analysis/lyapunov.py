@@ -13,7 +13,7 @@ block averages of the local exponents, the ``method``, ``dt``, ``duration``, ``n
 Notes
 -----
 With tangent vectors Q (n_dims x n_exponents) evolved by dQ/dt = J(x) Q and re-orthonormalised
-every interval T by Q R = Q_old (QR decomposition), the local exponents of interval m are
+every interval T by the QR decomposition Q(T) = Q_new R, the local exponents of the interval are
 ln|R_ii| / T and the exponents their time average (Benettin et al. 1980; Shimada & Nagashima
 1979). Over the whole run the sum of all n_dims exponents equals the time average of trace J.
 
@@ -82,10 +82,11 @@ class LyapunovResult:
     epsilon: float | None = None
 
     def _header(self):
-        values = ", ".join(f"{v:.6g} +/- {s:.2g}" for v, s in zip(self.exponents, self.standard_error))
+        values = ", ".join(f"{value:.6g} +/- {error:.2g}"
+                           for value, error in zip(self.exponents, self.standard_error))
         interval = ("none" if self.renormalisation_interval is None
                     else f"{self.renormalisation_interval:.6g}")
-        eps = "n/a (tangent space)" if self.epsilon is None else f"{self.epsilon:.3g}"
+        eps = "n/a" if self.epsilon is None else f"{self.epsilon:.3g}"
         return (f"{self.method}: exponents [{values}]\n"
                 f"  dt={self.dt:.6g}, duration={self.duration:.6g} ({self.n_steps} steps), "
                 f"transient={self.transient:.6g}, renormalisation interval={interval}, "
@@ -120,7 +121,8 @@ class SpectrumResult(LyapunovResult):
 def _positive_finite(value, name, unit="second"):
     value = to_si(value, unit, name)
     if value.ndim != 0 or not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0; got {name}={value!r}")
+        shown = value.tolist() if value.ndim else float(value)
+        raise ValueError(f"{name} must be a finite number > 0; got {name}={shown!r}")
     return float(value)
 
 
@@ -150,15 +152,17 @@ def _state(x0, name="x0"):
     return x
 
 
-def _check_calls(f, jacobian, x, t, autonomous, f_name):
-    fx = np.atleast_1d(np.asarray(f(x) if autonomous else f(t, x), dtype=float))
+def _check_calls(f, jacobian, x, autonomous, f_name):
+    """Check the shapes returned by the user's functions at x0 (maps: autonomous=None)."""
+    fx = np.atleast_1d(np.asarray(f(x) if autonomous is not False else f(0.0, x), dtype=float))
     if fx.shape != x.shape:
         raise ValueError(f"{f_name} must return an array of the state's shape {x.shape}; "
                          f"got shape {fx.shape}")
-    jx = jacobian(x) if autonomous else jacobian(t, x)
-    if np.shape(jx) != (x.size, x.size) and not (x.size == 1 and np.ndim(jx) == 0):
+    jx = jacobian(x) if autonomous is not False else jacobian(0.0, x)
+    shape = tuple(getattr(jx, "shape", np.shape(jx)))
+    if shape != (x.size, x.size) and not (autonomous is None and np.size(jx) == x.size ** 2):
         raise ValueError(f"jacobian must return an array of shape {(x.size, x.size)}; "
-                         f"got shape {np.shape(jx)}")
+                         f"got shape {shape}")
 
 
 def _initial_basis(n_dims, n_exponents, seed):
@@ -170,11 +174,23 @@ def _initial_basis(n_dims, n_exponents, seed):
 
 def _orthonormalise(tangent):
     """QR with a non-negative diagonal; returns (Q, |diag R|)."""
-    if tangent.shape[1] == 1:
-        norm = math.sqrt(float(tangent.T @ tangent))
-        return (tangent / norm if norm > 0 else tangent), (norm,)
-    q, r = np.linalg.qr(tangent)
-    return q, np.abs(np.diagonal(r))
+    n_columns = tangent.shape[1]
+    if n_columns > 4:
+        q, r = np.linalg.qr(tangent)
+        return q, np.abs(np.diagonal(r))
+    # Few columns: Gram-Schmidt with a second projection pass ("twice is enough"), orthogonal to
+    # rounding as long as the columns are not numerically dependent; faster than LAPACK here.
+    q = np.empty_like(tangent)
+    norms = np.empty(n_columns)
+    for i in range(n_columns):
+        column = tangent[:, i]
+        if i:
+            basis = q[:, :i]
+            column = column - basis @ (basis.T @ column)
+            column = column - basis @ (basis.T @ column)
+        norms[i] = math.sqrt(float(column @ column))
+        q[:, i] = column / norms[i] if norms[i] > 0 else column
+    return q, norms
 
 
 def _blocks(log_growth, spans, n_blocks):
@@ -193,8 +209,9 @@ def _blocks(log_growth, spans, n_blocks):
 
 
 def _non_finite(function, where, x, tangent):
-    raise SimulationError(f"{function}: the state or the tangent vectors became non-finite at {where} "
-                          f"(x={x!r}, finite tangent entries: {np.isfinite(tangent).mean():.0%})")
+    raise SimulationError(f"{function}: the state or the tangent vectors became non-finite at "
+                          f"{where} (x={x!r}, finite tangent entries: "
+                          f"{np.isfinite(tangent).mean():.0%})")
 
 
 def _log_growth(growths, interval, unit):
@@ -268,7 +285,7 @@ def spectrum_map(f, jacobian, x0, n_steps, n_exponents, *, n_transient=0, qr_int
     if n_steps < 2 * qr_interval:
         raise ValueError(f"n_steps must cover at least 2 renormalisation intervals for a standard "
                          f"error; got n_steps={n_steps}, qr_interval={qr_interval}")
-    _check_calls(f, jacobian, x, 0.0, True, "f")
+    _check_calls(f, jacobian, x, None, "f")
     tangent = _initial_basis(x.size, n_exponents, seed)
     growths, spans = [], []
     total_steps = n_transient + n_steps
@@ -280,7 +297,7 @@ def spectrum_map(f, jacobian, x0, n_steps, n_exponents, *, n_transient=0, qr_int
         since_qr += 1
         if since_qr == qr_interval or step == n_transient or step == total_steps:
             tangent, growth = _orthonormalise(tangent)
-            if not np.isfinite(growth[0]) or not np.isfinite(x[0]):
+            if not (np.all(np.isfinite(growth)) and np.all(np.isfinite(x))):
                 _non_finite("spectrum_map", f"iteration {step}", x, tangent)
             if step > n_transient:
                 growths.append(growth)
@@ -349,7 +366,8 @@ def spectrum_flow(rhs, jacobian, x0, dt, t_total, n_exponents, *, t_transient=0.
     t_total = _positive_finite(t_total, "t_total")
     t_transient = float(to_si(t_transient, "second", "t_transient"))
     if not np.isfinite(t_transient) or t_transient < 0:
-        raise ValueError(f"t_transient must be a finite number >= 0; got t_transient={t_transient!r}")
+        raise ValueError(f"t_transient must be a finite number >= 0; "
+                         f"got t_transient={t_transient!r}")
     if t_total <= t_transient:
         raise ValueError(f"t_total must be longer than t_transient; got t_total={t_total!r}, "
                          f"t_transient={t_transient!r}")
@@ -376,7 +394,7 @@ def spectrum_flow(rhs, jacobian, x0, dt, t_total, n_exponents, *, t_transient=0.
         raise ValueError(f"the averaging window t_total - t_transient = {n_average * dt!r} must "
                          f"hold at least 2 renormalisation intervals ({steps_per_qr * dt!r} each) "
                          f"for a standard error; lengthen t_total")
-    _check_calls(rhs, jacobian, x, 0.0, autonomous, "rhs")
+    _check_calls(rhs, jacobian, x, bool(autonomous), "rhs")
     if autonomous:
         def field(_, state):
             return rhs(state)
@@ -482,7 +500,8 @@ def _series(x):
     if x.ndim != 1:
         raise ValueError(f"x must be a 1-D series; got shape {x.shape}")
     if not np.all(np.isfinite(x)):
-        raise ValueError(f"x must be finite; found {int(np.sum(~np.isfinite(x)))} non-finite samples")
+        raise ValueError(f"x must be finite; found {int(np.sum(~np.isfinite(x)))} non-finite "
+                         f"samples")
     if x.size < _MIN_SERIES:
         raise ValueError(f"x is too short: {x.size} samples; largest_from_series needs at least "
                          f"{_MIN_SERIES} to estimate the embedding (and usually thousands)")
@@ -688,8 +707,9 @@ def largest_from_series(x, dt, *, delay=None, embedding_dimension=None, theiler_
     ok = neighbour >= 0
     reference, neighbour = reference[ok], neighbour[ok]
     if reference.size < _MIN_REFERENCE_POINTS // 2:
-        raise ValueError(f"only {reference.size} reference points of x have a neighbour outside the "
-                         f"Theiler window ({theiler_window} samples); a longer series is needed")
+        raise ValueError(f"only {reference.size} reference points of x have a neighbour outside "
+                         f"the Theiler window ({theiler_window} samples); a longer series is "
+                         f"needed")
     blocks = np.array_split(np.arange(reference.size), min(_count(n_blocks, "n_blocks", 2),
                                                            reference.size))
     block_curves = np.empty((len(blocks), max_steps))
@@ -824,7 +844,14 @@ def divergence_rate(t, states_ref, states_pert, *, saturation_fraction=0.1, rise
     the total rise; for a contracting pair, when d reaches the floating-point floor
     64 eps max||x_ref|| or rise_fraction of the total fall. The standard error comes from the
     rates over n_blocks consecutive sub-windows. A finite initial separation measures a
-    finite-size rate, not the infinitesimal Lyapunov exponent: ``epsilon`` reports it.
+    finite-size rate, not the infinitesimal Lyapunov exponent: ``epsilon`` reports it and the
+    message labels the rate "finite-size" when epsilon > 1e-6 x attractor size.
+
+    Raises
+    ------
+    ValueError
+        Mismatched shapes, t not strictly increasing, non-finite states, or an initial separation
+        at or below the floating-point floor (a perturbation lost in rounding).
     """
     t, ref, pert = _trajectories(t, states_ref, states_pert)
     distance = np.linalg.norm(pert - ref, axis=1)
@@ -844,6 +871,10 @@ def divergence_rate(t, states_ref, states_pert, *, saturation_fraction=0.1, rise
                     "measure (rate reported as -inf, not log(0))", **common)
     first = int(positive[0])
     epsilon = float(distance[first])
+    if epsilon <= floor:
+        raise ValueError(f"the initial separation epsilon={epsilon:.3g} (at t={t[first]!r}) is "
+                         f"below the floating-point resolution {floor:.3g} of states_ref: the "
+                         f"perturbation is rounding noise; use a larger perturbation")
     log_d = np.full(t.size, -np.inf)
     log_d[positive] = np.log(distance[positive])
     rise = float(np.max(log_d[first:]) - log_d[first])
@@ -864,13 +895,14 @@ def divergence_rate(t, states_ref, states_pert, *, saturation_fraction=0.1, rise
         stop = first + (int(beyond[0]) if beyond.size else t.size - first)
     if stop - first < 3:
         return DivergenceResult(
-            exponents=np.array([np.nan]), standard_error=np.array([np.nan]), transient=float(t[first] - t[0]),
+            exponents=np.array([np.nan]), standard_error=np.array([np.nan]),
+            transient=float(t[first] - t[0]),
             epsilon=epsilon, rate=float("nan"), regime="unresolved", identical=False,
             fit_window=None, r_squared=float("nan"), saturation_distance=float(saturation),
             message=f"the separation is {regime} but leaves the exponential regime within "
-                    f"{stop - first} samples of t={t[first]:.6g} (initial separation {epsilon:.3g}, "
-                    f"saturation {saturation:.3g}, floor {floor:.3g}); sample more finely or use a "
-                    f"smaller perturbation", **common)
+                    f"{stop - first} samples of t={t[first]:.6g} (initial separation "
+                    f"{epsilon:.3g}, saturation {saturation:.3g}, floor {floor:.3g}); sample "
+                    f"more finely or use a smaller perturbation", **common)
     window = slice(first, stop)
     rate, r_squared = _linear_fit(t[window], log_d[window])
     edges = np.linspace(first, stop - 1, min(_count(n_blocks, "n_blocks", 2), stop - first - 1) + 1)
@@ -878,9 +910,13 @@ def divergence_rate(t, states_ref, states_pert, *, saturation_fraction=0.1, rise
     block_rates = (log_d[edges[1:]] - log_d[edges[:-1]]) / (t[edges[1:]] - t[edges[:-1]])
     error = (float(np.std(block_rates, ddof=1) / math.sqrt(block_rates.size))
              if block_rates.size >= 2 else float("nan"))
-    kind = "finite-size" if epsilon > 1e-6 * max(size, floor) else "small-perturbation"
+    if size == 0:
+        kind = "(reference at rest: no attractor size to judge epsilon against)"
+    else:
+        kind = "finite-size" if epsilon > 1e-6 * size else "small-perturbation"
     return DivergenceResult(
-        exponents=np.array([rate]), standard_error=np.array([error]), transient=float(t[first] - t[0]),
+        exponents=np.array([rate]), standard_error=np.array([error]),
+        transient=float(t[first] - t[0]),
         epsilon=epsilon, rate=rate, regime=regime, identical=False,
         fit_window=(float(t[first]), float(t[stop - 1])), r_squared=r_squared,
         saturation_distance=float(saturation),

@@ -135,20 +135,36 @@ def rate_jacobian(rates, weights, tau, external_input=0.0, *, gain_function="tan
     return jacobian / tau[:, None]
 
 
+class _JacobianProduct:
+    """J = D (-Id + diag(slope) W) as an operator: ``J @ V`` costs one product W @ V.
+
+    Forming J takes O(n^2) work and memory per call on top of the O(n^2 k) product; this form
+    skips it, which matters when spectrum_flow evaluates J four times per RK4 step.
+    """
+
+    __slots__ = ("slope", "weights", "inverse_tau", "shape")
+
+    def __init__(self, slope, weights, inverse_tau):
+        self.slope, self.weights, self.inverse_tau = slope, weights, inverse_tau
+        self.shape = weights.shape
+
+    def __matmul__(self, vectors):
+        if np.ndim(vectors) == 1:
+            return self.inverse_tau * (self.slope * (self.weights @ vectors) - vectors)
+        return self.inverse_tau[:, None] * (self.slope[:, None] * (self.weights @ vectors)
+                                            - vectors)
+
+
 def _fields(weights, tau, external_input, gain_function):
-    """Fast closures rhs(r) and jacobian(r) for already validated arrays."""
+    """Fast closures rhs(r) and jacobian(r) (an operator) for already validated arrays."""
     phi, derivative = gain(gain_function)
     inverse_tau = 1.0 / tau
-    diagonal = np.diag_indices_from(weights)
 
     def rhs(rates):
         return (phi(weights @ rates + external_input) - rates) * inverse_tau
 
     def jacobian(rates):
-        matrix = derivative(weights @ rates + external_input)[:, None] * weights
-        matrix[diagonal] -= 1.0
-        matrix *= inverse_tau[:, None]
-        return matrix
+        return _JacobianProduct(derivative(weights @ rates + external_input), weights, inverse_tau)
 
     return rhs, jacobian
 
@@ -156,7 +172,7 @@ def _fields(weights, tau, external_input, gain_function):
 def _default_dt(weights, tau):
     """min(tau)/10, or less where the linear-gain Jacobian D(-Id + W) is faster than that."""
     radius = np.max(np.abs(np.linalg.eigvals((weights - np.eye(weights.shape[0])) / tau[:, None])))
-    return float(min(0.1 * np.min(tau), 0.5 / radius))
+    return float(0.1 * np.min(tau) if radius == 0 else min(0.1 * np.min(tau), 0.5 / radius))
 
 
 def rate_lyapunov_spectrum(weights, tau, external_input=0.0, *, gain_function="tanh",
@@ -215,14 +231,16 @@ def rate_lyapunov_spectrum(weights, tau, external_input=0.0, *, gain_function="t
 
 
 def operating_point(weights, tau, external_input=0.0, *, gain_function="tanh",
-                    initial_rates=None, t_settle=None, tolerance=1e-10):
+                    initial_rates=None, t_settle=None, tolerance=1e-10, seed=0):
     """Rates at which the Jacobian is evaluated: a fixed point, else the end of a trajectory.
 
-    The network is integrated (RK4, via scipy's ``solve_ivp``) for ``t_settle`` seconds (default
-    50 max(tau)) from ``initial_rates`` (default zeros), then ``scipy.optimize.root`` refines the
-    end state to a fixed point phi(W r + I) = r. If it converges within ``tolerance`` the fixed
-    point is returned with ``is_fixed_point=True``; otherwise (chaotic or oscillating networks)
-    the trajectory's end state with ``is_fixed_point=False``.
+    The network is integrated (``scipy.integrate.solve_ivp``, RK45) for ``t_settle`` seconds
+    (default 50 max(tau)) from ``initial_rates`` (default N(0, 0.01^2) per neuron from ``seed``,
+    so that an unstable fixed point such as r = 0 is left), then ``scipy.optimize.root`` refines
+    the end state to a fixed point phi(W r + I) = r. If it converges within ``tolerance`` the
+    fixed point is returned with ``is_fixed_point=True`` (it may be unstable in a chaotic network:
+    check the real parts of :func:`leading_eigenvalues`); otherwise (no fixed point found near the
+    end state) the trajectory's end state with ``is_fixed_point=False``.
 
     Returns
     -------
@@ -234,13 +252,15 @@ def operating_point(weights, tau, external_input=0.0, *, gain_function="tanh",
 
     weights, tau, external_input = _network(weights, tau, external_input)
     n_neurons = weights.shape[0]
-    start = np.zeros(n_neurons) if initial_rates is None else _rates(initial_rates, n_neurons,
-                                                                      "initial_rates")
+    if initial_rates is None:
+        start = 0.01 * np.random.default_rng(seed).standard_normal(n_neurons)
+    else:
+        start = _rates(initial_rates, n_neurons, "initial_rates")
     t_settle = 50.0 * float(np.max(tau)) if t_settle is None else float(
         to_si(t_settle, "second", "t_settle"))
-    rhs, jacobian = _fields(weights, tau, external_input, gain_function)
+    rhs, _ = _fields(weights, tau, external_input, gain_function)
     solution = solve_ivp(lambda _, r: rhs(r), (0.0, t_settle), start, method="RK45",
-                         jac=lambda _, r: jacobian(r), rtol=1e-8, atol=1e-10)
+                         rtol=1e-8, atol=1e-10)
     end = solution.y[:, -1]
     phi, derivative = gain(gain_function)
 

@@ -32,6 +32,7 @@ __all__ = [
     "Gamma",
     "as_distribution",
     "check_positive_samples",
+    "distribution_from_dict",
 ]
 
 
@@ -494,3 +495,30 @@ def check_positive_samples(samples, name, distribution, minimum=None, seed_note=
             f"or not finite (smallest {Quantity(np.nanmin(values), dim=distribution.dim)!r}), drawn from "
             f"{distribution!r}{where}; truncate the distribution (e.g. Normal(..., low=...))"
         )
+
+
+def distribution_from_dict(description):
+    """Rebuild a distribution from :meth:`Distribution.to_dict` output (e.g. from a results file)."""
+    import brian2
+
+    unit_name = description.get("unit", "1")
+    unit = 1 if unit_name in ("1", "", None) else getattr(brian2, {"s": "second", "V": "volt"}.get(unit_name, unit_name), None)
+    if unit is None:
+        raise ValueError(f"unknown unit {unit_name!r} in distribution description {description!r}")
+    kind = description.get("distribution")
+
+    def quantity(key):
+        value = description[key]
+        return None if value is None else value * unit
+
+    if kind == "constant":
+        return Constant(quantity("value"))
+    if kind == "uniform":
+        return Uniform(quantity("low"), quantity("high"))
+    if kind == "normal":
+        return Normal(quantity("mean"), quantity("std"), low=quantity("low"), high=quantity("high"))
+    if kind == "lognormal":
+        return LogNormal(quantity("mean"), description["cv"])
+    if kind == "gamma":
+        return Gamma(quantity("mean"), description["cv"])
+    raise ValueError(f"unknown distribution {kind!r} in {description!r}")

@@ -238,7 +238,6 @@ class STDP(StaticSynapse):
         weight_unit = self.weight.unit
         for name in ("w_max", "w_min"):
             value = 0 * weight_unit if (name == "w_min" and self.w_min is None) else getattr(self, name)
-            value = value.value_si if isinstance(value, Constant) else value
             distribution = as_distribution(value, f"STDP.{name}", weight_unit)
             if not isinstance(distribution, Constant):
                 raise ValueError(f"STDP.{name} must be a single value, not {distribution!r}")

@@ -1,0 +1,130 @@
+"""Excitatory/inhibitory recurrent reservoirs (the HRSNN layer) as :class:`NetworkSpec` objects.
+
+A reservoir has populations ``exc`` and ``inh`` (80/20 by default), random recurrent projections
+``ee``, ``ei``, ``ie``, ``ii`` (Dale's law by construction: each projection's sign comes from its
+source), and an input projected onto both populations (``input_exc``, ``input_inh``). The
+heterogeneous and homogeneous twins come from the same call with different distributions.
+
+References
+----------
+B. Chakraborty, S. Mukhopadhyay, "Heterogeneous recurrent spiking neural network for
+spatio-temporal classification", Front. Neurosci. 17:994517 (2023).
+"""
+from dataclasses import dataclass, replace
+
+from brian2 import mV, ms
+
+from ..models.neurons import LIF
+from ..models.synapses import STDP, StaticSynapse
+from ..random import as_generator
+from .builder import NetworkSpec, Population, Projection
+from .connectivity import excitatory_inhibitory, fixed_probability
+
+RECURRENT = ("ee", "ei", "ie", "ii")
+
+
+@dataclass(frozen=True, eq=False)
+class ReservoirSynapses:
+    """Synapse specs of the four recurrent projections and the input projection.
+
+    ``ee`` may be plastic (:class:`~hetero_brian.models.synapses.STDP`); inhibitory projections
+    (``ie``, ``ii``) must have ``sign=-1`` for current-based neurons.
+    """
+
+    ee: object
+    ei: object
+    ie: object
+    ii: object
+    input: object
+
+    def __post_init__(self):
+        for name in ("ie", "ii"):
+            synapse = getattr(self, name)
+            if synapse.target == "I_syn" and synapse.sign != -1:
+                raise ValueError(f"reservoir synapses {name!r} come from inhibitory neurons and need sign=-1; got {synapse.sign}")
+
+
+def default_synapses(plastic=True, stdp=None, weight_scale=1.0):
+    """Current-based defaults: excitatory 0.5 mV, inhibitory 2 mV, input 2 mV (times ``weight_scale``).
+
+    ``ee`` is additive STDP (``stdp`` replaces it) when ``plastic``.
+    """
+    excitatory = StaticSynapse(weight=0.5 * mV * weight_scale)
+    inhibitory = StaticSynapse(weight=2.0 * mV * weight_scale, sign=-1)
+    ee = excitatory
+    if plastic:
+        ee = stdp if stdp is not None else STDP(weight=0.5 * mV * weight_scale, w_max=1.0 * mV * weight_scale)
+    return ReservoirSynapses(ee=ee, ei=excitatory, ie=inhibitory, ii=inhibitory,
+                             input=StaticSynapse(weight=2.0 * mV * weight_scale))
+
+
+def reservoir_spec(n_neurons, input_population, rng, neuron=None, synapses=None, excitatory_fraction=0.8,
+                   p_recurrent=0.1, p_input=0.2, dt=0.1 * ms, inhibitory_neuron=None):
+    """Build the spec of an E/I recurrent reservoir driven by ``input_population``.
+
+    Parameters
+    ----------
+    n_neurons : int
+        Total number of reservoir neurons (>= 5).
+    input_population : SpikeInput, RasterInput or PoissonInput
+        The input (its name must differ from ``exc``/``inh``).
+    rng : numpy.random.Generator or int
+        The ``structure`` stream: connectivity only.
+    neuron : neuron spec, optional
+        Model of the excitatory neurons (default :class:`LIF` with its defaults); the inhibitory
+        neurons use ``inhibitory_neuron`` or the same spec.
+    synapses : ReservoirSynapses, optional
+        Default :func:`default_synapses`.
+    excitatory_fraction : float
+        Fraction of excitatory neurons, in (0, 1).
+    p_recurrent : float or dict
+        Recurrent connection probability, or per projection (``ee``, ``ei``, ``ie``, ``ii``).
+    p_input : float
+        Probability that an input channel projects onto a reservoir neuron.
+    dt : brian2.Quantity
+        Time step.
+
+    Returns
+    -------
+    NetworkSpec
+    """
+    if isinstance(n_neurons, bool) or not isinstance(n_neurons, int) or n_neurons < 5:
+        raise ValueError(f"n_neurons must be an integer >= 5; got {n_neurons!r}")
+    if not 0 < excitatory_fraction < 1:
+        raise ValueError(f"excitatory_fraction must be in (0, 1); got {excitatory_fraction!r}")
+    rng = as_generator(rng)
+    neuron = neuron if neuron is not None else LIF()
+    inhibitory_neuron = inhibitory_neuron if inhibitory_neuron is not None else neuron
+    synapses = synapses if synapses is not None else default_synapses()
+    n_exc = int(round(excitatory_fraction * n_neurons))
+    n_inh = n_neurons - n_exc
+    connectivity = excitatory_inhibitory(n_exc, n_inh, p_recurrent, rng)
+    projections = [
+        Projection(name, {"e": "exc", "i": "inh"}[name[0]], {"e": "exc", "i": "inh"}[name[1]],
+                   getattr(synapses, name), *connectivity[name])
+        for name in RECURRENT
+    ]
+    for target, size in (("exc", n_exc), ("inh", n_inh)):
+        i, j = fixed_probability(input_population.n_neurons, size, p_input, rng, allow_self=True)
+        projections.append(Projection(f"input_{target}", input_population.name, target, synapses.input, i, j))
+    return NetworkSpec(
+        populations=(Population("exc", n_exc, neuron), Population("inh", n_inh, inhibitory_neuron)),
+        projections=tuple(projections),
+        inputs=(input_population,),
+        dt=dt,
+    )
+
+
+def homogeneous_twin(spec_model):
+    """The same model spec with every distribution replaced by a constant at its mean.
+
+    Works for neuron and synapse specs alike: the homogeneous baseline of HRSNN has the same means.
+    """
+    from ..distributions import Constant, Distribution
+
+    changes = {}
+    for name in spec_model.parameter_infos():
+        distribution = getattr(spec_model, name)
+        if isinstance(distribution, Distribution) and not isinstance(distribution, Constant):
+            changes[name] = Constant(distribution.mean)
+    return replace(spec_model, **changes)
