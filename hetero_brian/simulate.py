@@ -95,8 +95,10 @@ class Simulator:
     Parameters
     ----------
     spec : NetworkSpec
-    duration : brian2.Quantity
-        Duration of every run (a multiple of ``spec.dt``).
+    duration : brian2.Quantity or list of (brian2.Quantity, dict)
+        Duration of every run (a multiple of ``spec.dt``), or phases run one after another in
+        the same run, each with the assignments made before it, e.g.
+        ``[(10*second, {}), (2*second, {"ee.plastic": 0})]`` (train, then test with plasticity off).
     backend : str or Backend
         ``"runtime"``, ``"cpp_standalone"``, ``"cuda_standalone"`` or ``"auto"``.
     seed : int, optional
@@ -115,7 +117,15 @@ class Simulator:
 
     def __init__(self, spec, duration, backend="auto", seed=None, recording=Recording(), report=None,
                  build_root=None):
-        _check_duration(duration, spec.dt)
+        phases = duration if isinstance(duration, (list, tuple)) else [(duration, {})]
+        if not phases:
+            raise ConfigError("duration needs at least one phase")
+        for phase in phases:
+            if not (isinstance(phase, (list, tuple)) and len(phase) == 2 and isinstance(phase[1], dict)):
+                raise ConfigError(f"each phase must be (duration, assignments dict); got {phase!r}")
+            _check_duration(phase[0], spec.dt)
+        self.phases = [(phase_duration, dict(assignments)) for phase_duration, assignments in phases]
+        duration = sum((float(d) for d, _ in self.phases), 0.0) * second
         if report not in (None, "text", "stdout"):
             raise ConfigError(f"report must be None, 'text' or 'stdout'; got {report!r}")
         self.spec, self.duration, self.recording, self.report = spec, duration, recording, report
@@ -130,7 +140,7 @@ class Simulator:
     def structure_key(self):
         """Hash of everything that shapes the generated code (models, sizes, recording, versions)."""
         payload = json.dumps({
-            "spec": self.spec.describe(), "recording": self.recording.describe(), "duration": float(self.duration),
+            "spec": self.spec.describe(), "recording": self.recording.describe(), "phases": [[float(d), {k: repr(v) for k, v in a.items()}] for d, a in self.phases],
             "versions": environment_versions(), "backend": self.backend.describe().get("backend"),
             "threads": self.backend.threads, "report": self.report,
         }, sort_keys=True, default=str)
@@ -142,7 +152,11 @@ class Simulator:
         try:
             self.built = build(self.spec, self.streams)
             self._create_monitors()
-            self.backend.finalize(self.built.network, self.duration, self.report)
+            self.schedule = [
+                (phase_duration, [(*self._resolve(key), value) for key, value in assignments.items()])
+                for phase_duration, assignments in self.phases
+            ]
+            self.backend.finalize(self.built.network, self.schedule, self.report)
         except BaseException:
             self.__exit__(None, None, None)
             raise
@@ -184,6 +198,19 @@ class Simulator:
             self.monitors[("weights", name)] = monitor
         self.built.network.add(*self.monitors.values())
 
+    def _resolve(self, key):
+        """``"owner.variable"`` -> (Brian2 object, variable name), parameters mapped to their holders."""
+        owner, _, variable = str(key).partition(".")
+        if not variable:
+            raise ConfigError(f"parameter keys are 'owner.variable' (e.g. 'exc.tau_m', 'ee.plastic'); got {key!r}")
+        targets = parameter_targets(self.spec, self.built.groups, self.built.synapses)
+        target, brian_variable = targets.get((owner, variable), (None, variable))
+        target = target if target is not None else self._owner(owner)
+        if brian_variable not in target.variables:
+            names = sorted(k for k in target.variables.keys() if not k.startswith("_"))
+            raise ConfigError(f"{owner!r} has no variable {variable!r}; it has {names}")
+        return target, brian_variable
+
     # -- runs -------------------------------------------------------------------------------------
     def _values(self, streams, parameters, inputs):
         """Run arguments: resampled heterogeneous parameters, initial values, overrides, inputs."""
@@ -200,16 +227,8 @@ class Simulator:
             for variable, value in population.model.initial_values(sampled[population.name]).items():
                 values[(population.name, variable)] = (group, variable, value)
         for key, value in (parameters or {}).items():
-            owner, _, variable = str(key).partition(".")
-            if not variable:
-                raise ConfigError(f"parameter override keys are 'owner.variable' (e.g. 'exc.tau_m'); got {key!r}")
-            target = self._owner(owner)
-            brian_variable = variable
-            if (owner, variable) in targets:
-                target, brian_variable = targets[(owner, variable)]
-            if brian_variable not in target.variables:
-                raise ConfigError(f"{owner!r} has no variable {variable!r}; it has {sorted(target.variables.keys())[:20]}")
-            values[(owner, brian_variable)] = (target, brian_variable, value)
+            target, brian_variable = self._resolve(key)
+            values[(target.name, brian_variable)] = (target, brian_variable, value)
         run_values = {}
         for target, variable, value in values.values():
             expected = target.variables[variable].dim
@@ -253,7 +272,7 @@ class Simulator:
         self._run_counter += 1
         label = label or f"run-{self._run_counter:04d}-{streams.master_seed}-{time.time_ns()}"
         start = time.perf_counter()
-        self.backend.execute(self.built.network, self.duration, self.report, values, streams.brian_seed, label)
+        self.backend.execute(self.built.network, self.schedule, self.report, values, streams.brian_seed, label)
         wall_time = time.perf_counter() - start
         result = self._collect(streams, sampled, wall_time, label)
         _check_finite(self.built)

@@ -111,12 +111,24 @@ class Backend(ABC):
         """Restore the device that was active before :meth:`activate`."""
 
     @abstractmethod
-    def finalize(self, network, duration, report):
-        """Prepare a network for repeated execution (standalone: generate code and compile it)."""
+    def finalize(self, network, schedule, report):
+        """Prepare a network for repeated execution (standalone: generate code and compile it).
+
+        ``schedule`` is a list of phases ``(duration, assignments)``; ``assignments`` is a list of
+        ``(object, variable, value)`` set before the phase runs (e.g. plasticity off for testing).
+        """
 
     @abstractmethod
-    def execute(self, network, duration, report, values, seed, run_label):
-        """Run once with ``values`` (dict VariableView/TimedArray -> array) and device ``seed``."""
+    def execute(self, network, schedule, report, values, seed, run_label):
+        """Run the schedule once with ``values`` (dict VariableView/TimedArray -> array) and ``seed``."""
+
+    @staticmethod
+    def run_schedule(network, schedule, report):
+        """Apply each phase's assignments and run it (in standalone mode this writes the code)."""
+        for duration, assignments in schedule:
+            for target, variable, value in assignments:
+                setattr(target, variable, value)
+            network.run(duration, report=report, namespace={})
 
     def describe(self):
         """Provenance of the backend (name, compiler, threads...)."""

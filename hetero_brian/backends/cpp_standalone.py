@@ -97,12 +97,12 @@ class CppStandaloneBackend(Backend):
         return (f"for (int _i = 0; _i < {threads}; _i++)\n"
                 f"    brian::_random_generators[_i].seed((unsigned long) brian::{array}[0] + _i);")
 
-    def finalize(self, network, duration, report):
+    def finalize(self, network, schedule, report):
         self._seed_holder = NeuronGroup(1, "run_seed : integer (constant)", name="hetero_brian_seed_holder")
         network.add(self._seed_holder)
         brian2.device.apply_run_args()
         brian2.device.insert_code("main", self._seed_code())
-        network.run(duration, report=report, namespace={})
+        self.run_schedule(network, schedule, report)
         before = _binary_stamp(self.directory)
         start = time.perf_counter()
         try:
@@ -119,7 +119,7 @@ class CppStandaloneBackend(Backend):
             self.n_compilations += 1
 
     # -- runs -------------------------------------------------------------------------------------
-    def execute(self, network, duration, report, values, seed, run_label):
+    def execute(self, network, schedule, report, values, seed, run_label):
         run_args = dict(values)
         run_args[self._seed_holder.run_seed] = int(seed)
         results_directory = os.path.join("results", run_label)

@@ -67,19 +67,19 @@ class CudaStandaloneBackend(CppStandaloneBackend):
         # CUDA 13 headers need C++17
         prefs.devices.cuda_standalone.cuda_backend.extra_compile_args_nvcc = ["-w", "-use_fast_math", "-std=c++17"]
 
-    def finalize(self, network, duration, report):
+    def finalize(self, network, schedule, report):
         if not self.generate_only:
-            return super().finalize(network, duration, report)
-        network.run(duration, report=report, namespace={})
+            return super().finalize(network, schedule, report)
+        self.run_schedule(network, schedule, report)
         brian2.device.build(directory=self.directory, compile=False, run=False, with_output=False)
 
-    def execute(self, network, duration, report, values, seed, run_label):
+    def execute(self, network, schedule, report, values, seed, run_label):
         if self.generate_only:
             raise SimulationError(
                 f"the CUDA project in {self.directory} was generated only (no GPU here); compile and run it "
                 "on a machine with an NVIDIA GPU"
             )
-        return super().execute(network, duration, report, values, seed, run_label)
+        return super().execute(network, schedule, report, values, seed, run_label)
 
     def describe(self):
         return dict(super().describe(), generate_only=self.generate_only)

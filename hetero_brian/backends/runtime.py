@@ -43,10 +43,10 @@ class RuntimeBackend(Backend):
             prefs.codegen.target = target
             self._previous = None
 
-    def finalize(self, network, duration, report):
+    def finalize(self, network, schedule, report):
         network.store("hetero_brian_initial")
 
-    def execute(self, network, duration, report, values, seed, run_label):
+    def execute(self, network, schedule, report, values, seed, run_label):
         network.restore("hetero_brian_initial")
         for key, value in values.items():
             if isinstance(key, brian2.TimedArray):
@@ -54,7 +54,7 @@ class RuntimeBackend(Backend):
             else:
                 key[:] = value
         brian2.seed(seed)
-        network.run(duration, report=report, namespace={})
+        self.run_schedule(network, schedule, report)
 
     def describe(self):
         return dict(super().describe(), target=self.target)
