@@ -60,12 +60,14 @@ def resolve_config(module, config_file=None, overrides=()):
     from .config import apply_overrides, deep_merge, load_config_file, validate_config
 
     data = module.Config().model_dump(mode="json")
-    source = "defaults"
+    sources = []
     if config_file:
         data = deep_merge(data, load_config_file(config_file))
-        source = str(config_file)
+        sources.append(str(config_file))
     if overrides:
         data = apply_overrides(data, list(overrides))
+        sources.append("--set")
+    source = " + ".join(sources) or "defaults"
     return validate_config(module.Config, data, source=source)
 
 

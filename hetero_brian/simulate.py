@@ -156,6 +156,7 @@ class Simulator:
                 (phase_duration, [(*self._resolve(key), value) for key, value in assignments.items()])
                 for phase_duration, assignments in self.phases
             ]
+            self.backend.default_seed = self.streams.brian_seed
             self.backend.finalize(self.built.network, self.schedule, self.report)
         except BaseException:
             self.__exit__(None, None, None)
@@ -234,11 +235,8 @@ class Simulator:
             expected = target.variables[variable].dim
             if not (getattr(value, "dim", None) is expected or (expected.is_dimensionless and not hasattr(value, "dim"))):
                 raise UnitError(f"value for {target.name}.{variable} must have the dimension of {target.variables[variable].unit}; got {value!r}")
-            size = target.variables[variable].size
-            array = np.asarray(value, dtype=float)
-            if array.ndim == 0 and size != 1:
-                array = np.full(size, float(array))
-            run_values[getattr(target, variable)] = Quantity(array, dim=expected)
+            # a scalar sets every element (standalone: on the command line); arrays go as files
+            run_values[getattr(target, variable)] = Quantity(np.asarray(value, dtype=float), dim=expected)
         for name, raster in (inputs or {}).items():
             if name not in self.built.timed_arrays:
                 raise ConfigError(f"input {name!r} is not a RasterInput of this network; raster inputs: {sorted(self.built.timed_arrays)}")
@@ -278,9 +276,10 @@ class Simulator:
         _check_finite(self.built)
         return result
 
-    def _collect(self, streams, sampled, wall_time, label):
+    def _collect(self, streams, sampled, wall_time, label, after_run=True):
+        """Assemble the result; ``after_run=False`` gives the static part only (no monitors read)."""
         spikes, traces = {}, {}
-        for (kind, key), monitor in self.monitors.items():
+        for (kind, key), monitor in (self.monitors.items() if after_run else ()):
             if kind == "spikes":
                 spikes[key] = SpikeTrains(np.asarray(monitor.i[:], dtype=np.int64), np.asarray(monitor.t[:], dtype=float),
                                           n_neurons=len(monitor.source))
@@ -301,10 +300,12 @@ class Simulator:
             extra = {name: np.asarray(value, dtype=float) for name, value in sampled[projection.name].items()
                      if name != "weight" and projection.synapse.parameter_locations().get(name) == "synapse"}
             extra["w_initial"] = np.asarray(sampled[projection.name]["weight"], dtype=float)
+            weights = group.w[:] if after_run else extra["w_initial"]
+            # Brian2 keeps the order of the (i, j) arrays given to connect()
             synapses[projection.name] = SynapseTable(projection.source, projection.target,
-                                                     np.asarray(group.i[:], dtype=np.int64),
-                                                     np.asarray(group.j[:], dtype=np.int64),
-                                                     np.asarray(group.w[:], dtype=float), extra)
+                                                     np.asarray(projection.i, dtype=np.int64),
+                                                     np.asarray(projection.j, dtype=np.int64),
+                                                     np.asarray(weights, dtype=float), extra)
         populations = {}
         for population in self.spec.populations:
             values = sampled[population.name]

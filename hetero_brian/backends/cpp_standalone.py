@@ -52,6 +52,7 @@ class CppStandaloneBackend(Backend):
         self._lock = None
         self._previous = None
         self._seed_holder = None
+        self.default_seed = 0  # the Simulator sets its build seed's device seed here
 
     # -- device selection ----------------------------------------------------------------------
     def _acquire_directory(self, structure_key):
@@ -86,7 +87,7 @@ class CppStandaloneBackend(Backend):
                 brian2.set_device(self._previous)
         finally:
             self._previous = None
-            if self._lock is not None:
+            if self._lock is not None:  # exported projects hold no lock
                 self._lock.__exit__(None, None, None)
                 self._lock = None
 
@@ -97,11 +98,16 @@ class CppStandaloneBackend(Backend):
         return (f"for (int _i = 0; _i < {threads}; _i++)\n"
                 f"    brian::_random_generators[_i].seed((unsigned long) brian::{array}[0] + _i);")
 
-    def finalize(self, network, schedule, report):
+    def _prepare_seed(self, network):
+        """Add the one-element seed variable, apply run arguments, then re-seed from it."""
         self._seed_holder = NeuronGroup(1, "run_seed : integer (constant)", name="hetero_brian_seed_holder")
         network.add(self._seed_holder)
+        self._seed_holder.run_seed = int(self.default_seed)
         brian2.device.apply_run_args()
         brian2.device.insert_code("main", self._seed_code())
+
+    def finalize(self, network, schedule, report):
+        self._prepare_seed(network)
         self.run_schedule(network, schedule, report)
         before = _binary_stamp(self.directory)
         start = time.perf_counter()
