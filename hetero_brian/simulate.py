@@ -147,6 +147,10 @@ class Simulator:
         return hashlib.sha256(payload.encode()).hexdigest()[:20]
 
     def __enter__(self):
+        from .resources import check_memory, estimate_memory
+
+        self.memory_estimate = estimate_memory(self.spec, self.duration, self.recording)
+        check_memory(self.memory_estimate)
         self.backend.activate(self.structure_key())
         self._active = True
         try:

@@ -29,8 +29,9 @@ def get_backend(name, build_root=None, threads=None):
 
     Parameters
     ----------
-    name : {"runtime", "cpp_standalone", "cuda_standalone", "auto"}
-        ``"auto"`` picks ``cpp_standalone`` when a C++ compiler is found, ``runtime`` otherwise.
+    name : {"runtime", "runtime:numpy", "runtime:cython", "cpp_standalone", "cuda_standalone", "auto"}
+        ``runtime`` uses cython when it can compile, numpy otherwise (``runtime:numpy`` forces
+        numpy: no compilation at all, fine for small networks). ``"auto"`` picks ``cpp_standalone`` when a C++ compiler is found, ``runtime`` otherwise.
     build_root : str or Path, optional
         Root of the build directories of standalone backends (default
         ``$HETERO_BRIAN_BUILD_ROOT`` or ``~/.cache/hetero_brian/builds``).
@@ -39,6 +40,11 @@ def get_backend(name, build_root=None, threads=None):
     """
     if isinstance(name, Backend):
         return name
+    name, _, option = str(name).partition(":")
+    if option:
+        if name != "runtime" or option not in ("numpy", "cython"):
+            raise ConfigError(f"backend options exist only as 'runtime:numpy' or 'runtime:cython'; got {name}:{option}")
+        return _REGISTRY["runtime"](build_root=build_root, threads=threads, target=option)
     if name == "auto":
         name = "cpp_standalone" if compiler_available() else "runtime"
     if name not in _REGISTRY:

@@ -37,6 +37,9 @@ class CppStandaloneBackend(Backend):
     ----------
     build_root : str, optional
         Root of the build directories.
+    make_args : sequence of str
+        Extra arguments of ``make`` (default ``-j2``: Brian2 otherwise uses every core, and
+        concurrent builds oversubscribe them).
     threads : int
         OpenMP threads (default 0: off). ENVIRONMENT.md measured 2-7x slow-downs with threads on
         shared cores; when on, ``OMP_WAIT_POLICY=PASSIVE`` is set for the runs.
@@ -46,8 +49,9 @@ class CppStandaloneBackend(Backend):
     standalone = True
     device_name = "cpp_standalone"
 
-    def __init__(self, build_root=None, threads=None):
+    def __init__(self, build_root=None, threads=None, make_args=("-j2",)):
         super().__init__(build_root, threads)
+        self.make_args = list(make_args)
         self.directory = None
         self._lock = None
         self._previous = None
@@ -70,7 +74,7 @@ class CppStandaloneBackend(Backend):
 
     def _set_preferences(self):
         prefs.devices.cpp_standalone.openmp_threads = self.threads
-        prefs.devices.cpp_standalone.extra_make_args_unix = ["-j2"]
+        prefs.devices.cpp_standalone.extra_make_args_unix = list(self.make_args)
 
     def activate(self, structure_key):
         self._previous = brian2.get_device()

@@ -1,8 +1,8 @@
 """Turn specs into an explicit :class:`brian2.Network` with named objects.
 
 The builder is the only place (with the backends and ``simulate``) that creates Brian2 objects.
-All heterogeneous parameters are sampled here, host-side, from the ``heterogeneity`` stream, in a
-fixed order (populations, then projections, in the order given), and assigned as arrays, so every
+All heterogeneous parameters are sampled here, host-side, each from its own child of the
+``heterogeneity`` stream, and assigned as arrays, so every
 device builds the same network. Connectivity arrives already generated (pure functions of the
 ``structure`` stream, :mod:`hetero_brian.network.connectivity`).
 """
@@ -229,33 +229,47 @@ class BuiltNetwork:
 def sample_network_parameters(spec, streams):
     """Sample every heterogeneous parameter of ``spec`` host-side, in a fixed order.
 
-    Populations first, then projections, in the order given; each parameter in its spec's order.
-    Synapse parameters live per synapse, or per pre/post neuron for neuron-level STDP traces.
+    Each parameter has its own random stream (``heterogeneity/<owner>/<parameter>``), so the
+    samples of one parameter do not depend on the distributions of the others. Synapse parameters
+    live per synapse, or per pre/post neuron for neuron-level STDP traces.
 
     Returns
     -------
     dict of str -> dict of str -> brian2.Quantity
         Per population or projection name, the sampled arrays.
     """
-    from ..distributions import check_positive_samples
-
-    rng = streams.generator("heterogeneity")
-    seed_note = f"master seed {streams.master_seed}, stream 'heterogeneity'"
     sampled = {}
     for population in spec.populations:
-        sampled[population.name] = population.model.sample_parameters(population.n_neurons, rng, seed_note)
+        values = {}
+        for name, info in population.model.parameter_infos().items():
+            values[name] = _draw(population.model, name, info, population.n_neurons, streams, population.name)
+        sampled[population.name] = values
     sizes = {item.name: item.n_neurons for item in (*spec.populations, *spec.inputs)}
     for projection in spec.projections:
         synapse, values = projection.synapse, {}
         counts = {"synapse": projection.n_synapses, "pre": sizes[projection.source], "post": sizes[projection.target]}
         for name, info in synapse.parameter_infos().items():
-            distribution = getattr(synapse, name)
             count = counts[synapse.parameter_locations().get(name, "synapse")]
-            values[name] = distribution.sample(max(count, 1), rng)[:count]
-            if info.positive and count:
-                check_positive_samples(values[name], name, distribution, seed_note=seed_note)
+            values[name] = _draw(synapse, name, info, count, streams, projection.name)
         sampled[projection.name] = values
     return sampled
+
+
+def _draw(model, name, info, count, streams, owner):
+    """Sample one parameter from its own stream ``heterogeneity/<owner>/<name>``.
+
+    One stream per parameter: changing one distribution (e.g. the homogeneous twin's tau_m)
+    leaves every other sampled value unchanged.
+    """
+    from ..distributions import check_positive_samples
+
+    stream = f"heterogeneity/{owner}/{name}"
+    distribution = getattr(model, name)
+    values = distribution.sample(max(count, 1), streams.generator(stream))[:count]
+    if info.positive and count:
+        check_positive_samples(values, f"{owner}.{name}", distribution,
+                               seed_note=f"master seed {streams.master_seed}, stream {stream!r}")
+    return values
 
 
 def _trace_code(spec):

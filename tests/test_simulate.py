@@ -1,0 +1,227 @@
+"""Backends and the Simulator: agreement across devices, compile once run many, faults."""
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from brian2 import Hz, mV, ms, second
+
+from hetero_brian.backends import get_backend
+from hetero_brian.distributions import Gamma, Uniform
+from hetero_brian.errors import ConfigError, SimulationError, UnitError
+from hetero_brian.models.neurons import LIF
+from hetero_brian.models.synapses import STDP, StaticSynapse
+from hetero_brian.network.builder import NetworkSpec, PoissonInput, Population, Projection, RasterInput
+from hetero_brian.network.connectivity import fixed_probability
+from hetero_brian.network.reservoir import ReservoirSynapses, reservoir_spec
+from hetero_brian.resources import check_memory, estimate_memory
+from hetero_brian.results import read_manifest
+from hetero_brian.simulate import Recording, Simulator, simulate
+
+
+def reservoir(n_neurons=200, rate=20 * Hz, structure_seed=1):
+    stdp = STDP(weight=Uniform(0.3 * mV, 0.9 * mV), w_max=1.2 * mV, tau_pre=Gamma(20 * ms, 0.5),
+                tau_post=Gamma(20 * ms, 0.5), eta_plus=0.02, eta_minus=0.021)
+    synapses = ReservoirSynapses(ee=stdp, ei=StaticSynapse(weight=0.6 * mV), ie=StaticSynapse(weight=3 * mV, sign=-1),
+                                 ii=StaticSynapse(weight=3 * mV, sign=-1), input=StaticSynapse(weight=3 * mV))
+    return reservoir_spec(n_neurons, PoissonInput("input", 100, rate), structure_seed,
+                          neuron=LIF(tau_m=Gamma(20 * ms, 0.5)), synapses=synapses, p_input=0.4)
+
+
+def tiny_network():
+    i, j = fixed_probability(20, 10, 0.5, rng=1, allow_self=True)
+    return NetworkSpec(populations=(Population("cells", 10, LIF(tau_m=Gamma(10 * ms, 0.3))),),
+                       inputs=(PoissonInput("drive", 20, 100 * Hz),),
+                       projections=(Projection("feed", "drive", "cells", StaticSynapse(weight=Uniform(2 * mV, 5 * mV)), i, j),))
+
+
+def spikes_of(result, name="exc"):
+    trains = result.spikes[name]
+    order = np.lexsort((trains.node_ids, trains.timestamps))
+    return trains.node_ids[order], trains.timestamps[order]
+
+
+@pytest.mark.standalone
+def test_runtime_and_cpp_standalone_give_identical_spikes_and_weights(tmp_path):
+    """Same seed, host-sampled network, Poisson input from Brian2's generator on both devices."""
+    spec = reservoir()
+    runtime = simulate(spec, 1 * second, backend="runtime:numpy", seed=5)
+    standalone = simulate(spec, 1 * second, backend="cpp_standalone", seed=5, build_root=tmp_path)
+    ids_runtime, times_runtime = spikes_of(runtime)
+    ids_cpp, times_cpp = spikes_of(standalone)
+    assert ids_runtime.size > 500  # a lively network (~5 Hz), not a silent one
+    assert np.array_equal(ids_runtime, ids_cpp)
+    assert np.array_equal(times_runtime, times_cpp)
+    np.testing.assert_allclose(runtime.synapses["ee"].w, standalone.synapses["ee"].w, rtol=1e-12, atol=0)
+    assert not np.allclose(standalone.synapses["ee"].w, standalone.synapses["ee"].extra["w_initial"])  # STDP acted
+
+
+@pytest.mark.standalone
+def test_compile_once_run_many_equals_fresh_builds(tmp_path):
+    spec = tiny_network()
+    values = [5 * ms, 10 * ms, 20 * ms]
+    with Simulator(spec, 200 * ms, backend="cpp_standalone", seed=3, build_root=tmp_path / "shared") as simulator:
+        assert simulator.backend.n_compilations == 1
+        results = [simulator.run(parameters={"cells.tau_m": value}) for value in values]
+        assert simulator.backend.n_compilations == 1  # three runs, one compilation
+    counts = [r.spikes["cells"].node_ids.size for r in results]
+    assert len(set(counts)) == 3  # three different results
+    for value, result in zip(values, results):
+        baked = NetworkSpec(populations=(Population("cells", 10, LIF(tau_m=value)),), inputs=spec.inputs,
+                            projections=spec.projections)
+        fresh = simulate(baked, 200 * ms, backend="cpp_standalone", seed=3, build_root=tmp_path / f"fresh{float(value)}")
+        assert np.array_equal(fresh.spikes["cells"].timestamps, result.spikes["cells"].timestamps)
+        assert np.array_equal(fresh.spikes["cells"].node_ids, result.spikes["cells"].node_ids)
+
+
+def test_runtime_runs_repeat_with_the_same_seed_and_differ_with_another():
+    spec = tiny_network()
+    with Simulator(spec, 100 * ms, backend="runtime:numpy", seed=4) as simulator:
+        first, again, other = simulator.run(), simulator.run(seed=4), simulator.run(seed=9)
+    assert np.array_equal(first.spikes["cells"].timestamps, again.spikes["cells"].timestamps)
+    assert not np.array_equal(first.populations["cells"].parameters["tau_m"], other.populations["cells"].parameters["tau_m"])
+    assert first.provenance["master_seed"] == 4 and other.provenance["master_seed"] == 9
+
+
+def test_raster_input_changes_between_runs_without_rebuilding():
+    n_steps, dt = 400, 0.1 * ms
+    raster = np.zeros((n_steps, 3), dtype=np.uint8)
+    raster[50, 0] = raster[100, 1] = 1
+    spec = NetworkSpec(populations=(Population("cells", 3, LIF()),),
+                       inputs=(RasterInput("stim", raster, dt),),
+                       projections=(Projection("feed", "stim", "cells", StaticSynapse(weight=150 * mV), np.arange(3), np.arange(3)),))
+    with Simulator(spec, n_steps * dt, backend="runtime:numpy", seed=1) as simulator:
+        first = simulator.run()
+        other = np.zeros_like(raster)
+        other[200, 2] = 1
+        second = simulator.run(inputs={"stim": other})
+        with pytest.raises(ValueError, match="raster shape"):
+            simulator.run(inputs={"stim": np.zeros((10, 3))})
+    assert sorted(first.spikes["cells"].node_ids.tolist()) == [0, 1]
+    assert second.spikes["cells"].node_ids.tolist() == [2]
+
+
+def test_phases_freeze_plasticity_for_the_test_phase():
+    spec = reservoir(60, rate=30 * Hz)
+    phases = [(100 * ms, {}), (100 * ms, {"ee.plastic": 0})]
+    with Simulator(spec, phases, backend="runtime:numpy", seed=2) as simulator:
+        both = simulator.run()
+    with Simulator(spec, phases[:1], backend="runtime:numpy", seed=2) as simulator:
+        train_only = simulator.run()
+    np.testing.assert_array_equal(both.synapses["ee"].w, train_only.synapses["ee"].w)
+    assert both.provenance["t_stop"] == pytest.approx(0.2)
+
+
+def test_nan_state_is_detected_and_named():
+    spec = tiny_network()
+    with Simulator(spec, 10 * ms, backend="runtime:numpy", seed=1) as simulator:
+        with pytest.raises(SimulationError, match=r"cells\.v are NaN or Inf"):
+            simulator.run(parameters={"cells.I_ext": np.inf * mV})
+
+
+@pytest.mark.parametrize("duration, message", [
+    (10.05 * ms, "not a multiple of dt"),
+    (-1 * ms, "must be > 0"),
+    (10 * mV, "duration must be a time quantity"),
+])
+def test_bad_durations(duration, message):
+    with pytest.raises((ValueError, UnitError), match=message):
+        Simulator(tiny_network(), duration, backend="runtime:numpy")
+
+
+def test_bad_backend_names_and_parameter_keys():
+    with pytest.raises(ConfigError, match="did you mean 'cpp_standalone'"):
+        get_backend("cpp_standalon")
+    with Simulator(tiny_network(), 1 * ms, backend="runtime:numpy", seed=1) as simulator:
+        with pytest.raises(ConfigError, match="'cells' has no variable 'tau_mm'"):
+            simulator.run(parameters={"cells.tau_mm": 5 * ms})
+        with pytest.raises(UnitError, match="cells.tau_m must have the dimension"):
+            simulator.run(parameters={"cells.tau_m": 5 * mV})
+
+
+def test_provenance_records_versions_backend_and_seeds():
+    result = simulate(tiny_network(), 5 * ms, backend="runtime:numpy", seed=11)
+    provenance = result.provenance
+    assert provenance["versions"]["brian2"] and provenance["versions"]["numpy"]
+    assert provenance["backend"]["backend"] == "runtime" and provenance["backend"]["target"] == "numpy"
+    assert provenance["master_seed"] == 11 and "threads" in provenance["backend"]
+    assert provenance["spec"]["populations"][0]["model"]["tau_m"]["distribution"] == "gamma"
+
+
+def test_memory_estimate_refuses_an_oversized_simulation():
+    spec = reservoir(100)
+    estimate = estimate_memory(spec, 1.0, Recording())
+    assert estimate["synapses"] > sum(p.n_synapses for p in spec.projections) * 8
+    with pytest.raises(SimulationError, match=r"needs about .* GiB .* only 0.00 GiB are available"):
+        check_memory(estimate, available=1000)
+    check_memory(estimate, available=10 * 2**30)
+
+
+@pytest.mark.standalone
+def test_compiler_failure_names_the_step_and_offers_the_runtime(tmp_path):
+    from hetero_brian.backends.cpp_standalone import CppStandaloneBackend
+
+    backend = CppStandaloneBackend(build_root=tmp_path, make_args=["CXX=false"])
+    with pytest.raises(SimulationError, match="compiling the C.. standalone project .* failed.*backend='runtime'"):
+        with Simulator(tiny_network(), 5 * ms, backend=backend, seed=1):
+            pass
+
+
+def _build_in_subprocess(build_root, queue):
+    from hetero_brian.backends.cpp_standalone import CppStandaloneBackend
+
+    backend = CppStandaloneBackend(build_root=build_root)
+    spec = tiny_network()
+    with Simulator(spec, 5 * ms, backend=backend, seed=1) as simulator:
+        queue.put(simulator.backend.directory)
+        time.sleep(1.0)  # hold the build slot while the other process builds
+
+
+@pytest.mark.standalone
+@pytest.mark.slow
+def test_two_processes_with_the_same_structure_use_different_build_directories(tmp_path):
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    processes = [context.Process(target=_build_in_subprocess, args=(str(tmp_path), queue)) for _ in range(2)]
+    for process in processes:
+        process.start()
+    directories = {queue.get(timeout=300), queue.get(timeout=300)}
+    for process in processes:
+        process.join(timeout=300)
+    assert len(directories) == 2 and all(d.endswith(("-0", "-1")) for d in directories)
+
+
+KILL_SCRIPT = r"""
+import sys
+from brian2 import ms, second
+sys.path.insert(0, {tests!r})
+from test_simulate import reservoir
+from hetero_brian.simulate import Simulator
+with Simulator(reservoir(400), 60 * second, backend="cpp_standalone", seed=1, build_root={root!r}) as simulator:
+    print("BUILT", simulator.backend.directory, flush=True)
+    simulator.run(label="long-run")
+"""
+
+
+@pytest.mark.standalone
+@pytest.mark.slow
+def test_a_killed_cpp_run_is_reported_incomplete(tmp_path):
+    script = KILL_SCRIPT.format(tests=os.path.dirname(__file__), root=str(tmp_path))
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    line = ""
+    while not line.startswith("BUILT"):
+        line = process.stdout.readline()
+        assert line, "the child process ended before building"
+    run_directory = os.path.join(line.split()[1], "results", "long-run")
+    deadline = time.time() + 60
+    while not os.path.exists(os.path.join(run_directory, "manifest.json")) and time.time() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)
+    process.send_signal(signal.SIGKILL)  # the Python parent dies; its C++ child goes on or is orphaned
+    process.wait()
+    subprocess.run(["pkill", "-KILL", "-f", os.path.join(line.split()[1], "main")], check=False)
+    assert read_manifest(run_directory).state == "incomplete"
