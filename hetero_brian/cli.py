@@ -8,6 +8,8 @@ Usage::
     hetero-brian info RESULT.h5
     hetero-brian plot RESULT.h5 --kind raster [--out FIGURE.png]
     hetero-brian export-cpp SCENARIO DIR [--config FILE] [--set key=value ...] [--seed N]
+    hetero-brian sweep CONFIG [--workers N] [--dask | --scheduler ADDRESS] [--resume]
+    hetero-brian tune CONFIG [--trials N] [--workers N] [--resume]
 
 Bad input (unknown scenario, unknown config key, wrong unit...) prints one line naming the value
 and exits with status 2. Scenarios live in the ``scenarios`` package of this distribution; the
@@ -22,6 +24,7 @@ import sys
 import time
 from pathlib import Path
 
+from . import sweep_cli
 from .errors import ConfigError, HeteroBrianError, ResultsError, UnitError
 
 EXIT_USAGE = 2
@@ -102,9 +105,10 @@ def run_scenario(name, config_file=None, overrides=(), backend="auto", seed=None
     start = time.perf_counter()
     with RunManifest.start(output, info={"scenario": name, "seed": seed, "backend": backend}):
         metrics = module.run(config, output, backend=backend, seed=seed)
-    metrics = dict(metrics, wall_time_total=time.perf_counter() - start, seed=seed)
-    with open(output / "metrics.json", "w", encoding="utf-8") as handle:
-        json.dump(metrics, handle, indent=2, sort_keys=True, default=float)
+        metrics = dict(metrics, wall_time_total=time.perf_counter() - start, seed=seed)
+        # written before the manifest says "complete"
+        with open(output / "metrics.json", "w", encoding="utf-8") as handle:
+            json.dump(metrics, handle, indent=2, sort_keys=True, default=float)
     return output, metrics
 
 
@@ -199,6 +203,7 @@ def build_parser():
     export.add_argument("scenario")
     export.add_argument("directory")
     _add_config_arguments(export)
+    sweep_cli.add_commands(commands)
     return parser
 
 
@@ -228,6 +233,8 @@ def main(argv=None):
             print(summary(load(arguments.result)))
         elif arguments.command == "plot":
             print(_plot(arguments.result, arguments.kind, arguments.out))
+        elif arguments.command in ("sweep", "tune"):
+            return sweep_cli.handle(arguments)
         elif arguments.command == "export-cpp":
             print(export_cpp(arguments.scenario, arguments.directory, arguments.config, arguments.set, arguments.seed))
     except (ConfigError, UnitError, ResultsError, FileNotFoundError, FileExistsError) as error:

@@ -51,7 +51,7 @@ from .errors import ConfigError, ResultsError
 from .sweep import Task, TaskOutcome, execute_task, local_executor, task_state
 
 __all__ = ["DEFAULT_DIRECTIONS", "ParameterSpace", "Objective", "TuneConfig", "load_tune_config",
-           "check_search_space", "run_study", "StudyReport"]
+           "check_search_space", "run_study", "StudyReport", "write_study_files"]
 
 DEFAULT_DIRECTIONS = {"accuracy": "maximize", "spikes_per_sample": "minimize",
                       "activity_over_memory_capacity": "minimize", "memory_capacity": "maximize"}

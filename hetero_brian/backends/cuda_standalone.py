@@ -67,9 +67,15 @@ class CudaStandaloneBackend(CppStandaloneBackend):
         # CUDA 13 headers need C++17
         prefs.devices.cuda_standalone.cuda_backend.extra_compile_args_nvcc = ["-w", "-use_fast_math", "-std=c++17"]
 
+    def _seed_code(self):
+        """brian2cuda seeds its cuRAND buffer instead of the C++ generators."""
+        array = brian2.device.get_array_name(self._seed_holder.variables["run_seed"])
+        return f"random_number_buffer.set_seed((unsigned long long) brian::{array}[0]);"
+
     def finalize(self, network, schedule, report):
         if not self.generate_only:
             return super().finalize(network, schedule, report)
+        self._prepare_seed(network)
         self.run_schedule(network, schedule, report)
         brian2.device.build(directory=self.directory, compile=False, run=False, with_output=False)
 
