@@ -19,6 +19,7 @@ M. Lukoševičius, H. Jaeger, "Reservoir computing approaches to recurrent neura
 Comput. Sci. Rev. 3, 127 (2009) (ridge readouts of reservoir states).
 """
 import numbers
+import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -118,6 +119,7 @@ class LogisticReadout(_StandardisedLinearClassifier):
 
     def fit(self, X, y):
         """Fit on features ``X`` (n_samples, n_features) and labels ``y`` (n_samples,)."""
+        from sklearn.exceptions import ConvergenceWarning
         from sklearn.linear_model import LogisticRegression
 
         _check_positive(self.C, "C")
@@ -129,10 +131,6 @@ class LogisticReadout(_StandardisedLinearClassifier):
         if isinstance(random_state, np.random.Generator):
             random_state = int(random_state.integers(2**31 - 1))
         model = LogisticRegression(C=self.C, max_iter=self.max_iter, tol=self.tol, random_state=random_state)
-        import warnings
-
-        from sklearn.exceptions import ConvergenceWarning
-
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit(Z, encoded)
