@@ -109,6 +109,9 @@ class Simulator:
         Progress reporting during runs (compiled into standalone code).
     build_root : str, optional
         Root folder of standalone builds.
+    keep_run_directories : bool
+        Keep each standalone run's raw ``results/<label>`` folder after collecting it (default:
+        deleted once the result is in memory; failed or killed runs are always kept).
 
     Notes
     -----
@@ -116,7 +119,7 @@ class Simulator:
     """
 
     def __init__(self, spec, duration, backend="auto", seed=None, recording=Recording(), report=None,
-                 build_root=None):
+                 build_root=None, keep_run_directories=False):
         phases = duration if isinstance(duration, (list, tuple)) else [(duration, {})]
         if not phases:
             raise ConfigError("duration needs at least one phase")
@@ -129,6 +132,7 @@ class Simulator:
         if report not in (None, "text", "stdout"):
             raise ConfigError(f"report must be None, 'text' or 'stdout'; got {report!r}")
         self.spec, self.duration, self.recording, self.report = spec, duration, recording, report
+        self.keep_run_directories = keep_run_directories
         self.backend = get_backend(backend, build_root=build_root)
         self.streams = SeedStreams(seed)
         self.built = None
@@ -278,6 +282,8 @@ class Simulator:
         wall_time = time.perf_counter() - start
         result = self._collect(streams, sampled, wall_time, label)
         _check_finite(self.built)
+        if not self.keep_run_directories:
+            self.backend.discard_run(label)
         return result
 
     def _collect(self, streams, sampled, wall_time, label, after_run=True):

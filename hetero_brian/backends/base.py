@@ -128,6 +128,9 @@ class Backend(ABC):
     def execute(self, network, schedule, report, values, seed, run_label):
         """Run the schedule once with ``values`` (dict VariableView/TimedArray -> array) and ``seed``."""
 
+    def discard_run(self, run_label):
+        """Delete what a finished run left on disk once its result is collected (nothing here)."""
+
     @staticmethod
     def run_schedule(network, schedule, report):
         """Apply each phase's assignments and run it (in standalone mode this writes the code)."""

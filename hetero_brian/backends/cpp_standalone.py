@@ -18,7 +18,7 @@ import brian2
 from brian2 import NeuronGroup, prefs
 
 from ..errors import ResultsError, SimulationError
-from ..results import RunManifest, directory_lock
+from ..results import RunManifest, directory_lock, read_manifest
 from .base import Backend, register
 
 MAX_SLOTS = 64
@@ -155,6 +155,14 @@ class CppStandaloneBackend(Backend):
                     os.environ[key] = value
         manifest.finish("complete")
         return absolute
+
+    def discard_run(self, run_label):
+        """Remove ``results/<run_label>`` of a completed run (its data are in the collected result)."""
+        import shutil
+
+        path = os.path.join(self.directory, "results", run_label)
+        if os.path.isdir(path) and read_manifest(path).status == "complete":
+            shutil.rmtree(path, ignore_errors=True)
 
     def describe(self):
         return dict(super().describe(), build_directory=self.directory, n_compilations=self.n_compilations,
