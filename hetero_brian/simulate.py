@@ -235,9 +235,15 @@ class Simulator:
             group = self.built.groups[population.name]
             for variable, value in population.model.initial_values(sampled[population.name]).items():
                 values[(population.name, variable)] = (group, variable, value)
+        sampled = {owner: dict(parameters_of_owner) for owner, parameters_of_owner in sampled.items()}
         for key, value in (parameters or {}).items():
             target, brian_variable = self._resolve(key)
             values[(target.name, brian_variable)] = (target, brian_variable, value)
+            owner, _, name = str(key).partition(".")
+            if name in sampled.get(owner, {}):  # the result records the values actually used
+                reference = sampled[owner][name]
+                sampled[owner][name] = Quantity(np.broadcast_to(np.asarray(value, dtype=float), np.shape(reference)).copy(),
+                                                dim=getattr(reference, "dim", None))
         run_values = {}
         for target, variable, value in values.values():
             expected = target.variables[variable].dim

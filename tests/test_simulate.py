@@ -225,3 +225,9 @@ def test_a_killed_cpp_run_is_reported_incomplete(tmp_path):
     process.wait()
     subprocess.run(["pkill", "-KILL", "-f", os.path.join(line.split()[1], "main")], check=False)
     assert read_manifest(run_directory).state == "incomplete"
+
+
+def test_results_record_overridden_parameters():
+    with Simulator(tiny_network(), 5 * ms, backend="runtime:numpy", seed=2) as simulator:
+        result = simulator.run(parameters={"cells.tau_m": 7 * ms})
+    np.testing.assert_allclose(result.populations["cells"].parameters["tau_m"], np.full(10, 7e-3))

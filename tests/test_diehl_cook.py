@@ -1,0 +1,115 @@
+"""The Diehl & Cook network: a tiny run learns a two-class toy set; masks, normalisation, bad inputs."""
+import numpy as np
+import pytest
+from brian2 import Hz, mV, ms
+
+from analysis.assignment import accuracy, assign_labels, classify
+from hetero_brian.backends.runtime import RuntimeBackend
+from hetero_brian.distributions import Constant
+from hetero_brian.errors import UnitError
+from hetero_brian.network.diehl_cook import DiehlCookNetwork, DiehlCookParameters, MaskedSTDP, diehl_cook_spec
+
+N_PIXELS = 16
+
+
+def toy_images(n_images, rng):
+    """Class 0 lights the left half of a 4x4 image, class 1 the right half (with pixel noise)."""
+    labels = np.arange(n_images) % 2
+    images = np.zeros((n_images, 4, 4))
+    for k, label in enumerate(labels):
+        images[k, :, 2 * label:2 * label + 2] = 255
+    images = np.clip(images + rng.uniform(0, 40, images.shape), 0, 255)
+    return images.reshape(n_images, -1), labels
+
+
+def toy_parameters(normalisation="run"):
+    return DiehlCookParameters(n_excitatory=4, max_rate=200 * Hz, t_present=60 * ms, t_rest=10 * ms,
+                               dt=1 * ms, images_per_run=10, total_weight=4.0, normalisation=normalisation,
+                               synapse={"eta_plus": 0.05, "x_target": 0.1})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("normalisation", ["run", "spike"])
+def test_tiny_network_learns_two_classes_above_chance(normalisation, tmp_path):
+    rng = np.random.default_rng(0)
+    train, _ = toy_images(30, rng)
+    label_images, label_labels = toy_images(10, rng)
+    test_images, test_labels = toy_images(10, rng)
+    left = np.tile(np.repeat([1.0, 0.0], 2), 4)  # pixel belongs to the left half
+    with DiehlCookNetwork(toy_parameters(normalisation), N_PIXELS, backend=RuntimeBackend(target="numpy"),
+                          seed=2, build_root=tmp_path) as network:
+        initial = network.weights.reshape(4, N_PIXELS).copy()  # post-ordered: row = neuron
+        theta_before = network.theta.copy()
+        training = network.present(train, learn=True, rng=1)
+        learned = network.weights.reshape(4, N_PIXELS)
+        # host-side normalisation: every neuron's input weights sum to total_weight
+        np.testing.assert_allclose(learned.sum(axis=1), 4.0, rtol=1e-9)
+        # theta: theta_0 exp(-T / tau_theta) + theta_plus sum_k exp(-(T - t_k) / tau_theta), tau_theta = 1e4 s
+        ids, times = training.excitatory_spikes
+        spikes = np.bincount(ids, minlength=4)
+        decay = np.exp(-(training.t_stop - times) / 1e4)
+        expected = theta_before * np.exp(-training.t_stop / 1e4) + np.bincount(ids, 0.05e-3 * decay, minlength=4)
+        np.testing.assert_allclose(network.theta, expected, rtol=1e-6)
+        # learning makes the weights selective for one half: |left - right| share grows
+        def selectivity(weights):
+            share = weights @ left / weights.sum(axis=1)
+            return np.abs(share - 0.5)
+        winners = spikes > 0
+        assert selectivity(learned)[winners].mean() > 2 * selectivity(initial)[winners].mean()
+        assert selectivity(learned).max() > 0.15
+        theta_trained = network.theta.copy()
+        labelling = network.present(label_images, learn=False, rng=2)
+        test = network.present(test_images, learn=False, rng=3)
+        np.testing.assert_array_equal(network.theta, theta_trained)  # frozen without learning
+    assignments = assign_labels(labelling.counts, label_labels, 2)
+    predictions = classify(test.counts, assignments, 2)
+    # chance is 0.5; short 60 ms presentations leave some images without any vote (-1)
+    assert accuracy(predictions, test_labels) >= 0.7
+    assert np.sum((predictions >= 0) & (predictions != test_labels)) <= 1
+
+
+def test_masked_synapses_stay_at_zero_and_normalisation_uses_kept_ones(tmp_path):
+    rng = np.random.default_rng(1)
+    images, _ = toy_images(5, rng)
+    with DiehlCookNetwork(toy_parameters(), N_PIXELS, backend=RuntimeBackend(target="numpy"), seed=3,
+                          build_root=tmp_path) as network:
+        mask = np.ones(network.weights.size, dtype=bool)
+        mask[::3] = False
+        network.set_synapses(network.weights, mask)
+        network.normalise()
+        network.present(images, learn=True, rng=4)
+        assert np.all(network.weights[~mask] == 0)
+        sums = np.bincount(network.j, network.weights * mask, minlength=4)
+        np.testing.assert_allclose(sums, 4.0, rtol=1e-9)
+        with pytest.raises(ValueError, match="shape"):
+            network.set_synapses(network.weights[:-1], mask[:-1])
+        with pytest.raises(ValueError, match="pixels"):
+            network.present(np.zeros((2, 15)), learn=False, rng=1)
+        with pytest.raises(ValueError, match=r"\[0, 255\]"):
+            network.present(np.full((2, N_PIXELS), 300.0), learn=False, rng=1)
+
+
+def test_spec_structure():
+    spec = diehl_cook_spec(5, n_steps=10, n_inputs=7)
+    projections = {p.name: p for p in spec.projections}
+    assert projections["input_exc"].n_synapses == 35
+    np.testing.assert_array_equal(projections["exc_inh"].i, projections["exc_inh"].j)
+    assert projections["inh_exc"].n_synapses == 20 and np.all(projections["inh_exc"].i != projections["inh_exc"].j)
+    assert "mask" in projections["input_exc"].synapse.parameter_infos()
+
+
+@pytest.mark.parametrize("make, error, match", [
+    (lambda: DiehlCookParameters(n_excitatory=0), ValueError, "n_excitatory"),
+    (lambda: DiehlCookParameters(max_rate=63.75 * ms), UnitError, "max_rate"),
+    (lambda: DiehlCookParameters(t_present=350.2 * ms), ValueError, "multiple of dt"),
+    (lambda: DiehlCookParameters(normalisation="never"), ValueError, "normalisation"),
+    (lambda: DiehlCookParameters(initial_theta=20 * ms), UnitError, "initial_theta"),
+    (lambda: DiehlCookParameters(max_rate=3000 * Hz), ValueError, "one spike per step"),
+    (lambda: diehl_cook_spec(1, 10), ValueError, "n_excitatory"),
+    (lambda: MaskedSTDP(weight=Constant(0.1), w_max=1.0, mask=2.0), ValueError, "mask"),
+    (lambda: MaskedSTDP(weight=Constant(0.1), w_max=1.0, total_weight=-1.0), ValueError, "total_weight"),
+    (lambda: MaskedSTDP(weight=Constant(0.1), w_max=1.0, total_weight=1 * mV), UnitError, "total_weight"),
+])
+def test_bad_inputs(make, error, match):
+    with pytest.raises(error, match=match):
+        make()

@@ -1,0 +1,65 @@
+"""Tiny end-to-end runs of the pruning scenarios, and their configuration errors."""
+import numpy as np
+import pytest
+
+from hetero_brian.backends.runtime import RuntimeBackend
+from hetero_brian.errors import ConfigError
+from scenarios import lnp_prediction, stdp_pruning_mnist
+
+
+def test_chaotic_series_follow_their_equations():
+    step = 0.01
+    for name in ("lorenz", "rossler"):
+        series = lnp_prediction.chaotic_series(name, 400, step, transient=100)
+        assert series.shape == (400, 3) and np.all(np.isfinite(series))
+        derivative = (series[2:] - series[:-2]) / (2 * step)
+        x, y, z = series[1:-1].T
+        if name == "lorenz":
+            expected = np.column_stack([10 * (y - x), x * (28 - z) - y, x * y - 8 / 3 * z])
+        else:
+            expected = np.column_stack([-y - z, x + 0.2 * y, 0.2 + z * (x - 5.7)])
+        scale = np.abs(expected).max(axis=0)
+        assert np.max(np.abs(derivative - expected) / scale) < 0.02
+
+
+@pytest.mark.slow
+def test_lnp_prediction_tiny_end_to_end(tmp_path):
+    config = lnp_prediction.Config.from_dict({"n_neurons": 20, "n_points": 80, "washout": 10, "plots": False})
+    metrics = lnp_prediction.run(config, tmp_path, backend=RuntimeBackend(target="numpy"), seed=4)
+    assert metrics["lnp_synapse_sparsity"] >= 0.5
+    assert metrics["ap_synapse_sparsity"] == pytest.approx(metrics["lnp_synapse_sparsity"], abs=0.02)
+    assert metrics["ap_neuron_sparsity"] == pytest.approx(metrics["lnp_neuron_sparsity"], abs=0.06)
+    for name in ("dense", "lnp", "ap"):
+        assert np.isfinite(metrics[f"{name}_nrmse"]) and metrics[f"{name}_nrmse"] > 0
+    assert (tmp_path / "lnp_report.json").exists()
+
+
+@pytest.mark.slow
+def test_stdp_pruning_mnist_tiny_end_to_end(tmp_path, shared_data):
+    config = stdp_pruning_mnist.Config.from_dict({
+        "data_path": str(shared_data / "mnist"), "n_excitatory": 3, "n_train": 10, "n_label": 5, "n_test": 5,
+        "images_per_run": 5, "t_present": "40 ms", "t_rest": "10 ms", "dt": "1 ms", "prune_interval": 5,
+        "test_levels": [2], "plots": False})
+    metrics = stdp_pruning_mnist.run(config, tmp_path, backend=RuntimeBackend(target="numpy"), seed=5)
+    n_synapses = 784 * 3
+    # two pruning steps with per-step keep fraction sqrt(0.5): ceil rounding per neuron
+    assert metrics["pruned_synapses_kept"] <= 0.5 * n_synapses + 3 * 2
+    assert metrics["pruned_q2_distinct_weights"] <= 2 * 1
+    assert 0 <= metrics["dense_accuracy"] <= 1 and metrics["dense_synapses_kept"] == n_synapses
+    assert metrics["pruned_energy_per_image"] > 0
+    assert (tmp_path / "stdp_pruning_mnist.h5").exists()
+
+
+@pytest.mark.parametrize("module, values, match", [
+    (stdp_pruning_mnist, {"n_train": 9000, "n_label": 900, "n_test": 200}, "10000"),
+    (stdp_pruning_mnist, {"target_sparsity": 1.0}, "target_sparsity"),
+    (stdp_pruning_mnist, {"test_levels": [1]}, "levels"),
+    (stdp_pruning_mnist, {"prune_interval": 5000}, "prune_interval"),
+    (lnp_prediction, {"n_neurons": 5}, "n_neurons"),
+    (lnp_prediction, {"target_sparsity": 0.0}, "target_sparsity"),
+    (lnp_prediction, {"n_points": 30}, "n_points"),
+])
+def test_bad_configurations(module, values, match, tmp_path):
+    config = module.Config.from_dict(values)
+    with pytest.raises(ConfigError, match=match):
+        module.run(config, tmp_path, backend=RuntimeBackend(target="numpy"), seed=1)
