@@ -21,7 +21,7 @@ Examples
 import hashlib
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from brian2 import Quantity, SpikeMonitor, StateMonitor, second

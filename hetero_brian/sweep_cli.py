@@ -13,7 +13,7 @@ import contextlib
 import sys
 from pathlib import Path
 
-from .errors import ConfigError, HeteroBrianError, ResultsError, UnitError
+from .errors import ConfigError
 
 __all__ = ["add_commands", "handle"]
 
@@ -97,11 +97,5 @@ def _tune(arguments):
 
 def handle(arguments):
     """Run ``arguments.command`` ("sweep" or "tune"); returns the exit status."""
-    try:
-        return _sweep(arguments) if arguments.command == "sweep" else _tune(arguments)
-    except (ConfigError, UnitError, ResultsError, FileNotFoundError, FileExistsError) as error:
-        print(f"hetero-brian: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except HeteroBrianError as error:
-        print(f"hetero-brian: error: {error}", file=sys.stderr)
-        return 1
+    # errors propagate to hetero_brian.cli.main, which prints them as one line (exit status 2 or 1)
+    return _sweep(arguments) if arguments.command == "sweep" else _tune(arguments)

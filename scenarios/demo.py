@@ -13,7 +13,7 @@ References
 B. Chakraborty, S. Mukhopadhyay, Front. Neurosci. 17:994517 (2023) (heterogeneous recurrent SNNs).
 S. Song, K. D. Miller, L. F. Abbott, Nat. Neurosci. 3, 919 (2000) (additive STDP).
 """
-from brian2 import Hz, mV, ms, second
+from brian2 import Hz, mV, second
 
 from hetero_brian.config import DistributionField, QuantityField, StrictModel
 from hetero_brian.models.neurons import LIF

@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 
 import numpy as np
-from brian2 import TimedArray, prefs, second, volt
+from brian2 import TimedArray, prefs
 
 from hetero_brian.models.base import Spec
 

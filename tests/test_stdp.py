@@ -120,7 +120,7 @@ def test_triplet_rule_pairs_and_triplets():
     for k in range(n):
         kind, t1, t2 = k % 5, (20 + 3 * k) * dt, (35 + 2 * k) * dt
         a2p, a2m, a3p, a3m = s["eta_plus"][k], s["eta_minus"][k], s["eta_triplet_plus"][k], s["eta_triplet_minus"][k]
-        tp, tm, tx, ty = s["tau_pre"][k], s["tau_post"][k], s["tau_x"][k], s["tau_y"][k]
+        tp, tm, ty = s["tau_pre"][k], s["tau_post"][k], s["tau_y"][k]  # tau_x unused: no pre-pre-post pair
         if kind == 0:
             expected[k] = a2p * math.exp(-t1 / tp)
         elif kind == 1:

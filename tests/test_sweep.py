@@ -148,13 +148,13 @@ def test_leaky_reservoir_without_recurrence_is_a_first_order_filter():
 
 
 def test_cli_errors_exit_with_status_2(tmp_path, capsys):
-    parser = argparse.ArgumentParser()
-    add_commands(parser.add_subparsers(dest="command"))
+    from hetero_brian.cli import main
+
     path = tmp_path / "sweep.yaml"
     path.write_text("scenario: toy_objective\ngrid: {tau_mm.cv: [0.1]}\n")
-    assert handle(parser.parse_args(["sweep", str(path), "--out", str(tmp_path / "out")])) == 2
+    assert main(["sweep", str(path), "--out", str(tmp_path / "out")]) == 2
     assert "tau_mm" in capsys.readouterr().err
-    assert handle(parser.parse_args(["sweep", str(path), "--workers", "0"])) == 2
+    assert main(["sweep", str(path), "--workers", "0"]) == 2
     assert "--workers must be >= 1; got 0" in capsys.readouterr().err
 
 

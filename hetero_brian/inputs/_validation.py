@@ -8,42 +8,8 @@ import math
 
 import numpy as np
 
-from hetero_brian.errors import UnitError
 
-# SI base-unit exponents (m, kg, s, A, K, mol, cd).
-_DIMENSIONS = {
-    "second": (0, 0, 1, 0, 0, 0, 0),
-    "hertz": (0, 0, -1, 0, 0, 0, 0),
-    "1": (0, 0, 0, 0, 0, 0, 0),
-}
-
-
-def as_si_array(value, unit, name):
-    """Return ``value`` as a float64 array in SI ``unit``.
-
-    Parameters
-    ----------
-    value : array_like or brian2.Quantity
-        A plain number or array (taken to be in SI ``unit``) or a quantity of that dimension.
-    unit : {"second", "hertz", "1"}
-        The expected dimension.
-    name : str
-        Argument name used in error messages.
-
-    Raises
-    ------
-    hetero_brian.errors.UnitError
-        If ``value`` is a quantity of another dimension.
-    """
-    dim = getattr(value, "dim", None)
-    if dim is not None:
-        exponents = tuple(int(round(float(e))) for e in getattr(dim, "_dims", ()))
-        if exponents and exponents != _DIMENSIONS[unit]:
-            raise UnitError(f"{name} must be in units of {unit}; got {value!r}")
-    try:
-        return np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{name} must be a number or array in {unit}; got {value!r}") from error
+from hetero_brian.si import as_si_array  # noqa: E402,F401  (shared with analysis)
 
 
 def as_si_scalar(value, unit, name, minimum=None, strict=True, allow_none=False):

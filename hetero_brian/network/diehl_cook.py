@@ -39,14 +39,13 @@ plasticity", Front. Comput. Neurosci. 9:99 (2015).
 N. Rathi, P. Panda, K. Roy, "STDP-based pruning of connections and weight quantization in spiking
 neural networks for energy-efficient recognition", IEEE TCAD 38:668 (2019).
 """
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 from brian2 import Hz, Quantity, mV, ms, second, volt
 
 from ..distributions import Constant, Uniform
-from ..errors import ConfigError, UnitError
+from ..errors import UnitError
 from ..models.base import ParameterInfo, unit_name
 from ..models.neurons import DIEHL_COOK_EXCITATORY, DIEHL_COOK_INHIBITORY, ConductanceLIF
 from ..models.synapses import STDP, StaticSynapse

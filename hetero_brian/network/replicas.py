@@ -27,7 +27,7 @@ Phys. Rev. Lett. 100:048102 (2008).
 R. Engelken, F. Wolf, L. F. Abbott, "Lyapunov spectra of chaotic recurrent neural networks",
 Phys. Rev. Research 5:043044 (2023).
 """
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 from brian2 import Quantity, second, volt

@@ -1,0 +1,122 @@
+"""Multimodal STDP network: label pairing, excitatory bounded cross links, a toy run, a missing modality."""
+import numpy as np
+import pytest
+from brian2 import Hz, ms
+
+from analysis.assignment import accuracy, assign_labels, classify
+from analysis.pairing import pair_by_label, stratified_split
+from hetero_brian.backends.runtime import RuntimeBackend
+from hetero_brian.network.diehl_cook import DiehlCookParameters
+from hetero_brian.network.multimodal import CROSS, MultimodalNetwork, MultimodalParameters, multimodal_spec
+
+N_IMAGE, N_AUDIO = 8, 6
+
+
+# -- pairing ------------------------------------------------------------------------------------------
+def test_pairing_never_mixes_labels_and_is_reproducible():
+    rng = np.random.default_rng(5)
+    images = rng.integers(0, 10, 400)
+    audio = rng.integers(0, 10, 60)
+    pairs = pair_by_label(images, audio, 12, np.random.default_rng(7))
+    assert len(pairs) == 120
+    np.testing.assert_array_equal(images[pairs.first], pairs.labels)
+    np.testing.assert_array_equal(audio[pairs.second], pairs.labels)
+    np.testing.assert_array_equal(np.bincount(pairs.labels, minlength=10), np.full(10, 12))
+    assert np.unique(pairs.first).size == pairs.first.size  # images never reused
+    again = pair_by_label(images, audio, 12, np.random.default_rng(7))
+    np.testing.assert_array_equal(pairs.first, again.first)
+    np.testing.assert_array_equal(pairs.second, again.second)
+    other = pair_by_label(images, audio, 12, np.random.default_rng(8))
+    assert not np.array_equal(pairs.first, other.first)
+    # recordings are reused evenly: floor or ceil of 12 / n_recordings per class
+    for label in range(10):
+        members = np.flatnonzero(audio == label)
+        uses = np.array([np.sum(pairs.second == k) for k in members])
+        assert uses.min() >= 12 // members.size and uses.max() <= -(-12 // members.size)
+
+
+def test_pairing_rejects_too_few_samples():
+    with pytest.raises(ValueError, match="n_per_class"):
+        pair_by_label(np.array([0, 0, 1]), np.array([0, 1]), 2, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="reuse_second"):
+        pair_by_label(np.array([0, 0, 1, 1]), np.array([0, 1]), 2, np.random.default_rng(0), reuse_second=False)
+    with pytest.raises(ValueError, match="rng"):
+        pair_by_label(np.array([0, 1]), np.array([0, 1]), 1, 3)
+
+
+def test_stratified_split_is_disjoint_and_balanced():
+    labels = np.repeat(np.arange(3), 10)
+    parts = stratified_split(labels, [4, 3, 2], np.random.default_rng(1))
+    joined = np.concatenate(parts)
+    assert np.unique(joined).size == joined.size == 27
+    for part, count in zip(parts, [4, 3, 2]):
+        np.testing.assert_array_equal(np.bincount(labels[part], minlength=3), [count] * 3)
+
+
+# -- structure ----------------------------------------------------------------------------------------
+def toy_parameters(n_excitatory=4):
+    common = dict(n_excitatory=n_excitatory, max_rate=200 * Hz, t_present=60 * ms, t_rest=10 * ms, dt=1 * ms,
+                  images_per_run=10, synapse={"eta_plus": 0.05, "x_target": 0.1})
+    return MultimodalParameters(image=DiehlCookParameters(total_weight=4.0, **common),
+                                audio=DiehlCookParameters(total_weight=3.0, **common),
+                                cross_w_max=0.5, cross_eta_plus=0.05, cross_total_weight=0.6, cross_initial_max=0.05)
+
+
+def test_cross_links_are_excitatory_between_excitatory_neurons_only():
+    spec = multimodal_spec(toy_parameters(), N_IMAGE, N_AUDIO)
+    projections = {p.name: p for p in spec.projections}
+    for name, (source, target) in CROSS.items():
+        cross = projections[name]
+        assert (cross.source, cross.target) == (f"exc_{source}", f"exc_{target}")
+        assert cross.synapse.target == "g_e" and cross.synapse.sign > 0
+        assert cross.n_synapses == 16
+    # the winner-take-all inhibition stays within an ensemble
+    for projection in spec.projections:
+        if projection.source.startswith("inh_"):
+            assert projection.target == "exc_" + projection.source[4:]
+    with pytest.raises(ValueError, match="t_present"):
+        MultimodalParameters(image=DiehlCookParameters(t_present=100 * ms), audio=DiehlCookParameters())
+
+
+def toy_data(n_samples, rng):
+    """Class 0 lights the first half of each modality's channels, class 1 the second half."""
+    labels = np.arange(n_samples) % 2
+    image = np.zeros((n_samples, N_IMAGE))
+    audio = np.zeros((n_samples, N_AUDIO))
+    for k, label in enumerate(labels):
+        image[k, label * N_IMAGE // 2:(label + 1) * N_IMAGE // 2] = 1.0
+        audio[k, label * N_AUDIO // 2:(label + 1) * N_AUDIO // 2] = 1.0
+    return (np.clip(image + rng.uniform(0, 0.15, image.shape), 0, 1),
+            np.clip(audio + rng.uniform(0, 0.15, audio.shape), 0, 1), labels)
+
+
+@pytest.mark.slow
+def test_toy_modalities_learn_and_survive_a_missing_modality(tmp_path):
+    rng = np.random.default_rng(0)
+    train_image, train_audio, _ = toy_data(40, rng)
+    label_image, label_audio, label_labels = toy_data(10, rng)
+    test_image, test_audio, test_labels = toy_data(10, rng)
+    parameters = toy_parameters()
+    with MultimodalNetwork(parameters, N_IMAGE, N_AUDIO, backend=RuntimeBackend(target="numpy"), seed=3,
+                           build_root=tmp_path) as network:
+        network.present(train_image, train_audio, learn_inputs=True, rng=1)
+        before = {name: network.weights[name].copy() for name in CROSS}
+        network.present(train_image[:20], train_audio[:20], learn_cross=True, rng=2)
+        for name in CROSS:
+            weights = network.weights[name]
+            assert np.all(weights >= 0) and np.all(weights <= parameters.cross_w_max)
+            assert not np.allclose(weights, before[name])  # cross STDP did something
+        labelling = network.present(label_image, label_audio, rng=3)
+        test = network.present(test_image, test_audio, rng=4)
+        both = lambda p: np.hstack([p.counts["image"], p.counts["audio"]])
+        assignments = assign_labels(both(labelling), label_labels, 2)
+        assert accuracy(classify(both(test), assignments, 2), test_labels) >= 0.8  # chance 0.5
+        # missing image at test time: the audio ensemble alone still classifies
+        audio_only = network.present(None, test_audio, rng=5)
+        assert audio_only.counts["audio"].sum() > 0
+        audio_assignments = assign_labels(labelling.counts["audio"], label_labels, 2)
+        assert accuracy(classify(audio_only.counts["audio"], audio_assignments, 2), test_labels) >= 0.8
+        with pytest.raises(ValueError, match="at least one modality"):
+            network.present(None, None)
+        with pytest.raises(ValueError, match="same number of samples"):
+            network.present(test_image, test_audio[:5])
