@@ -55,8 +55,8 @@ def test_stratified_split_is_disjoint_and_balanced():
 
 # -- structure ----------------------------------------------------------------------------------------
 def toy_parameters(n_excitatory=4):
-    common = dict(n_excitatory=n_excitatory, max_rate=200 * Hz, t_present=60 * ms, t_rest=10 * ms, dt=1 * ms,
-                  images_per_run=10, synapse={"eta_plus": 0.05, "x_target": 0.1})
+    common = dict(n_excitatory=n_excitatory, max_rate=400 * Hz, t_present=100 * ms, t_rest=10 * ms, dt=1 * ms,
+                  images_per_run=10, synapse={"eta_plus": 0.05, "x_target": 0.4})
     return MultimodalParameters(image=DiehlCookParameters(total_weight=4.0, **common),
                                 audio=DiehlCookParameters(total_weight=3.0, **common),
                                 cross_w_max=0.5, cross_eta_plus=0.05, cross_total_weight=0.6, cross_initial_max=0.05)
@@ -86,8 +86,8 @@ def toy_data(n_samples, rng):
     for k, label in enumerate(labels):
         image[k, label * N_IMAGE // 2:(label + 1) * N_IMAGE // 2] = 1.0
         audio[k, label * N_AUDIO // 2:(label + 1) * N_AUDIO // 2] = 1.0
-    return (np.clip(image + rng.uniform(0, 0.15, image.shape), 0, 1),
-            np.clip(audio + rng.uniform(0, 0.15, audio.shape), 0, 1), labels)
+    return (np.clip(image + rng.uniform(0, 0.05, image.shape), 0, 1),
+            np.clip(audio + rng.uniform(0, 0.05, audio.shape), 0, 1), labels)
 
 
 @pytest.mark.slow

@@ -231,3 +231,15 @@ def test_results_record_overridden_parameters():
     with Simulator(tiny_network(), 5 * ms, backend="runtime:numpy", seed=2) as simulator:
         result = simulator.run(parameters={"cells.tau_m": 7 * ms})
     np.testing.assert_allclose(result.populations["cells"].parameters["tau_m"], np.full(10, 7e-3))
+
+
+@pytest.mark.standalone
+def test_standalone_runs_leave_no_run_argument_files_behind(tmp_path):
+    spec = tiny_network()
+    with Simulator(spec, 5 * ms, backend="cpp_standalone", seed=3, build_root=tmp_path) as simulator:
+        static = os.path.join(simulator.backend.directory, "static_arrays")
+        before = set(os.listdir(static))
+        for seed in (1, 2, 3):
+            simulator.run(seed=seed)  # resampled parameters: new run-argument files each time
+        assert set(os.listdir(static)) == before
+        assert not os.listdir(os.path.join(simulator.backend.directory, "results"))  # collected runs discarded

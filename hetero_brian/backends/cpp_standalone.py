@@ -154,7 +154,23 @@ class CppStandaloneBackend(Backend):
                 else:
                     os.environ[key] = value
         manifest.finish("complete")
+        self._remove_run_argument_files()
         return absolute
+
+    def _remove_run_argument_files(self):
+        """Delete the value files Brian2 wrote into ``static_arrays`` for this run's arguments.
+
+        Brian2 names them by the hash of their contents and keeps them forever, so runs with new
+        inputs or resampled parameters would otherwise fill the disk (about 60 MB per 10 MNIST images).
+        """
+        for name in list(brian2.device.run_args_arrays):
+            path = os.path.join(self.directory, "static_arrays", name)
+            for leftover in (path, path + ".lock"):  # Brian2 also leaves its FileLock's file
+                try:
+                    os.remove(leftover)
+                except FileNotFoundError:
+                    pass
+        brian2.device.run_args_arrays.clear()
 
     def discard_run(self, run_label):
         """Remove ``results/<run_label>`` of a completed run (its data are in the collected result)."""
