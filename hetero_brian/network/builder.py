@@ -406,7 +406,7 @@ def _input_group(source, dt):
             raise ValueError(f"input {source.name!r}: raster dt {source.dt!r} differs from the network dt {dt!r}")
         array_name = f"{source.name}_raster"
         timed_array = TimedArray(np.asarray(source.raster, dtype=np.float64), dt=source.dt, name=array_name)
-        group = NeuronGroup(source.n_neurons, "", threshold=f"{array_name}(t, i) > 0.5",
+        group = NeuronGroup(source.n_neurons, "", threshold=f"{array_name}(t, i) > 0.5", reset="",
                             namespace={array_name: timed_array}, dt=dt, name=source.name)
         return group, timed_array
     raise TypeError(f"unknown input type {type(source).__name__}; use SpikeInput, RasterInput or PoissonInput")
