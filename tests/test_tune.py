@@ -1,5 +1,4 @@
 """Optuna studies: reproducibility, resumption, Pareto fronts, best configurations, bad configs."""
-import argparse
 import concurrent.futures
 import csv
 import subprocess
@@ -11,7 +10,6 @@ import yaml
 from hetero_brian.cli import run_scenario
 from hetero_brian.config import validate_config
 from hetero_brian.errors import ConfigError, ResultsError
-from hetero_brian.sweep_cli import add_commands, handle
 
 optuna = pytest.importorskip("optuna")
 
@@ -118,6 +116,6 @@ def test_bad_study_configs_give_clear_errors(tmp_path):
     path.write_text(yaml.safe_dump({"scenario": "toy_objective", "parameters": SPACE,
                                     "objectives": ["spikes_per_sample"]}))
     assert load_tune_config(path, trials=4).trials == 4
-    parser = argparse.ArgumentParser()
-    add_commands(parser.add_subparsers(dest="command"))
-    assert handle(parser.parse_args(["tune", str(path), "--trials", "-1", "--out", str(tmp_path / "d")])) == 2
+    from hetero_brian.cli import main
+
+    assert main(["tune", str(path), "--trials", "-1", "--out", str(tmp_path / "d")]) == 2
