@@ -112,6 +112,9 @@ class Simulator:
     keep_run_directories : bool
         Keep each standalone run's raw ``results/<label>`` folder after collecting it (default:
         deleted once the result is in memory; failed or killed runs are always kept).
+        Read values from the returned :class:`~hetero_brian.results.SimulationResult`, not from
+        the Brian2 groups: after ``run`` returns, a standalone group's variables point into the
+        deleted folder.
 
     Notes
     -----
