@@ -1,0 +1,431 @@
+"""Simulation speed of one heterogeneous E/I STDP reservoir on every implementation (issue 3, item 6).
+
+The model (``plain_brian2_reservoir.py``): current-based LIF, 80 % excitatory, Gamma-distributed
+membrane time constants, ~200 recurrent synapses per neuron, Poisson input, additive STDP on the
+E->E synapses with log-normal per-synapse trace time constants, dt = 0.1 ms. Every variant uses the
+same connectivity. Variants:
+
+* ``plain_runtime``, ``plain_cpp``: the model written directly in Brian2 (cython runtime, C++ standalone);
+* ``hb_runtime``, ``hb_cpp``: hetero_brian (``Simulator``) with per-synapse traces;
+* ``hb_neuron_f32_cpp``: hetero_brian with ``STDP(traces="neuron")`` and
+  ``prefs.core.default_float_dtype = float32`` (C++ standalone);
+* ``numpy``: vectorised numpy / scipy.sparse (``numpy_reservoir.py``);
+* ``hb_cuda`` (only with ``--backends cuda_standalone``, needs a GPU and brian2cuda).
+
+Each point runs in a fresh Python process (so devices and preferences never leak between
+variants) and is repeated ``--repeats`` times; the table keeps the minimum. CPU time is the CPU
+time of the process that simulates: the Python process for runtime and numpy, the compiled
+``main`` binary for standalone (``RUSAGE_CHILDREN`` deltas around the run, set-up of the binary
+included). "ns/event" divides it by the synaptic events: presynaptic spikes times their outgoing
+synapses (all projections, input included) plus postsynaptic spikes times their incoming plastic
+synapses. Compile time is reported apart.
+
+The sweep section times a 10-point sweep of ``ee.eta_plus``: compile once (one ``Simulator``,
+``run(parameters=...)`` per point) against rebuilding each point (a new ``Simulator`` in a new build
+directory with the value baked into the spec). ``--rebuild-points K`` times only K of the rebuilds
+and scales their mean to 10 points (marked "extrapolated").
+
+Usage::
+
+    python benchmarks/simulation.py                         # 1k and 4k, about 20-30 min here
+    python benchmarks/simulation.py --sizes 1000,4000,16000
+    python benchmarks/simulation.py --backends cuda_standalone --sizes 16000   # on a GPU machine
+"""
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from plain_brian2_reservoir import MODEL, make_connectivity, population_sizes  # noqa: E402
+
+VARIANTS = ("plain_runtime", "plain_cpp", "hb_runtime", "hb_cpp", "hb_neuron_f32_cpp", "numpy")
+SWEEP_VALUES = tuple(round(0.005 * (k + 1), 4) for k in range(10))  # ee.eta_plus
+
+
+def _cpu(who):
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+# -- hetero_brian variant -------------------------------------------------------------------------
+def hetero_spec(n_neurons, traces="synapse", eta_plus=None, seed=1):
+    """The benchmark reservoir as a hetero_brian ``NetworkSpec`` (same connectivity as the plain script)."""
+    from brian2 import Hz, mV, ms, second
+
+    from hetero_brian.distributions import Constant, Gamma, LogNormal
+    from hetero_brian.models.neurons import LIF
+    from hetero_brian.models.synapses import STDP, StaticSynapse
+    from hetero_brian.network.builder import NetworkSpec, PoissonInput, Population, Projection
+
+    connectivity = make_connectivity(n_neurons, seed)
+    n_exc, n_inh = population_sizes(n_neurons)
+    neuron = LIF(tau_m=Gamma(MODEL["tau_m_mean"] * second, MODEL["tau_m_cv"]), v_rest=MODEL["v_rest"] * 1e3 * mV,
+                 v_th=MODEL["v_th"] * 1e3 * mV, v_reset=MODEL["v_reset"] * 1e3 * mV, t_ref=MODEL["t_ref"] * second,
+                 tau_syn=MODEL["tau_syn"] * second)
+    trace_tau = LogNormal(MODEL["tau_trace_mean"] * second, MODEL["tau_trace_cv"])
+    stdp = STDP(weight=Constant(MODEL["w_exc"] * 1e3 * mV), w_max=MODEL["w_max"] * 1e3 * mV, tau_pre=trace_tau,
+                tau_post=trace_tau, eta_plus=Constant(MODEL["eta_plus"] if eta_plus is None else eta_plus),
+                eta_minus=Constant(MODEL["eta_minus"]), traces=traces)
+    excitatory = StaticSynapse(weight=MODEL["w_exc"] * 1e3 * mV)
+    inhibitory = StaticSynapse(weight=MODEL["w_inh"] * 1e3 * mV, sign=-1)
+    feed = StaticSynapse(weight=MODEL["w_input"] * 1e3 * mV)
+    synapses = {"ee": stdp, "ei": excitatory, "ie": inhibitory, "ii": inhibitory, "input_exc": feed, "input_inh": feed}
+    ends = {"ee": ("exc", "exc"), "ei": ("exc", "inh"), "ie": ("inh", "exc"), "ii": ("inh", "inh"),
+            "input_exc": ("input", "exc"), "input_inh": ("input", "inh")}
+    projections = tuple(Projection(name, *ends[name], synapses[name], *connectivity[name]) for name in ends)
+    return NetworkSpec(populations=(Population("exc", n_exc, neuron), Population("inh", n_inh, neuron)),
+                       projections=projections,
+                       inputs=(PoissonInput("input", MODEL["n_input"], MODEL["input_rate"] * Hz),),
+                       dt=MODEL["dt"] * 1e3 * ms)
+
+
+def _recording():
+    from hetero_brian.simulate import Recording
+
+    return Recording(spikes=("exc", "inh", "input"))
+
+
+def _counts(result):
+    return {name: np.bincount(result.spikes[name].node_ids, minlength=result.spikes[name].n_neurons).tolist()
+            for name in ("exc", "inh", "input")}
+
+
+def run_hetero(n_neurons, backend, traces, float32, duration, repeats, seed):
+    """Time hetero_brian on ``backend``: one build, ``repeats`` runs."""
+    import brian2
+    from brian2 import second
+
+    from hetero_brian.simulate import Simulator
+
+    if float32:
+        brian2.prefs.core.default_float_dtype = np.float32
+    spec = hetero_spec(n_neurons, traces, seed=seed)
+    build_root = tempfile.mkdtemp(prefix="hb-bench-")
+    result = {"runs": []}
+    children, start = _cpu(resource.RUSAGE_CHILDREN), time.perf_counter()
+    with Simulator(spec, duration * second, backend=backend, seed=seed, recording=_recording(),
+                   build_root=build_root) as simulator:
+        result["compile_wall"] = time.perf_counter() - start
+        result["compile_cpu"] = _cpu(resource.RUSAGE_CHILDREN) - children if not backend.startswith("runtime") else None
+        if backend.startswith("runtime"):  # code generation and cython compilation outside the timed runs
+            simulator.run()
+        for _ in range(repeats):
+            own, children, start = _cpu(resource.RUSAGE_SELF), _cpu(resource.RUSAGE_CHILDREN), time.perf_counter()
+            outcome = simulator.run()
+            wall = time.perf_counter() - start
+            cpu = _cpu(resource.RUSAGE_SELF) - own if backend.startswith("runtime") else _cpu(resource.RUSAGE_CHILDREN) - children
+            result["runs"].append({"cpu": cpu, "wall": wall, "inner": getattr(brian2.device, "_last_run_time", None)
+                                   if not backend.startswith("runtime") else None})
+        if float32:
+            group = simulator.built.groups["exc"]
+            result["state_dtype"] = str(np.dtype(group.variables["v"].dtype))
+    result["spike_counts"] = _counts(outcome)
+    return result
+
+
+# -- sweep ----------------------------------------------------------------------------------------
+def sweep_once(n_neurons, duration, seed):
+    """Compile once, run 10 points with ``parameters={"ee.eta_plus": value}``; totals in seconds.
+
+    Then the same sweep again with a new ``Simulator`` on the same build root: the structure's
+    build is cached, so this second sweep ("cached") pays no compilation at all.
+    """
+    from brian2 import second
+
+    from hetero_brian.simulate import Simulator
+
+    spec = hetero_spec(n_neurons, seed=seed)
+    build_root = tempfile.mkdtemp(prefix="hb-sweep-")
+    outcome = {"points": len(SWEEP_VALUES)}
+    for label in ("", "cached_"):
+        own, children, start = _cpu(resource.RUSAGE_SELF), _cpu(resource.RUSAGE_CHILDREN), time.perf_counter()
+        with Simulator(spec, duration * second, backend="cpp_standalone", seed=seed, recording=_recording(),
+                       build_root=build_root) as simulator:
+            outcome[label + "compile_wall"] = time.perf_counter() - start
+            outcome[label + "compile_cpu"] = _cpu(resource.RUSAGE_SELF) - own + _cpu(resource.RUSAGE_CHILDREN) - children
+            outcome[label + "rates"] = [float(np.mean(_counts(simulator.run(parameters={"ee.eta_plus": value}))["exc"]))
+                                        / duration for value in SWEEP_VALUES]
+            outcome[label + "n_compilations"] = simulator.backend.n_compilations
+        outcome[label + "wall"] = time.perf_counter() - start
+        outcome[label + "cpu"] = _cpu(resource.RUSAGE_SELF) - own + _cpu(resource.RUSAGE_CHILDREN) - children
+    return outcome
+
+
+def sweep_rebuild(n_neurons, duration, seed, points):
+    """Rebuild for each of the first ``points`` values (new build directory, value baked in)."""
+    from brian2 import second
+
+    from hetero_brian.simulate import simulate
+
+    own, children, start = _cpu(resource.RUSAGE_SELF), _cpu(resource.RUSAGE_CHILDREN), time.perf_counter()
+    rates = []
+    for value in SWEEP_VALUES[:points]:
+        spec = hetero_spec(n_neurons, eta_plus=value, seed=seed)
+        outcome = simulate(spec, duration * second, backend="cpp_standalone", seed=seed, recording=_recording(),
+                           build_root=tempfile.mkdtemp(prefix="hb-rebuild-"))
+        rates.append(float(np.mean(_counts(outcome)["exc"])) / duration)
+    return {"wall": time.perf_counter() - start, "cpu": _cpu(resource.RUSAGE_SELF) - own + _cpu(resource.RUSAGE_CHILDREN) - children,
+            "points": points, "rates": rates}
+
+
+# -- one point in this process ---------------------------------------------------------------------
+def worker(arguments):
+    """Measure one point in this process; build folders go to a private temporary folder, removed after."""
+    import shutil
+
+    private = tempfile.mkdtemp(prefix="hb-simulation-benchmark-")
+    tempfile.tempdir = private
+    try:
+        _measure(arguments)
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+
+
+def _measure(arguments):
+    variant, n_neurons, duration, repeats, seed = (arguments.worker, arguments.n, arguments.duration,
+                                                   arguments.repeats, arguments.seed)
+    if variant in ("plain_runtime", "plain_cpp"):
+        from plain_brian2_reservoir import run_plain
+
+        result = run_plain(n_neurons, "runtime" if variant == "plain_runtime" else "cpp_standalone", duration, repeats, seed)
+    elif variant == "numpy":
+        from numpy_reservoir import run_numpy
+
+        result = run_numpy(n_neurons, duration, repeats, seed)
+    elif variant == "hb_runtime":
+        result = run_hetero(n_neurons, "runtime:cython", "synapse", False, duration, repeats, seed)
+    elif variant == "hb_cpp":
+        result = run_hetero(n_neurons, "cpp_standalone", "synapse", False, duration, repeats, seed)
+    elif variant == "hb_neuron_f32_cpp":
+        result = run_hetero(n_neurons, "cpp_standalone", "neuron", True, duration, repeats, seed)
+    elif variant == "hb_neuron_cpp":
+        result = run_hetero(n_neurons, "cpp_standalone", "neuron", False, duration, repeats, seed)
+    elif variant == "hb_cuda":
+        result = run_hetero(n_neurons, "cuda_standalone", "synapse", False, duration, repeats, seed)
+    elif variant == "sweep_once":
+        result = sweep_once(n_neurons, duration, seed)
+    elif variant == "sweep_rebuild":
+        result = sweep_rebuild(n_neurons, duration, seed, arguments.rebuild_points)
+    else:
+        raise ValueError(f"unknown variant {variant!r}")
+    print("RESULT " + json.dumps(result))
+    if arguments.log_file:  # every finished point is kept, so an interrupted benchmark can be tabulated
+        record = {"variant": variant, "n": n_neurons, "duration": duration, "repeats": repeats, "seed": seed,
+                  "rebuild_points": arguments.rebuild_points, "result": result}
+        with open(arguments.log_file, "a") as stream:
+            stream.write(json.dumps(record) + "\n")
+
+
+def launch(variant, n_neurons, duration, repeats, seed, rebuild_points=10, log=None, log_file=None):
+    """Run one point in a fresh process; returns its result dict (or {"error": ...})."""
+    command = [sys.executable, os.path.abspath(__file__), "--worker", variant, "--n", str(n_neurons),
+               "--duration", str(duration), "--repeats", str(repeats), "--seed", str(seed),
+               "--rebuild-points", str(rebuild_points)] + (["--log-file", log_file] if log_file else [])
+    environment = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    start = time.perf_counter()
+    process = subprocess.run(command, capture_output=True, text=True, env=environment)
+    lines = [line for line in process.stdout.splitlines() if line.startswith("RESULT ")]
+    if process.returncode != 0 or not lines:
+        tail = (process.stderr or process.stdout).strip().splitlines()[-3:]
+        outcome = {"error": " | ".join(tail)}
+    else:
+        outcome = json.loads(lines[-1][len("RESULT "):])
+    if log is not None:
+        print(f"  [{time.strftime('%H:%M:%S')}] {variant} N={n_neurons}: {time.perf_counter() - start:.0f} s wall, "
+              f"load {os.getloadavg()[0]:.1f}" + (f", ERROR {outcome['error']}" if "error" in outcome else ""),
+              file=log, flush=True)
+    return outcome
+
+
+# -- table ------------------------------------------------------------------------------------------
+def synaptic_events(n_neurons, counts, duration, seed):
+    """Presynaptic spikes x outgoing synapses (all projections) + post spikes x incoming ``ee`` synapses."""
+    connectivity = make_connectivity(n_neurons, seed)
+    n_exc, n_inh = population_sizes(n_neurons)
+    sizes = {"exc": n_exc, "inh": n_inh, "input": MODEL["n_input"]}
+    sources = {"ee": "exc", "ei": "exc", "ie": "inh", "ii": "inh", "input_exc": "input", "input_inh": "input"}
+    events = 0.0
+    for name, (i, j) in connectivity.items():
+        source = sources[name]
+        out_degree = np.bincount(i, minlength=sizes[source])
+        if source == "input" and "input_total" in counts:  # numpy variant counts input spikes in total
+            events += counts["input_total"] * out_degree.mean()
+        else:
+            events += float(np.dot(np.asarray(counts[source]), out_degree))
+        if name == "ee":
+            events += float(np.dot(np.asarray(counts["exc"]), np.bincount(j, minlength=n_exc)))
+    return events
+
+
+def summarise(n_neurons, outcome, duration, seed):
+    """Minimum CPU and wall over repeats, rates and ns per event."""
+    if "error" in outcome:
+        return {"error": outcome["error"]}
+    runs = outcome["runs"]
+    counts = outcome["spike_counts"]
+    cpu = min(run["cpu"] for run in runs)
+    inner = [run["inner"] for run in runs if run.get("inner")]
+    return {
+        "cpu_per_s": cpu / duration, "wall_per_s": min(run["wall"] for run in runs) / duration,
+        "inner_per_s": min(inner) / duration if inner else None,
+        "ns_per_event": 1e9 * cpu / synaptic_events(n_neurons, counts, duration, seed),
+        "rate_exc": float(np.mean(counts["exc"])) / duration, "rate_inh": float(np.mean(counts["inh"])) / duration,
+        "compile_wall": outcome.get("compile_wall"), "compile_cpu": outcome.get("compile_cpu"),
+        "state_dtype": outcome.get("state_dtype"),
+    }
+
+
+def _fmt(value, digits=2):
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def print_table(rows, sweeps, arguments, loads, stream=sys.stdout):
+    import brian2
+
+    print(f"\n# benchmarks/simulation.py  {time.strftime('%Y-%m-%d %H:%M')}  {platform.node()}  "
+          f"python {platform.python_version()}  brian2 {brian2.__version__}  numpy {np.__version__}  "
+          f"load average at start/end {loads[0]} / {loads[-1]}", file=stream)
+    print(f"# duration {arguments.duration} s, repeats {arguments.repeats} (minimum kept), dt 0.1 ms, jobs {arguments.jobs}", file=stream)
+    print("\n| N | variant | CPU s / sim s | wall s / sim s | in-binary s / sim s | ns / syn event | "
+          "rate exc / inh (Hz) | compile wall (s) | vs plain_cpp (CPU) |", file=stream)
+    print("|---|---|---|---|---|---|---|---|---|", file=stream)
+    for n_neurons, variants in rows.items():
+        reference = variants.get("plain_cpp", {}).get("cpu_per_s")
+        for variant, row in variants.items():
+            if "error" in row:
+                print(f"| {n_neurons} | {variant} | failed: {row['error'][:120]} | | | | | | |", file=stream)
+                continue
+            ratio = f"{row['cpu_per_s'] / reference:.2f}x" if reference else "-"
+            dtype = f" ({row['state_dtype']})" if row.get("state_dtype") else ""
+            print(f"| {n_neurons} | {variant}{dtype} | {_fmt(row['cpu_per_s'])} | {_fmt(row['wall_per_s'])} | "
+                  f"{_fmt(row['inner_per_s'])} | {_fmt(row['ns_per_event'], 0)} | {row['rate_exc']:.1f} / "
+                  f"{row['rate_inh']:.1f} | {_fmt(row['compile_wall'], 1)} | {ratio} |", file=stream)
+    if sweeps:
+        print("\n| sweep | points | run (s sim) | compile once: wall / CPU (s) | rebuild each: wall / CPU (s) | "
+              "speed-up wall / CPU | target (CPU) | build cached: wall / CPU (s) | speed-up wall / CPU |", file=stream)
+        print("|---|---|---|---|---|---|---|---|---|", file=stream)
+        for (n_neurons, duration), (once, rebuild) in sweeps.items():
+            target = 3 if n_neurons >= 4000 else 20
+            if "error" in once or "error" in rebuild:
+                print(f"| N={n_neurons} | - | {duration} | {once.get('error', '')[:80]} | {rebuild.get('error', '')[:80]} | | |",
+                      file=stream)
+                continue
+            scale = once["points"] / rebuild["points"]
+            note = f" (extrapolated from {rebuild['points']})" if scale != 1 else ""
+            wall, cpu = rebuild["wall"] * scale, rebuild["cpu"] * scale
+            print(f"| N={n_neurons} | {once['points']} ({once['n_compilations']} compilation) | {duration} | "
+                  f"{once['wall']:.1f} / {once['cpu']:.1f} | {wall:.1f} / {cpu:.1f}{note} | "
+                  f"{wall / once['wall']:.1f}x / {cpu / once['cpu']:.1f}x | >= {target}x: "
+                  f"{'met' if cpu / once['cpu'] >= target else 'missed'} | " + (
+                      f"{once['cached_wall']:.1f} / {once['cached_cpu']:.1f} ({once['cached_n_compilations']} compilations) | "
+                      f"{wall / once['cached_wall']:.1f}x / {cpu / once['cached_cpu']:.1f}x: "
+                      f"{'met' if cpu / once['cached_cpu'] >= target else 'missed'} |" if "cached_cpu" in once else "- | - |"),
+                  file=stream)
+    print_targets(rows, stream)
+
+
+def print_targets(rows, stream):
+    print("\nTargets (CPU time):", file=stream)
+    for n_neurons, variants in rows.items():
+        plain, hb = variants.get("plain_cpp", {}), variants.get("hb_cpp", {})
+        if "cpu_per_s" in plain and "cpu_per_s" in hb:
+            ratio = hb["cpu_per_s"] / plain["cpu_per_s"]
+            print(f"- N={n_neurons}: hb_cpp / plain_cpp = {ratio:.2f} (target <= 1.10: {'met' if ratio <= 1.10 else 'missed'})",
+                  file=stream)
+        neuron = variants.get("hb_neuron_f32_cpp", {})
+        if "cpu_per_s" in plain and "cpu_per_s" in neuron:
+            speedup = plain["cpu_per_s"] / neuron["cpu_per_s"]
+            verdict = ("met" if speedup >= 2 else "missed") if n_neurons >= 16000 else "target is at N=16k"
+            print(f"- N={n_neurons}: plain_cpp / hb_neuron_f32_cpp = {speedup:.2f}x (target >= 2x: {verdict})", file=stream)
+
+
+def table_from_log(arguments):
+    """Print the table of the points recorded in ``arguments.from_log`` (the last record of each point)."""
+    records = {}
+    with open(arguments.from_log) as stream:
+        for line in stream:
+            record = json.loads(line)
+            records[(record["variant"], record["n"], record["duration"])] = record
+    rows, sweeps = {}, {}
+    for (variant, n_neurons, duration), record in sorted(records.items(), key=lambda item: (item[0][1], item[0][0])):
+        if variant.startswith("sweep"):
+            continue
+        arguments.duration, arguments.repeats = duration, record["repeats"]
+        rows.setdefault(n_neurons, {})[variant] = summarise(n_neurons, record["result"], duration, record["seed"])
+    for (variant, n_neurons, duration), record in records.items():
+        if variant == "sweep_once" and ("sweep_rebuild", n_neurons, duration) in records:
+            sweeps[(n_neurons, duration)] = (record["result"], records[("sweep_rebuild", n_neurons, duration)]["result"])
+    load = " ".join(f"{value:.1f}" for value in os.getloadavg())
+    arguments.jobs = "see log"
+    print_table(rows, sweeps, arguments, [f"(from {arguments.from_log})", load])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,4000", help="comma-separated N (default 1000,4000)")
+    parser.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated subset of {VARIANTS} "
+                        "(also hb_neuron_cpp: neuron traces, float64)")
+    parser.add_argument("--backends", default="", help="extra backends: cuda_standalone adds the hb_cuda variant")
+    parser.add_argument("--duration", type=float, default=1.0, help="simulated seconds per run")
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--sweep", default="4000:1.0,1000:0.2", help="N:duration of the sweeps ('' for none)")
+    parser.add_argument("--rebuild-points", type=int, default=10, help="rebuilds actually timed (scaled to 10)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--jobs", type=int, default=1, help="points run concurrently (default 1)")
+    parser.add_argument("--output", default=None, help="also write the table to this file")
+    parser.add_argument("--log-file", default=os.path.join(tempfile.gettempdir(), "hetero_brian_simulation_benchmark.jsonl"),
+                        help="every finished point is appended here (JSON lines)")
+    parser.add_argument("--from-log", default=None, help="only print the table of the points in this log file")
+    parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--n", type=int, default=None, help=argparse.SUPPRESS)
+    arguments = parser.parse_args(argv)
+    if arguments.worker:
+        return worker(arguments)
+    if arguments.from_log:
+        return table_from_log(arguments)
+    sizes = [int(size) for size in arguments.sizes.split(",") if size]
+    variants = [variant for variant in arguments.variants.split(",") if variant]
+    if "cuda_standalone" in arguments.backends.split(","):
+        variants.append("hb_cuda")
+    loads = [" ".join(f"{value:.1f}" for value in os.getloadavg())]
+    tasks = [(variant, n_neurons, arguments.duration, arguments.repeats, arguments.seed, 10)
+             for n_neurons in sizes for variant in variants]
+    for item in [item for item in arguments.sweep.split(",") if item]:
+        n_text, duration_text = item.split(":")
+        for variant in ("sweep_rebuild", "sweep_once"):
+            tasks.append((variant, int(n_text), float(duration_text), 1, arguments.seed, arguments.rebuild_points))
+    # the longest points first; with --jobs > 1 points run concurrently (CPU times stay per process)
+    tasks.sort(key=lambda task: (task[0] != "sweep_rebuild", "cpp" not in task[0] and "sweep" not in task[0], -task[1]))
+    with ThreadPoolExecutor(max_workers=arguments.jobs) as pool:
+        futures = {task: pool.submit(launch, *task, log=sys.stderr, log_file=arguments.log_file) for task in tasks}
+    rows = {n_neurons: {variant: summarise(n_neurons, futures[(variant, n_neurons, arguments.duration, arguments.repeats,
+                                                                  arguments.seed, 10)].result(),
+                                           arguments.duration, arguments.seed) for variant in variants}
+            for n_neurons in sizes}
+    sweeps = {}
+    for task in tasks:
+        if task[0] == "sweep_once":
+            rebuild = futures[("sweep_rebuild", *task[1:4], task[4], task[5])].result()
+            sweeps[(task[1], task[2])] = (futures[task].result(), rebuild)
+    loads.append(" ".join(f"{value:.1f}" for value in os.getloadavg()))
+    print_table(rows, sweeps, arguments, loads)
+    if arguments.output:
+        with open(arguments.output, "w") as stream:
+            print_table(rows, sweeps, arguments, loads, stream)
+            json.dump({"rows": {str(k): v for k, v in rows.items()},
+                       "sweeps": {f"{k[0]}:{k[1]}": v for k, v in sweeps.items()}}, stream, indent=1, default=str)
+
+
+if __name__ == "__main__":
+    main()
