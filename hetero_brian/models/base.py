@@ -12,7 +12,7 @@ import numpy as np
 from brian2 import Quantity, second
 from brian2.units.fundamentalunits import get_unit
 
-from ..distributions import Distribution, as_distribution, check_positive_samples
+from ..distributions import Distribution, as_distribution
 from ..errors import UnitError
 
 
@@ -54,26 +54,6 @@ class Spec:
     def parameter_distributions(self):
         """Dict ``name -> Distribution`` of every heterogeneous parameter."""
         return {name: getattr(self, name) for name in self.parameter_infos()}
-
-    def sample_parameters(self, n, rng, seed_note=""):
-        """Sample every heterogeneous parameter ``n`` times from ``rng``.
-
-        Parameters are drawn in the (fixed) order of ``PARAMETERS``, so the same generator state
-        gives the same values. Time constants are validated to be > 0.
-
-        Returns
-        -------
-        dict of str -> brian2.Quantity
-            Arrays of shape ``(n,)``.
-        """
-        values = {}
-        for name, info in self.parameter_infos().items():
-            distribution = getattr(self, name)
-            samples = distribution.sample(n, rng)
-            if info.positive:
-                check_positive_samples(samples, name, distribution, seed_note=seed_note)
-            values[name] = samples
-        return values
 
     def namespace(self):
         """Constants (and functions) the model's code refers to; none by default."""
