@@ -18,10 +18,11 @@ Examples
 ...                    projections=(Projection("feed", "drive", "cells", StaticSynapse(weight=4 * mV), i, j),))
 >>> result = simulate(spec, 100 * ms, backend="runtime", seed=3)  # doctest: +SKIP
 """
+import dataclasses
+import gc
 import hashlib
 import json
 import time
-from dataclasses import dataclass
 
 import numpy as np
 from brian2 import Quantity, SpikeMonitor, StateMonitor, second
@@ -29,12 +30,12 @@ from brian2 import Quantity, SpikeMonitor, StateMonitor, second
 from .backends import get_backend
 from .backends.base import environment_versions
 from .errors import ConfigError, SimulationError, UnitError
-from .network.builder import build, parameter_targets, sample_network_parameters
+from .network.builder import assignable_value, build, parameter_targets, sample_network_parameters
 from .random import SeedStreams
 from .results import Population, SimulationResult, SpikeTrains, SynapseTable, Trace
 
 
-@dataclass(frozen=True, eq=False)
+@dataclasses.dataclass(frozen=True, eq=False)
 class StateRecord:
     """Record ``variables`` of ``owner`` (population or projection) for ``indices`` every ``interval``."""
 
@@ -44,7 +45,7 @@ class StateRecord:
     interval: Quantity = None
 
 
-@dataclass(frozen=True, eq=False)
+@dataclasses.dataclass(frozen=True, eq=False)
 class Recording:
     """What a simulation records.
 
@@ -178,7 +179,22 @@ class Simulator:
         if self._active:
             self.backend.deactivate()
             self._active = False
+            self._release_brian_objects()
         return False
+
+    def _release_brian_objects(self):
+        """Drop the references to this simulator's Brian2 objects (the sampled values stay).
+
+        Brian2 names generated objects (code objects, spike queues) uniquely among the *living*
+        objects: while an old network lives, a new simulator of the same structure in this process
+        gets other names (``..._1``), hence other sources and a full recompilation. Released
+        objects let it reuse the cached binary (a relink at most).
+        """
+        if self.built is not None:
+            self.built = dataclasses.replace(self.built, network=None, groups={}, synapses={}, timed_arrays={})
+        self.monitors = {}
+        self.schedule = []
+        gc.collect()
 
     def _owner(self, name):
         if name in self.built.groups:
@@ -195,10 +211,13 @@ class Simulator:
             monitor = SpikeMonitor(self._owner(name), name=f"spikes_{name}")
             self.monitors[("spikes", name)] = monitor
         for record in self.recording.states:
-            interval = dt if record.interval is None else record.interval
-            monitor = StateMonitor(self._owner(record.owner), list(record.variables),
-                                   record=np.asarray(record.indices, dtype=int), dt=interval,
-                                   name=f"states_{record.owner}_{len(self.monitors)}")
+            owner = self._owner(record.owner)
+            # the network's own clock when possible: every extra clock makes standalone code
+            # generation order-dependent (see network.builder.build)
+            timing = ({"clock": owner.clock} if record.interval is None or np.isclose(float(record.interval), float(dt))
+                      else {"dt": record.interval})
+            monitor = StateMonitor(owner, list(record.variables), record=np.asarray(record.indices, dtype=int),
+                                   name=f"states_{record.owner}_{len(self.monitors)}", **timing)
             self.monitors[("states", record)] = monitor
         for name in self.recording.weight_snapshots:
             if self.recording.weight_interval is None:
@@ -252,6 +271,9 @@ class Simulator:
             expected = target.variables[variable].dim
             if not (getattr(value, "dim", None) is expected or (expected.is_dimensionless and not hasattr(value, "dim"))):
                 raise UnitError(f"value for {target.name}.{variable} must have the dimension of {target.variables[variable].unit}; got {value!r}")
+            value = assignable_value(target, variable, value, f"{target.name}.{variable}")
+            if value is None:
+                continue
             # a scalar sets every element (standalone: on the command line); arrays go as files
             run_values[getattr(target, variable)] = Quantity(np.asarray(value, dtype=float), dim=expected)
         for name, raster in (inputs or {}).items():

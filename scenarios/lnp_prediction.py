@@ -166,7 +166,8 @@ def pruned_spec(spec, kept_neurons, synapse_mask):
             continue  # Brian2 cannot connect an empty projection; it has no effect anyway
         projections.append(Projection(projection.name, projection.source, projection.target, projection.synapse, i, j))
     populations = tuple(replace(p, n_neurons=int(kept[p.name].size)) for p in spec.populations)
-    return NetworkSpec(populations=populations, projections=tuple(projections), inputs=spec.inputs, dt=spec.dt)
+    return NetworkSpec(populations=populations, projections=tuple(projections), inputs=spec.inputs, dt=spec.dt,
+                       shared_constants=spec.shared_constants)
 
 
 def features(result, n_points, config):

@@ -20,6 +20,7 @@ B. Chakraborty, S. Mukhopadhyay, Front. Neurosci. 17:994517 (2023).
 """
 import json
 import math
+from dataclasses import replace
 
 import numpy as np
 from brian2 import Hz, mV, ms
@@ -64,7 +65,11 @@ def _tau(config, cv):
 
 
 def network(config, kind, cv, seed):
-    """(spec, extra run parameters) of one network."""
+    """(spec, extra run parameters) of one network.
+
+    Parameters stay one per neuron (``shared_constants=False``): every cv's tau_m values are passed
+    to the same build, the homogeneous cv = 0 included.
+    """
     rng = SeedStreams(seed).generator("structure")
     neuron = LIF(tau_m=_tau(config, cv), tau_syn=2 * ms)
     if kind == "reservoir":
@@ -75,13 +80,13 @@ def network(config, kind, cv, seed):
                                      input=StaticSynapse(weight=2 * mV * scale))
         spec = reservoir_spec(config.n_neurons, PoissonInput("stimulus", 50, config.input_rate), rng, neuron=neuron,
                               synapses=synapses, p_recurrent=config.p_connection, dt=config.dt)
-        return spec, {}
+        return replace(spec, shared_constants=False), {}
     if kind == "inhibitory":
         i, j = fixed_probability(config.n_neurons, config.n_neurons, config.p_connection, rng, allow_self=False)
         spec = NetworkSpec(populations=(Population("inh", config.n_neurons, neuron),),
                            projections=(Projection("ii", "inh", "inh",
                                                    StaticSynapse(weight=config.inhibitory_weight, sign=-1), i, j),),
-                           dt=config.dt)
+                           dt=config.dt, shared_constants=False)
         return spec, {"inh.I_ext": config.inhibitory_drive}
     raise ValueError(f"networks: unknown network {kind!r}; choose from {NETWORKS}")
 

@@ -30,7 +30,7 @@ class ForcedSpikes(Spec):
     def namespace(self):
         return {"forced_raster": TimedArray(np.asarray(self.raster, dtype=float), dt=self.dt)}
 
-    def equations(self, extra=""):
+    def equations(self, extra="", shared=()):
         return "I_syn : volt\ng_e : 1\ng_i : 1\n" + extra
 
     def threshold(self):

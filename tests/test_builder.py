@@ -3,12 +3,17 @@ import dataclasses
 
 import numpy as np
 import pytest
-from brian2 import Hz, mV, ms
+from brian2 import Hz, mV, ms, second
+
+from brian_helpers import use_numpy_target
 
 from hetero_brian.distributions import Constant, Gamma, Uniform
 from hetero_brian.models.neurons import LIF
 from hetero_brian.models.synapses import STDP, StaticSynapse
-from hetero_brian.network.builder import NetworkSpec, PoissonInput, Population, Projection, sample_network_parameters
+from hetero_brian.errors import ConfigError
+from hetero_brian.network.builder import (NetworkSpec, PoissonInput, Population, Projection, assignable_value, build,
+                                          sample_network_parameters)
+from hetero_brian.network.connectivity import fixed_probability
 from hetero_brian.network.reservoir import homogeneous_twin, reservoir_spec
 from hetero_brian.random import SeedStreams
 
@@ -50,3 +55,44 @@ def test_neuron_level_traces_are_sampled_per_neuron():
 def test_bad_specs(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def _two_population_spec(shared_constants=True):
+    stdp = STDP(weight=Uniform(0.1 * mV, 0.9 * mV), w_max=1 * mV, tau_pre=Gamma(20 * ms, 0.5), eta_plus=0.02)
+    i, j = fixed_probability(8, 6, 0.5, rng=2, allow_self=True)
+    return NetworkSpec(populations=(Population("a", 8, LIF(tau_m=Gamma(20 * ms, 0.3))), Population("b", 6, LIF())),
+                       projections=(Projection("ab", "a", "b", stdp, i, j),), shared_constants=shared_constants)
+
+
+def test_constant_parameters_are_one_shared_value_and_others_per_element():
+    use_numpy_target()
+    built = build(_two_population_spec(), SeedStreams(4))
+    a, b, ab = built.groups["a"], built.groups["b"], built.synapses["ab"]
+    assert not a.variables["tau_m"].scalar and a.tau_m[:].shape == (8,)
+    assert a.variables["v_th"].scalar and b.variables["tau_m"].scalar
+    assert float(b.tau_m[:]) == pytest.approx(0.02) and float(a.v_th[:]) == pytest.approx(-0.05)
+    assert not ab.variables["taupre"].scalar and ab.variables["taupost"].scalar and ab.variables["eta_plus"].scalar
+    assert float(ab.eta_plus[:]) == pytest.approx(0.02)
+    per_element = build(_two_population_spec(shared_constants=False), SeedStreams(4))
+    assert not any(per_element.groups["b"].variables[name].scalar for name in ("tau_m", "v_th", "t_ref"))
+    assert not per_element.synapses["ab"].variables["eta_plus"].scalar
+    assert _two_population_spec().describe() != _two_population_spec(False).describe()  # another structure
+
+
+def test_shared_value_refuses_different_values_and_names_the_parameter():
+    use_numpy_target()
+    built = build(_two_population_spec(), SeedStreams(4))
+    group = built.groups["b"]
+    assert float(assignable_value(group, "tau_m", np.full(6, 0.01) * second, "b.tau_m") / second) == pytest.approx(0.01)
+    assert assignable_value(group, "tau_m", np.array([]) * second, "b.tau_m") is None
+    assert assignable_value(built.groups["a"], "tau_m", np.full(8, 0.01) * second, "a.tau_m").shape == (8,)
+    with pytest.raises(ConfigError, match=r"b\.tau_m is one shared value.*shared_constants=False"):
+        assignable_value(group, "tau_m", np.linspace(0.01, 0.02, 6) * second, "b.tau_m")
+
+
+def test_masked_stdp_keeps_its_mask_per_synapse():
+    from hetero_brian.network.diehl_cook import diehl_cook_synapse
+    synapse = diehl_cook_synapse()
+    assert "mask" not in synapse.constant_parameters() and "eta_plus" in synapse.constant_parameters()
+    with pytest.raises(ValueError, match="shared_constants must be True or False"):
+        NetworkSpec(populations=(Population("a", 3, LIF()),), shared_constants="yes")

@@ -131,3 +131,20 @@ def test_use_models_resamples_without_rebuilding_and_refuses_other_equations():
             replicas.use_models({"cells": AdaptiveLIF()})
         with pytest.raises(ValueError, match="unknown populations"):
             replicas.use_models({"other": LIF()})
+
+
+def test_use_models_refuses_heterogeneity_for_a_shared_constant_and_accepts_it_per_neuron():
+    from dataclasses import replace
+
+    from hetero_brian.distributions import Gamma
+
+    spec = NetworkSpec(populations=(Population("cells", 4, LIF(tau_m=20 * ms)),))
+    heterogeneous = {"cells": LIF(tau_m=Gamma(20 * ms, 0.5))}
+    with ReplicaSimulator(spec, [1e-3], 5 * ms, backend=numpy_backend(), seed=1) as replicas:
+        with pytest.raises(ValueError, match=r"varies \['tau_m'\].*shared_constants=False"):
+            replicas.use_models(heterogeneous)
+    with ReplicaSimulator(replace(spec, shared_constants=False), [1e-3], 5 * ms, backend=numpy_backend(),
+                          seed=1) as replicas:
+        replicas.use_models(heterogeneous)
+        tau_m = np.asarray(replicas.run().populations["cells"].parameters["tau_m"])
+        assert tau_m.shape == (8,) and np.unique(tau_m).size == 4  # reference + 1 replica, 4 distinct values

@@ -1,4 +1,5 @@
 """Backends and the Simulator: agreement across devices, compile once run many, faults."""
+import dataclasses
 import multiprocessing
 import os
 import signal
@@ -243,3 +244,44 @@ def test_standalone_runs_leave_no_run_argument_files_behind(tmp_path):
             simulator.run(seed=seed)  # resampled parameters: new run-argument files each time
         assert set(os.listdir(static)) == before
         assert not os.listdir(os.path.join(simulator.backend.directory, "results"))  # collected runs discarded
+
+
+def test_shared_constants_simulate_exactly_like_per_element_parameters():
+    spec = reservoir(n_neurons=100, rate=30 * Hz)
+    shared = simulate(spec, 300 * ms, backend="runtime:numpy", seed=2)
+    per_element = simulate(dataclasses.replace(spec, shared_constants=False), 300 * ms, backend="runtime:numpy", seed=2)
+    assert spikes_of(shared)[0].size > 50
+    for name in ("exc", "inh"):
+        for left, right in zip(spikes_of(shared, name), spikes_of(per_element, name)):
+            assert np.array_equal(left, right)
+    # numpy evaluates scalar and array operands in a different order: weights agree to the last bit or two
+    np.testing.assert_allclose(shared.synapses["ee"].w, per_element.synapses["ee"].w, rtol=1e-12, atol=0)
+
+
+@pytest.mark.standalone
+def test_a_shared_constant_changes_at_run_time_without_recompiling(tmp_path):
+    spec = reservoir(n_neurons=100, rate=30 * Hz)  # ee.eta_plus is Constant(0.02): one shared value
+    with Simulator(spec, 300 * ms, backend="cpp_standalone", seed=2, build_root=tmp_path) as simulator:
+        changed = simulator.run(parameters={"ee.eta_plus": 0.05})
+        assert simulator.backend.n_compilations == 1
+        with pytest.raises(ConfigError, match="ee.eta_plus is one shared value"):
+            simulator.run(parameters={"ee.eta_plus": np.linspace(0.01, 0.05, spec.projections[0].n_synapses)})
+    ee = dataclasses.replace(spec.projections[0], synapse=dataclasses.replace(spec.projections[0].synapse, eta_plus=0.05))
+    assert ee.name == "ee"
+    baked = dataclasses.replace(spec, projections=(ee, *spec.projections[1:]), shared_constants=False)
+    reference = simulate(baked, 300 * ms, backend="runtime:numpy", seed=2)
+    np.testing.assert_allclose(changed.synapses["ee"].w, reference.synapses["ee"].w, rtol=1e-12, atol=0)
+    assert np.array_equal(spikes_of(changed)[1], spikes_of(reference)[1])
+
+
+@pytest.mark.standalone
+def test_a_second_simulator_of_the_same_structure_in_one_process_reuses_the_binary(tmp_path):
+    spec = tiny_network()
+    with Simulator(spec, 50 * ms, backend="cpp_standalone", seed=3, build_root=tmp_path) as first:
+        expected = first.run()
+    assert first.built.groups == {} and first.built.sampled  # Brian2 objects released, samples kept
+    with Simulator(spec, 50 * ms, backend="cpp_standalone", seed=3, build_root=tmp_path) as second:
+        assert second.backend.directory == first.backend.directory
+        assert second.backend.n_compilations == 0  # same sources: make does not recompile
+        again = second.run()
+    assert np.array_equal(again.spikes["cells"].timestamps, expected.spikes["cells"].timestamps)

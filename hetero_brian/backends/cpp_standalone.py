@@ -91,6 +91,7 @@ class CppStandaloneBackend(Backend):
                 brian2.set_device(self._previous)
         finally:
             self._previous = None
+            self._seed_holder = None
             if self._lock is not None:  # exported projects hold no lock
                 self._lock.__exit__(None, None, None)
                 self._lock = None
@@ -104,7 +105,9 @@ class CppStandaloneBackend(Backend):
 
     def _prepare_seed(self, network):
         """Add the one-element seed variable, apply run arguments, then re-seed from it."""
-        self._seed_holder = NeuronGroup(1, "run_seed : integer (constant)", name="hetero_brian_seed_holder")
+        clocks = {obj.clock for obj in network.objects if hasattr(obj, "clock")}
+        timing = {"clock": clocks.pop()} if len(clocks) == 1 else {}  # no extra clock (see network.builder.build)
+        self._seed_holder = NeuronGroup(1, "run_seed : integer (constant)", name="hetero_brian_seed_holder", **timing)
         network.add(self._seed_holder)
         self._seed_holder.run_seed = int(self.default_seed)
         brian2.device.apply_run_args()

@@ -12,7 +12,7 @@ import numpy as np
 from brian2 import Quantity, second
 from brian2.units.fundamentalunits import get_unit
 
-from ..distributions import Distribution, as_distribution
+from ..distributions import Constant, Distribution, as_distribution
 from ..errors import UnitError
 
 
@@ -74,6 +74,16 @@ class Spec:
                 description[field.name] = repr(value)
         return description
 
+    def constant_parameters(self):
+        """Names of the parameters whose distribution is :class:`~hetero_brian.distributions.Constant`.
+
+        The builder declares these as one ``(shared, constant)`` value per group instead of one per
+        neuron or synapse (``NetworkSpec.shared_constants``): code reads a scalar instead of a
+        scattered array, and the value can still change at run time (as a scalar).
+        """
+        return tuple(name for name, distribution in self.parameter_distributions().items()
+                     if isinstance(distribution, Constant))
+
     def time_constants(self):
         """Names of the parameters that are time constants."""
         return [name for name, info in self.parameter_infos().items() if info.positive and info.unit is second]
@@ -85,6 +95,13 @@ def unit_name(unit):
     if dim is None or dim.is_dimensionless:
         return "1"
     return get_unit(dim).name
+
+
+def parameter_declaration(name, unit, shared=False):
+    """Brian2 declaration of a parameter: ``name : unit (constant)``, or ``(shared, constant)``
+    for one value per group."""
+    flags = "shared, constant" if shared else "constant"
+    return f"{name} : {unit_name(unit)} ({flags})"
 
 
 def check_choice(value, name, choices):

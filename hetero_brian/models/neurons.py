@@ -1,7 +1,9 @@
 """Neuron models as frozen specs of Brian2 equation strings with heterogeneous parameters.
 
 Every parameter listed in a spec's ``PARAMETERS`` becomes a per-neuron ``(constant)`` variable
-filled with host-sampled values, so runtime, C++ and CUDA targets simulate the same neurons.
+filled with host-sampled values, so runtime, C++ and CUDA targets simulate the same neurons; a
+parameter with a ``Constant`` distribution becomes one ``(shared, constant)`` value per group
+(``NetworkSpec.shared_constants``), which generated code reads once instead of per neuron.
 Synaptic input arrives as jumps of ``I_syn`` (current-based, in volts: the input current times
 the membrane resistance) or of ``g_e`` / ``g_i`` (conductance-based, in units of the leak
 conductance).
@@ -12,14 +14,14 @@ from dataclasses import dataclass
 from brian2 import mV, ms, second, volt
 
 from ..distributions import Constant
-from .base import ParameterInfo, Spec, check_choice, unit_name
+from .base import ParameterInfo, Spec, check_choice, parameter_declaration
 
 RESET_MODES = ("to_value", "subtract")
 
 
-def _parameter_lines(parameters):
-    """Brian2 declarations ``name : unit (constant)`` of per-neuron parameters."""
-    return "\n".join(f"{name} : {unit_name(info.unit)} (constant)" for name, info in parameters.items())
+def _parameter_lines(parameters, shared=()):
+    """Brian2 declarations of the parameters: per neuron, or one shared value for names in ``shared``."""
+    return "\n".join(parameter_declaration(name, info.unit, name in shared) for name, info in parameters.items())
 
 
 @dataclass(frozen=True)
@@ -85,9 +87,18 @@ class LIF(Spec):
             "I_ext : volt\n"
         )
 
-    def equations(self, extra=""):
-        """The Brian2 model string (``extra`` lines, e.g. neuron-level STDP traces, appended)."""
-        return self._dynamics() + _parameter_lines(self.PARAMETERS) + ("\n" + extra if extra else "")
+    def equations(self, extra="", shared=()):
+        """The Brian2 model string.
+
+        Parameters
+        ----------
+        extra : str
+            Lines appended (e.g. neuron-level STDP traces).
+        shared : collection of str
+            Parameters declared as one value for the whole group (see
+            :meth:`~hetero_brian.models.base.Spec.constant_parameters`).
+        """
+        return self._dynamics() + _parameter_lines(self.PARAMETERS, shared) + ("\n" + extra if extra else "")
 
     def threshold(self):
         """Brian2 threshold condition."""
@@ -278,7 +289,7 @@ class ConductanceLIF(Spec):
             if getattr(self, name).support_si()[0] < 0:
                 raise ValueError(f"ConductanceLIF.{name} must be >= 0; got {getattr(self, name)!r}")
 
-    def equations(self, extra=""):
+    def equations(self, extra="", shared=()):
         dynamics = (
             "dv/dt = ((v_rest - v) + g_e * (e_exc - v) + g_i * (e_inh - v) + I_ext) / tau_m : volt (unless refractory)\n"
             "dg_e/dt = -g_e / tau_e : 1\n"
@@ -286,7 +297,7 @@ class ConductanceLIF(Spec):
             "dtheta/dt = -theta / tau_theta : volt\n"
             "I_ext : volt\n"
         )
-        return dynamics + _parameter_lines(self.PARAMETERS) + ("\n" + extra if extra else "")
+        return dynamics + _parameter_lines(self.PARAMETERS, shared) + ("\n" + extra if extra else "")
 
     def threshold(self):
         return "v > v_th + theta"

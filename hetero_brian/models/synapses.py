@@ -17,7 +17,7 @@ from brian2.units.fundamentalunits import get_unit
 
 from ..distributions import Constant, as_distribution
 from ..errors import UnitError
-from .base import ParameterInfo, Spec, check_choice, unit_name
+from .base import ParameterInfo, Spec, check_choice, parameter_declaration, unit_name
 
 STDP_RULES = ("additive", "multiplicative", "power_law", "triplet")
 PAIRINGS = ("all", "nearest")
@@ -97,7 +97,7 @@ class StaticSynapse(Spec):
         """Where each sampled parameter lives: ``synapse`` (one value per synapse)."""
         return {name: "synapse" for name in self.parameter_infos()}
 
-    def neuron_trace_code(self, name):
+    def neuron_trace_code(self, name, shared=()):
         """Extra neuron equations and reset statements for neuron-level traces (none)."""
         return {"pre": ("", ""), "post": ("", "")}
 
@@ -262,15 +262,23 @@ class STDP(StaticSynapse):
             return f"a{side}"
         return f"a{side}_{name}_{side}"
 
-    def model(self, name="stdp"):
-        """Brian2 synapse model string (``name`` identifies neuron-level trace variables)."""
+    def model(self, name="stdp", shared=()):
+        """Brian2 synapse model string.
+
+        Parameters
+        ----------
+        name : str
+            Projection name (identifies neuron-level trace variables).
+        shared : collection of str
+            Parameters declared as one value for the whole projection (``(shared, constant)``).
+        """
         lines = [f"w : {unit_name(self.weight_unit)}", "plastic : 1 (shared)"]
         for parameter, info in self.parameter_infos().items():
             if parameter in ("weight", "delay"):
                 continue
             if self.traces == "neuron" and parameter in ("tau_pre", "tau_post"):
                 continue
-            lines.append(f"{self.variable_name(parameter)} : {unit_name(info.unit)} (constant)")
+            lines.append(parameter_declaration(self.variable_name(parameter), info.unit, parameter in shared))
         if self.traces == "synapse":
             lines.append("dapre/dt = -apre / taupre : 1 (event-driven)")
             lines.append("dapost/dt = -apost / taupost : 1 (event-driven)")
@@ -331,8 +339,15 @@ class STDP(StaticSynapse):
             locations.update(tau_pre="pre", tau_post="post")
         return locations
 
-    def neuron_trace_code(self, name):
+    def neuron_trace_code(self, name, shared=()):
         """Equations and reset statements that neuron-level traces add to the pre and post groups.
+
+        Parameters
+        ----------
+        name : str
+            Projection name.
+        shared : collection of str
+            ``tau_pre`` / ``tau_post`` when they are one value for the whole group.
 
         Returns
         -------
@@ -346,6 +361,7 @@ class STDP(StaticSynapse):
         code = {}
         for side in ("pre", "post"):
             trace, tau = f"a{side}_{name}", f"tau{side}_{name}"
-            equations = f"d{trace}/dt = -{trace} / {tau} : 1\n{tau} : second (constant)"
+            declaration = parameter_declaration(tau, second, f"tau_{side}" in shared)
+            equations = f"d{trace}/dt = -{trace} / {tau} : 1\n{declaration}"
             code[side] = (equations, self._bump(trace))
         return code

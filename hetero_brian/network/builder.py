@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from brian2 import (
+    Clock,
     Network,
     NeuronGroup,
     PoissonGroup,
@@ -23,10 +24,11 @@ from brian2 import (
 )
 
 
-from ..errors import UnitError
+from ..errors import ConfigError, UnitError
 from ..models.base import check_time_step
 from ..random import SeedStreams
 
+CLOCK_NAME = "hetero_brian_clock"
 NAME_CHARACTERS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 
@@ -158,12 +160,21 @@ class Projection:
 
 @dataclass(frozen=True, eq=False)
 class NetworkSpec:
-    """Everything needed to build a network: populations, inputs, projections and the time step."""
+    """Everything needed to build a network: populations, inputs, projections and the time step.
+
+    ``shared_constants`` (default True) declares every parameter whose distribution is ``Constant``
+    as one shared value per group or projection: generated code reads a scalar instead of a
+    per-neuron or per-synapse array (faster, less memory), and the value can still be changed at
+    run time as a scalar. Set it to False to pass different values per neuron or synapse at run
+    time to a network built with constant parameters (e.g. one build for several heterogeneity
+    levels, the homogeneous one first).
+    """
 
     populations: tuple
     projections: tuple = ()
     inputs: tuple = ()
     dt: Quantity = field(default_factory=lambda: 0.1 * ms)
+    shared_constants: bool = True
 
     def __post_init__(self):
         names = [item.name for item in (*self.populations, *self.inputs, *self.projections)]
@@ -182,14 +193,21 @@ class NetworkSpec:
                 raise ValueError(f"projection {projection.name!r}: j out of range [0, {sizes[projection.target]})")
         if not isinstance(self.dt, Quantity) or not self.dt.has_same_dimensions(second) or not float(self.dt) > 0:
             raise UnitError(f"dt must be a positive time quantity; got {self.dt!r}")
+        if not isinstance(self.shared_constants, bool):
+            raise ValueError(f"shared_constants must be True or False; got {self.shared_constants!r}")
 
     def population(self, name):
         return {p.name: p for p in (*self.populations, *self.inputs)}[name]
+
+    def shared_parameters(self, model):
+        """Parameters of ``model`` (a neuron or synapse spec) declared as one shared value."""
+        return frozenset(model.constant_parameters()) if self.shared_constants else frozenset()
 
     def describe(self):
         """JSON-serialisable description (models, sizes, synapse counts): the structure's identity."""
         return {
             "dt": float(self.dt),
+            "shared_constants": self.shared_constants,
             "populations": [{"name": p.name, "n_neurons": int(p.n_neurons), "model": p.model.describe()} for p in self.populations],
             "inputs": [{"name": s.name, "type": type(s).__name__, "n_neurons": int(s.n_neurons)} for s in self.inputs],
             "projections": [
@@ -277,7 +295,7 @@ def _trace_code(spec):
     names = {item.name for item in (*spec.populations, *spec.inputs)}
     trace_code = {name: {"equations": [], "reset": []} for name in names}
     for projection in spec.projections:
-        code = projection.synapse.neuron_trace_code(projection.name)
+        code = projection.synapse.neuron_trace_code(projection.name, spec.shared_parameters(projection.synapse))
         for side, group_name in (("pre", projection.source), ("post", projection.target)):
             equations, reset = code[side]
             if not equations:
@@ -314,6 +332,42 @@ def parameter_targets(spec, groups, synapses):
     return targets
 
 
+def assignable_value(target, variable, value, key):
+    """``value`` in the form ``target.variable`` takes: a scalar for a shared variable.
+
+    Parameters
+    ----------
+    target : brian2 group
+    variable : str
+    value : brian2.Quantity or float or array
+        One value, or one per neuron / synapse.
+    key : str
+        ``owner.parameter``, named in errors.
+
+    Returns
+    -------
+    Value to assign, or None when a shared variable gets an empty array (a projection without
+    synapses: nothing reads it).
+
+    Raises
+    ------
+    ConfigError
+        When different values are given for a shared variable.
+    """
+    if not target.variables[variable].scalar:
+        return value
+    flat = np.ravel(np.asarray(value, dtype=float))
+    if flat.size == 0:
+        return None
+    if np.any(flat != flat[0]):
+        raise ConfigError(
+            f"{key} is one shared value in this build (its distribution was Constant), but got "
+            f"{flat.size} different values (range {flat.min():.6g}..{flat.max():.6g} in SI units); build with a "
+            f"non-constant distribution or NetworkSpec(shared_constants=False) to vary it per element"
+        )
+    return Quantity(flat[0], dim=getattr(value, "dim", None)) if hasattr(value, "dim") else float(flat[0])
+
+
 def build(spec, streams=None):
     """Create the Brian2 objects of ``spec`` on the current device.
 
@@ -344,27 +398,30 @@ def build(spec, streams=None):
     }
     ratio = check_time_step(dt, time_constants, context="the sampled parameters")
 
-    # create groups
+    # one clock for every object: with several clocks, Brian2 writes them into the standalone
+    # main.cpp in a set's (memory-address) order, which changes from build to build and forces a
+    # recompilation of an otherwise identical project
+    clock = Clock(dt, name=CLOCK_NAME)
     groups, timed_arrays = {}, {}
     for population in spec.populations:
         model = population.model
         extra = trace_code[population.name]
         group = NeuronGroup(
             population.n_neurons,
-            model.equations("\n".join(extra["equations"])),
+            model.equations("\n".join(extra["equations"]), spec.shared_parameters(model)),
             threshold=model.threshold(),
             reset=model.reset("\n".join(extra["reset"])),
             refractory=model.refractory,
             method=model.method,
             namespace=model.namespace(),
-            dt=dt,
+            clock=clock,
             name=population.name,
         )
         for name, value in model.initial_values(sampled[population.name]).items():
             setattr(group, name, value)
         groups[population.name] = group
     for source in spec.inputs:
-        groups[source.name], timed_array = _input_group(source, dt)
+        groups[source.name], timed_array = _input_group(source, clock)
         if timed_array is not None:
             timed_arrays[source.name] = timed_array
 
@@ -374,11 +431,11 @@ def build(spec, streams=None):
         synapse = projection.synapse
         plastic = synapse.plastic_rule is not None
         kwargs = dict(on_post=synapse.on_post(projection.name)) if plastic else {}
-        model = synapse.model(projection.name) if plastic else synapse.model()
+        model = synapse.model(projection.name, spec.shared_parameters(synapse)) if plastic else synapse.model()
         on_pre = synapse.on_pre(projection.name) if plastic else synapse.on_pre()
         group = Synapses(
             groups[projection.source], groups[projection.target], model=model, on_pre=on_pre,
-            namespace=synapse.namespace(), dt=dt, name=projection.name, **kwargs,
+            namespace=synapse.namespace(), clock=clock, name=projection.name, **kwargs,
         )
         group.connect(i=np.asarray(projection.i, dtype=np.int32), j=np.asarray(projection.j, dtype=np.int32))
         synapses[projection.name] = group
@@ -388,25 +445,28 @@ def build(spec, streams=None):
             group.plastic = 1
     for (owner, name), (target, variable) in parameter_targets(spec, groups, synapses).items():
         if name != "delay":
-            setattr(target, variable, sampled[owner][name])
+            value = assignable_value(target, variable, sampled[owner][name], f"{owner}.{name}")
+            if value is not None:
+                setattr(target, variable, value)
 
     network = Network(*groups.values(), *synapses.values(), name="hetero_brian_network")
     return BuiltNetwork(spec, network, groups, synapses, sampled, timed_arrays, ratio)
 
 
-def _input_group(source, dt):
+def _input_group(source, clock):
+    dt = clock.dt
     if isinstance(source, SpikeInput):
         group = SpikeGeneratorGroup(source.n_neurons, np.asarray(source.indices, dtype=np.int64), source.times,
-                                    dt=dt, name=source.name, sorted=False)
+                                    clock=clock, name=source.name, sorted=False)
         return group, None
     if isinstance(source, PoissonInput):
-        return PoissonGroup(source.n_neurons, source.rate, dt=dt, name=source.name), None
+        return PoissonGroup(source.n_neurons, source.rate, clock=clock, name=source.name), None
     if isinstance(source, RasterInput):
         if not np.isclose(float(source.dt), float(dt)):
             raise ValueError(f"input {source.name!r}: raster dt {source.dt!r} differs from the network dt {dt!r}")
         array_name = f"{source.name}_raster"
         timed_array = TimedArray(np.asarray(source.raster, dtype=np.float64), dt=source.dt, name=array_name)
         group = NeuronGroup(source.n_neurons, "", threshold=f"{array_name}(t, i) > 0.5", reset="",
-                            namespace={array_name: timed_array}, dt=dt, name=source.name)
+                            namespace={array_name: timed_array}, clock=clock, name=source.name)
         return group, timed_array
     raise TypeError(f"unknown input type {type(source).__name__}; use SpikeInput, RasterInput or PoissonInput")

@@ -99,11 +99,16 @@ class MaskedSTDP(STDP):
             if not float(value) > 0:
                 raise ValueError(f"MaskedSTDP.total_weight must be > 0; got {value!r}")
 
+    def constant_parameters(self):
+        """As :meth:`STDP.constant_parameters`, but ``mask`` always stays one value per synapse
+        (pruning sets it per synapse at run time)."""
+        return tuple(name for name in super().constant_parameters() if name != "mask")
+
     def _sum_name(self, name):
         return f"w_total_{name}"
 
-    def model(self, name="stdp"):
-        text = super().model(name)
+    def model(self, name="stdp", shared=()):
+        text = super().model(name, shared)
         if self.total_weight is not None:
             text += f"\n{self._sum_name(name)}_post = w : {unit_name(self.weight_unit)} (summed)"
         return text
@@ -127,8 +132,8 @@ class MaskedSTDP(STDP):
             names.update(total_weight=total, total_floor=total * 1e-9)
         return names
 
-    def neuron_trace_code(self, name):
-        code = super().neuron_trace_code(name)
+    def neuron_trace_code(self, name, shared=()):
+        code = super().neuron_trace_code(name, shared)
         if self.total_weight is None:
             return code
         equations, reset = code["post"]

@@ -84,7 +84,8 @@ def replicate_spec(spec, n_copies):
             i_all = np.tile(i, int(n_copies))
         projections.append(Projection(projection.name, projection.source, projection.target, projection.synapse,
                                       i_all, j_all))
-    return NetworkSpec(populations=populations, projections=tuple(projections), inputs=spec.inputs, dt=spec.dt)
+    return NetworkSpec(populations=populations, projections=tuple(projections), inputs=spec.inputs, dt=spec.dt,
+                       shared_constants=spec.shared_constants)
 
 
 def _tile(value, n_copies):
@@ -198,6 +199,11 @@ class ReplicaSimulator:
         unknown = set(models) - {p.name for p in self.base.populations}
         if unknown:
             raise ValueError(f"models: unknown populations {sorted(unknown)}; known {[p.name for p in self.base.populations]}")
+        for old, new in zip(self.base.populations, populations):
+            varying = sorted(set(self.base.shared_parameters(old.model)) - set(new.model.constant_parameters()))
+            if varying:
+                raise ValueError(f"models[{old.name!r}] varies {varying}, built as one shared value (Constant); build "
+                                 f"with NetworkSpec(shared_constants=False) to pass other heterogeneity levels")
         self.base = replace(self.base, populations=tuple(populations))
         self._sample(self.base)
 
