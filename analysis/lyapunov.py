@@ -251,7 +251,7 @@ def spectrum_map(f, jacobian, x0, n_steps, n_exponents, *, n_transient=0, qr_int
 
 
 def spectrum_flow(rhs, jacobian, x0, dt, t_total, n_exponents, *, t_transient=0.0,
-                  qr_interval=None, n_blocks=10, seed=0, autonomous=True):
+                  qr_interval=None, n_blocks=10, seed=0, autonomous=True, tangent_dtype="float64"):
     """Lyapunov spectrum of an ODE dx/dt = rhs(x), per unit time.
 
     Parameters
@@ -280,6 +280,13 @@ def spectrum_flow(rhs, jacobian, x0, dt, t_total, n_exponents, *, t_transient=0.
         Seed of the random initial tangent basis.
     autonomous : bool, optional
         False to call ``rhs(t, x)`` and ``jacobian(t, x)`` with the time since x0.
+    tangent_dtype : {"float64", "float32"}, optional
+        Precision of the tangent vectors between re-orthonormalisations (the state, the QR and
+        the exponents stay float64). ``"float32"`` roughly halves the cost of the products
+        ``J @ Q`` when ``jacobian`` returns float32 products for float32 input (as
+        :func:`analysis.rate_model.rate_lyapunov_spectrum` does); each interval then carries
+        relative rounding errors of ~1e-7, so use it for large spectra and check a subset against
+        float64 (docs/results/lyapunov.md gives the measured differences).
 
     Returns
     -------
@@ -333,6 +340,8 @@ def spectrum_flow(rhs, jacobian, x0, dt, t_total, n_exponents, *, t_transient=0.
         raise ValueError(f"the averaging window t_total - t_transient = {n_average * dt!r} must "
                          f"hold at least 2 renormalisation intervals ({steps_per_qr * dt!r} each) "
                          f"for a standard error; lengthen t_total")
+    if tangent_dtype not in ("float64", "float32"):
+        raise ValueError(f"tangent_dtype must be 'float64' or 'float32'; got {tangent_dtype!r}")
     _check_calls(rhs, jacobian, x, bool(autonomous), "rhs")
     if autonomous:
         def field(_, state):
@@ -342,7 +351,7 @@ def spectrum_flow(rhs, jacobian, x0, dt, t_total, n_exponents, *, t_transient=0.
             return jacobian(state)
     else:
         field, derivative = rhs, jacobian
-    tangent = _initial_basis(x.size, n_exponents, seed)
+    tangent = _initial_basis(x.size, n_exponents, seed).astype(tangent_dtype)
     half, sixth = 0.5 * dt, dt / 6.0
     growths, spans = [], []
     since_qr = 0
@@ -365,7 +374,8 @@ def spectrum_flow(rhs, jacobian, x0, dt, t_total, n_exponents, *, t_transient=0.
         if since_qr == steps_per_qr or step == n_transient or step == n_total:
             if not (np.all(np.isfinite(x)) and np.all(np.isfinite(tangent))):
                 _non_finite("spectrum_flow", f"t={step * dt!r}", x, tangent)
-            tangent, growth = _orthonormalise(np.asarray(tangent))
+            tangent, growth = _orthonormalise(np.asarray(tangent, dtype=float))
+            tangent = tangent.astype(tangent_dtype, copy=False)
             if step > n_transient:
                 growths.append(growth)
                 spans.append(since_qr * dt)
@@ -373,7 +383,8 @@ def spectrum_flow(rhs, jacobian, x0, dt, t_total, n_exponents, *, t_transient=0.
     logs = _log_growth(growths, steps_per_qr * dt, "renormalisation")
     total, error, blocks = _sorted(*_blocks(logs, np.array(spans), n_blocks))
     return SpectrumResult(
-        exponents=total, standard_error=error, method="QR variational equations, RK4 (Benettin)",
+        exponents=total, standard_error=error,
+        method="QR variational equations, RK4 (Benettin)" + (", float32 tangents" if tangent_dtype == "float32" else ""),
         dt=dt, duration=n_average * dt, n_steps=n_average,
         renormalisation_interval=steps_per_qr * dt, transient=n_transient * dt,
         block_exponents=blocks, n_renormalisations=len(spans))

@@ -155,16 +155,23 @@ class _JacobianProduct:
                                             - vectors)
 
 
-def _fields(weights, tau, external_input, gain_function):
-    """Fast closures rhs(r) and jacobian(r) (an operator) for already validated arrays."""
+def _fields(weights, tau, external_input, gain_function, tangent_dtype="float64"):
+    """Fast closures rhs(r) and jacobian(r) (an operator) for already validated arrays.
+
+    With ``tangent_dtype="float32"`` the Jacobian operator works in single precision (its
+    products with float32 tangent vectors stay float32); the state stays float64.
+    """
     phi, derivative = gain(gain_function)
     inverse_tau = 1.0 / tau
+    tangent_weights = weights.astype(tangent_dtype)
+    tangent_inverse_tau = inverse_tau.astype(tangent_dtype)
 
     def rhs(rates):
         return (phi(weights @ rates + external_input) - rates) * inverse_tau
 
     def jacobian(rates):
-        return _JacobianProduct(derivative(weights @ rates + external_input), weights, inverse_tau)
+        slope = derivative(weights @ rates + external_input).astype(tangent_dtype, copy=False)
+        return _JacobianProduct(slope, tangent_weights, tangent_inverse_tau)
 
     return rhs, jacobian
 
@@ -177,7 +184,7 @@ def _default_dt(weights, tau):
 
 def rate_lyapunov_spectrum(weights, tau, external_input=0.0, *, gain_function="tanh",
                            n_exponents=None, dt=None, t_total=None, t_transient=None,
-                           qr_interval=None, initial_rates=None, seed=0):
+                           qr_interval=None, initial_rates=None, seed=0, tangent_dtype="float64"):
     """Lyapunov spectrum of the rate network along one of its trajectories (QR method).
 
     Parameters
@@ -198,6 +205,9 @@ def rate_lyapunov_spectrum(weights, tau, external_input=0.0, *, gain_function="t
         Initial r; default N(0, 0.1^2) per neuron from ``seed``.
     seed : int, optional
         Seeds the initial rates and the initial tangent basis.
+    tangent_dtype : {"float64", "float32"}, optional
+        Precision of the tangent vectors and Jacobian products (see
+        :func:`analysis.lyapunov.spectrum_flow`); float32 is about twice as fast for large spectra.
 
     Returns
     -------
@@ -224,10 +234,12 @@ def rate_lyapunov_spectrum(weights, tau, external_input=0.0, *, gain_function="t
         t_transient = 20.0 * float(np.max(tau))
     if t_total is None:
         t_total = float(to_si(t_transient, "second", "t_transient")) + 200.0 * float(np.max(tau))
-    rhs, jacobian = _fields(weights, tau, external_input, gain_function)
+    if tangent_dtype not in ("float64", "float32"):
+        raise ValueError(f"tangent_dtype must be 'float64' or 'float32'; got {tangent_dtype!r}")
+    rhs, jacobian = _fields(weights, tau, external_input, gain_function, tangent_dtype)
     return spectrum_flow(rhs, jacobian, initial_rates, dt, t_total, n_exponents,
                          t_transient=t_transient, qr_interval=qr_interval,
-                         seed=int(rng.integers(2**31)))
+                         seed=int(rng.integers(2**31)), tangent_dtype=tangent_dtype)
 
 
 def operating_point(weights, tau, external_input=0.0, *, gain_function="tanh",

@@ -38,6 +38,9 @@ class LIF(Spec):
         Absolute refractory period (time, >= 0).
     tau_syn : Distribution or Quantity
         Decay time constant of the synaptic current (time, > 0).
+    I_ext : Distribution or Quantity
+        Constant external drive (voltage: current times membrane resistance), default 0 mV;
+        heterogeneous when given a distribution.
     reset_mode : {"to_value", "subtract"}
         ``v = v_reset`` after a spike, or reset by subtraction ``v -= v_th - v_reset``.
 
@@ -48,7 +51,7 @@ class LIF(Spec):
         \\tau_m \\frac{dv}{dt} = v_{rest} - v + I_{syn} + I_{ext}, \\qquad
         \\tau_{syn} \\frac{dI_{syn}}{dt} = -I_{syn}
 
-    ``I_ext`` (volt) is a constant drive per neuron. Under constant suprathreshold drive
+    ``I_ext`` (volt) is a constant drive. Under constant suprathreshold drive
     ``I = I_ext > v_th - v_rest`` (with ``v_reset = v_rest``) the interspike interval is
     ``t_ref + tau_m ln(I / (I - (v_th - v_rest)))``. Integrated with ``exponential_euler``, which is
     exact for ``v`` while ``I_syn`` is constant over a step.
@@ -60,6 +63,7 @@ class LIF(Spec):
     v_reset: object = Constant(-65 * mV)
     t_ref: object = Constant(2 * ms)
     tau_syn: object = Constant(5 * ms)
+    I_ext: object = Constant(0 * mV)
     reset_mode: str = "to_value"
 
     PARAMETERS = {
@@ -69,6 +73,7 @@ class LIF(Spec):
         "v_reset": ParameterInfo(volt, description="reset potential"),
         "t_ref": ParameterInfo(second, description="refractory period"),
         "tau_syn": ParameterInfo(second, positive=True, description="synaptic current decay"),
+        "I_ext": ParameterInfo(volt, description="constant external drive"),
     }
     STATE = {"v": volt, "I_syn": volt}
     SYNAPTIC_TARGETS = ("I_syn",)
@@ -84,7 +89,6 @@ class LIF(Spec):
         return (
             "dv/dt = (v_rest - v + I_syn + I_ext) / tau_m : volt (unless refractory)\n"
             "dI_syn/dt = -I_syn / tau_syn : volt\n"
-            "I_ext : volt\n"
         )
 
     def equations(self, extra="", shared=()):
@@ -234,6 +238,8 @@ class ConductanceLIF(Spec):
         Threshold increase at each spike (voltage, >= 0; 0 disables the homeostasis).
     tau_theta : Distribution or Quantity
         Decay time constant of the adaptive threshold (time, > 0; 1e7 ms in Diehl & Cook).
+    I_ext : Distribution or Quantity
+        Constant external drive (voltage), default 0 mV.
 
     Notes
     -----
@@ -265,6 +271,7 @@ class ConductanceLIF(Spec):
     t_ref: object = Constant(5 * ms)
     theta_plus: object = Constant(0.05 * mV)
     tau_theta: object = Constant(1e7 * ms)
+    I_ext: object = Constant(0 * mV)
 
     PARAMETERS = {
         "tau_m": ParameterInfo(second, positive=True, description="membrane time constant"),
@@ -278,6 +285,7 @@ class ConductanceLIF(Spec):
         "t_ref": ParameterInfo(second),
         "theta_plus": ParameterInfo(volt),
         "tau_theta": ParameterInfo(second, positive=True),
+        "I_ext": ParameterInfo(volt, description="constant external drive"),
     }
     STATE = {"v": volt, "g_e": 1, "g_i": 1, "theta": volt}
     SYNAPTIC_TARGETS = ("g_e", "g_i")
@@ -295,7 +303,6 @@ class ConductanceLIF(Spec):
             "dg_e/dt = -g_e / tau_e : 1\n"
             "dg_i/dt = -g_i / tau_i : 1\n"
             "dtheta/dt = -theta / tau_theta : volt\n"
-            "I_ext : volt\n"
         )
         return dynamics + _parameter_lines(self.PARAMETERS, shared) + ("\n" + extra if extra else "")
 
