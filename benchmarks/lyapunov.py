@@ -5,7 +5,7 @@ Usage::
     python benchmarks/lyapunov.py             # all rows (the 500-exponent row takes minutes)
     python benchmarks/lyapunov.py --quick     # skip the full-spectrum row
     python benchmarks/lyapunov.py --n-exponents 20 100 500
-    python benchmarks/lyapunov.py --dtypes float64           # tangent precision (default: both)
+    python benchmarks/lyapunov.py --configurations 0.05:float64 0.05:float32   # RK4 step : tangent precision
 
 The main row is the issue's target: ``spectrum_flow`` on a 500-neuron tanh rate network
 (W[post, pre] ~ N(0, g^2 / n) with g = 1.5, tau_i uniform in [0.5, 1.5] time units, so one time
@@ -62,31 +62,37 @@ def main():
     parser.add_argument("--n-exponents", type=int, nargs="+", default=[20, 100, 500])
     parser.add_argument("--quick", action="store_true", help="skip n_exponents >= 500")
     parser.add_argument("--t-total", type=float, default=400.0)
-    parser.add_argument("--dtypes", nargs="+", default=["float64", "float32"], choices=["float64", "float32"],
-                        help="tangent precisions timed for the rate-network rows")
+    parser.add_argument("--configurations", nargs="+", default=["0.05:float64", "0.05:float32", "0.1:float32"],
+                        help="DT:DTYPE pairs timed for the rate-network rows; the first is the reference the "
+                             "others are compared with")
     args = parser.parse_args()
+    configurations = [(float(item.split(":")[0]), item.split(":")[1]) for item in args.configurations]
     rows = []
     weights, tau = rate_network()
     for n_exponents in args.n_exponents:
         if args.quick and n_exponents >= 500:
             continue
-        spectra = {}
-        for dtype in args.dtypes:
+        reference = None
+        for dt, dtype in configurations:
             seconds, result = timed(lambda: rate_lyapunov_spectrum(
-                weights, tau, n_exponents=n_exponents, dt=0.05, t_total=args.t_total,
+                weights, tau, n_exponents=n_exponents, dt=dt, t_total=args.t_total,
                 t_transient=50.0, qr_interval=0.5, tangent_dtype=dtype))
-            spectra[dtype] = result
             verdict = "PASS" if max(seconds) <= TARGET_SECONDS else (
                 "over" if min(seconds) > TARGET_SECONDS else "PASS on CPU time, wall over (load?)")
             rows.append((f"spectrum_flow rate net n=500, k={n_exponents}, {args.t_total:g} tu, "
-                         f"dt=0.05, {dtype}", seconds, f"{verdict} (target {TARGET_SECONDS:.0f} s); lambda1="
+                         f"dt={dt:g}, {dtype}", seconds, f"{verdict} (target {TARGET_SECONDS:.0f} s); lambda1="
                          f"{result.exponents[0]:.4f}+/-{result.standard_error[0]:.4f}, "
                          f"sum={np.sum(result.exponents):.4f}"))
-        if len(spectra) == 2:
-            difference = np.abs(spectra["float32"].exponents - spectra["float64"].exponents)
-            rows.append((f"  float32 - float64, k={n_exponents}", (0.0, 0.0),
-                         f"max |diff| {difference.max():.2e} (exponent {int(difference.argmax()) + 1}), "
-                         f"max |diff|/SE {np.max(difference / spectra['float64'].standard_error):.3f}"))
+            if reference is None:
+                reference = result
+                continue
+            difference = np.abs(result.exponents - reference.exponents)
+            leading = min(10, n_exponents)
+            rows.append((f"  vs dt={configurations[0][0]:g} {configurations[0][1]}", (0.0, 0.0),
+                         f"max |diff| {difference.max():.2e} (exponent {int(difference.argmax()) + 1} of "
+                         f"{reference.exponents[int(difference.argmax())]:.3f}), max |diff|/SE "
+                         f"{np.max(difference / reference.standard_error):.3f}; first {leading}: max |diff| "
+                         f"{difference[:leading].max():.2e}"))
 
     seconds, result = timed(lambda: spectrum_map(lambda x: 4.0 * x * (1.0 - x),
                                                  lambda x: 4.0 - 8.0 * x, 0.3, 100000, 1))
