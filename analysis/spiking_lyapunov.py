@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analysis.finite_size_lyapunov import finite_size_exponents
 from analysis.lyapunov import LyapunovResult, divergence_rate
 
 __all__ = ["GRID_NOTE", "replica_info", "membrane_distance", "spike_mismatch", "BenettinResult",
@@ -422,6 +423,7 @@ class SpikingLyapunovResult:
     regime: RegimeResult
     divergence: tuple
     note: str = GRID_NOTE
+    finite_size: object = None  # FiniteSizeResult of the perturbed replicas' membrane distances
 
     def summary(self):
         lines = [f"{self.method}: dt={self.dt:.3g} s, duration={self.duration:.4g} s, renormalisation interval="
@@ -432,12 +434,14 @@ class SpikingLyapunovResult:
             lines.append(f"  epsilon {size:.1e}: rate {rate:.4g} +/- {error:.2g} 1/s, "
                          f"P(spike trains diverge) = {self.probability.probability[list(self.probability.epsilons).index(size)]:.2f}")
         lines.append(f"  regime: {self.regime.regime} ({self.regime.reason})")
+        if self.finite_size is not None:
+            lines.append("  " + self.finite_size.summary().replace("\n", "\n  "))
         lines.append(f"  note: {self.note}")
         return "\n".join(lines)
 
 
 def analyse_replicas(result, renormalised=None, *, bin_width=0.005, final_fraction=0.25, mismatch_threshold=0.2,
-                     min_duration_factor=5.0):
+                     min_duration_factor=5.0, fsle_ratio=2.0):
     """Full analysis of a replica run (and, optionally, a renormalised run of the same network).
 
     Parameters
@@ -455,6 +459,10 @@ def analyse_replicas(result, renormalised=None, *, bin_width=0.005, final_fracti
         Spike trains of a replica "diverge" when the mean mismatch over the final part exceeds it.
     min_duration_factor : float
         The run must last at least this many ``tau_max`` (FAULTS.md case 16: run too short).
+    fsle_ratio : float
+        Growth factor between the scales of the finite-size Lyapunov exponents (``finite_size``:
+        :func:`analysis.finite_size_lyapunov.finite_size_exponents` of the RMS membrane distances
+        of all perturbed replicas, in threshold units).
     """
     info = replica_info(result)
     epsilons = np.asarray(info["epsilons"][1:], dtype=float)
@@ -466,7 +474,7 @@ def analyse_replicas(result, renormalised=None, *, bin_width=0.005, final_fracti
                          f"{min_duration_factor * tau_max:.4g} s")
     if not 0 < final_fraction <= 0.5:
         raise ValueError(f"final_fraction must be in (0, 0.5]; got {final_fraction!r}")
-    times, _, scaled = membrane_distance(result)
+    times, distances, scaled = membrane_distance(result)
     fits = []
     for k, epsilon in enumerate(epsilons):
         if epsilon == 0:
@@ -506,8 +514,10 @@ def analyse_replicas(result, renormalised=None, *, bin_width=0.005, final_fracti
     if not np.any(finite):
         raise ValueError(f"epsilons need at least one finite size > {SMALL_EPSILON}; got {sizes!r}")
     regime = classify_regime(exponent, 0.0 if math.isnan(error) else error, sizes[finite], probability.probability[finite])
+    perturbed = distances[:, positive]
+    finite_size = finite_size_exponents(times, perturbed, ratio=fsle_ratio) if np.any(perturbed[0] > 0) else None
     return SpikingLyapunovResult(
         epsilons=sizes, dt=dt, duration=duration, method=info["method"], renormalisation_interval=interval,
         infinitesimal_exponent=exponent, infinitesimal_standard_error=error, infinitesimal_method=method,
         grid_bound=(-1.0 / tau_max) if tau_max else None, finite_size_rates=rates, finite_size_standard_errors=errors,
-        probability=probability, regime=regime, divergence=tuple(fits))
+        probability=probability, regime=regime, divergence=tuple(fits), finite_size=finite_size)

@@ -91,6 +91,16 @@ def network(config, kind, cv, seed):
     raise ValueError(f"networks: unknown network {kind!r}; choose from {NETWORKS}")
 
 
+def _fsle_columns(finite_size):
+    """Row entries of the finite-size Lyapunov exponents (empty lists when none could be computed)."""
+    if finite_size is None:
+        return {"fsle_scales": [], "fsle": [], "fsle_pairs": [], "fsle_lower_bound": []}
+    return {"fsle_scales": finite_size.scales.tolist(),
+            "fsle": [None if not np.isfinite(v) else float(v) for v in finite_size.exponents],
+            "fsle_pairs": finite_size.n_pairs.tolist(),
+            "fsle_lower_bound": (finite_size.resolution_limited > 0).tolist()}
+
+
 def _mean_error(values):
     values = np.asarray([v for v in values if np.isfinite(v)], dtype=float)
     if values.size == 0:
@@ -140,6 +150,7 @@ def run(config, output, backend="auto", seed=None):
                     "grid_bound": analysis.grid_bound,
                     "epsilons": analysis.epsilons.tolist(),
                     "finite_size_rates": analysis.finite_size_rates.tolist(),
+                    **_fsle_columns(analysis.finite_size),
                     "divergence_probability": analysis.probability.probability.tolist(),
                     "regime": analysis.regime.regime, "summary": analysis.summary(),
                     "dt": analysis.dt, "duration": analysis.duration,

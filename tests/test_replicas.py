@@ -148,3 +148,21 @@ def test_use_models_refuses_heterogeneity_for_a_shared_constant_and_accepts_it_p
         replicas.use_models(heterogeneous)
         tau_m = np.asarray(replicas.run().populations["cells"].parameters["tau_m"])
         assert tau_m.shape == (8,) and np.unique(tau_m).size == 4  # reference + 1 replica, 4 distinct values
+
+
+@pytest.mark.parametrize("backend", ["numpy", pytest.param("cpp_standalone", marks=pytest.mark.standalone)])
+def test_renormalised_segments_give_minus_one_over_tau_for_uncoupled_cells(backend, tmp_path):
+    """Every segment's log growth is -T/tau_m exactly (linear, uncoupled, subthreshold membranes).
+
+    On cpp_standalone this also checks that each segment's final state is read before the
+    segment's run folder is removed.
+    """
+    tau_m, segment = 20e-3, 10e-3
+    spec = NetworkSpec(populations=(Population("cells", 4, LIF(tau_m=tau_m * 1e3 * ms)),))
+    chosen = numpy_backend() if backend == "numpy" else backend
+    with ReplicaSimulator(spec, [1e-6, 1e-4], segment * 1e3 * ms, backend=chosen, seed=1,
+                          build_root=tmp_path) as replicas:
+        result = replicas.run_renormalised(11, parameters={"cells.I_ext": 10 * mV})
+    np.testing.assert_allclose(result.traces["replicas.log_growth"].values, -segment / tau_m, rtol=1e-5)
+    if backend == "cpp_standalone":
+        assert not list((tmp_path).glob("*/results/segment-*"))  # every segment's folder discarded

@@ -149,8 +149,13 @@ def test_analyse_replicas_on_synthetic_stable_chaos():
     np.testing.assert_allclose(analysis.probability.probability, [0.0, 1.0])
     assert analysis.regime.regime == "stable chaos"
     assert analysis.finite_size_rates[1] == pytest.approx(40.0, rel=0.05)
+    # FSLE: the 1e-8 replicas shrink (no scale reached); the 1e-2 ones double at 40/s until saturation
+    fsle = analysis.finite_size
+    grown = (fsle.n_pairs == 2) & (fsle.scales > 1e-2) & (fsle.scales < 0.12)
+    assert np.sum(grown) >= 2 and np.all(fsle.n_pairs[fsle.scales < 1e-2] == 0)
+    np.testing.assert_allclose(fsle.exponents[grown], 40.0, rtol=0.1)  # 1 ms samples, 17 ms doublings
     text = analysis.summary()
-    for word in ("dt=", "duration=", "renormalisation interval", "+/-", "epsilon", "-1/tau_max"):
+    for word in ("dt=", "duration=", "renormalisation interval", "+/-", "epsilon", "-1/tau_max", "finite-size"):
         assert word in text
     with pytest.raises(ValueError, match="too short"):
         analyse_replicas(synthetic_result([1e-8, 1e-2], duration=0.05))

@@ -29,6 +29,8 @@ Phys. Rev. Research 5:043044 (2023).
 """
 from dataclasses import replace
 
+import time
+
 import numpy as np
 from brian2 import Quantity, second, volt
 
@@ -316,7 +318,8 @@ class ReplicaSimulator:
             Seed of this run's device randomness (Poisson input), shared by all blocks.
         parameters : dict, optional
             Further overrides ``{"owner.variable": value}`` for the replicated network (scalars,
-            or arrays covering all blocks), e.g. a constant drive ``{"cells.I_ext": 20*mV}``.
+            or arrays covering all blocks for parameters that are not one shared value), e.g. a
+            constant drive ``{"cells.I_ext": 20*mV}``.
 
         Returns
         -------
@@ -402,9 +405,18 @@ class ReplicaSimulator:
         rng = self.streams.generator("replica_renormalisation")
         wall = 0.0
         for segment in range(n_segments):
-            result = self.simulator.run(seed=int(seed) + segment, parameters={**self._parameters(blocks, lastspike), **(parameters or {})})
-            wall += result.provenance["wall_time"]
-            finals, lastspike_all = self._read_blocks()
+            label = f"segment-{segment:04d}-{time.time_ns()}"
+            # the final states are read from the groups, which (standalone) point into the run's
+            # folder: keep it until they are read, then discard it
+            self.simulator.keep_run_directories = True
+            try:
+                result = self.simulator.run(seed=int(seed) + segment, label=label,
+                                            parameters={**self._parameters(blocks, lastspike), **(parameters or {})})
+                wall += result.provenance["wall_time"]
+                finals, lastspike_all = self._read_blocks()
+            finally:
+                self.simulator.keep_run_directories = False
+            self.simulator.backend.discard_run(label)
             reference = finals[0]
             new_blocks = [reference]
             for k, epsilon in enumerate(self.epsilons):
