@@ -278,7 +278,8 @@ class Simulator:
             run_values[getattr(target, variable)] = Quantity(np.asarray(value, dtype=float), dim=expected)
         for name, raster in (inputs or {}).items():
             if name not in self.built.timed_arrays:
-                raise ConfigError(f"input {name!r} is not a RasterInput of this network; raster inputs: {sorted(self.built.timed_arrays)}")
+                raise ConfigError(f"input {name!r} is not a RasterInput or RateInput of this network; such inputs: "
+                                  f"{sorted(self.built.timed_arrays)}")
             timed_array = self.built.timed_arrays[name]
             raster = np.asarray(raster, dtype=np.float64)
             if raster.shape != np.shape(timed_array.values):
@@ -287,7 +288,7 @@ class Simulator:
             run_values[timed_array] = raster
         return run_values, sampled
 
-    def run(self, seed=None, parameters=None, inputs=None, label=None):
+    def run(self, seed=None, parameters=None, inputs=None, label=None, noise_seed=None):
         """Run once and collect the result.
 
         Parameters
@@ -295,10 +296,15 @@ class Simulator:
         seed : int, optional
             Master seed of this run: resamples heterogeneous parameters and seeds device noise and
             Poisson input. Default: the build's seed.
+        noise_seed : int, optional
+            Seeds only the device's random numbers (Poisson inputs, noise) while the parameters stay
+            those of ``seed``: e.g. fresh input spikes for every batch of a training loop. Recorded
+            in the result's provenance.
         parameters : dict, optional
             Overrides ``{"owner.variable": value}`` (e.g. ``{"exc.tau_m": 15*ms, "ee.plastic": 0}``).
         inputs : dict, optional
-            New rasters for :class:`RasterInput` inputs (same shape as built).
+            New rasters for :class:`RasterInput` inputs, or new rates (Hz) for :class:`RateInput`
+            inputs (same shape as built).
         label : str, optional
             Name of the run (default ``run-<n>``).
         """
@@ -309,9 +315,11 @@ class Simulator:
         self._run_counter += 1
         label = label or f"run-{self._run_counter:04d}-{streams.master_seed}-{time.time_ns()}"
         start = time.perf_counter()
-        self.backend.execute(self.built.network, self.schedule, self.report, values, streams.brian_seed, label)
+        device_seed = streams.brian_seed if noise_seed is None else SeedStreams(noise_seed).brian_seed
+        self.backend.execute(self.built.network, self.schedule, self.report, values, device_seed, label)
         wall_time = time.perf_counter() - start
         result = self._collect(streams, sampled, wall_time, label)
+        result.provenance.update(brian_seed=device_seed, noise_seed=noise_seed)
         _check_finite(self.built)
         if not self.keep_run_directories:
             self.backend.discard_run(label)

@@ -22,21 +22,21 @@ def toy_images(n_images, rng):
     return images.reshape(n_images, -1), labels
 
 
-def toy_parameters(normalisation="run"):
+def toy_parameters(normalisation="run", input_mode="raster"):
     return DiehlCookParameters(n_excitatory=4, max_rate=200 * Hz, t_present=60 * ms, t_rest=10 * ms,
                                dt=1 * ms, images_per_run=10, total_weight=4.0, normalisation=normalisation,
-                               synapse={"eta_plus": 0.05, "x_target": 0.1})
+                               synapse={"eta_plus": 0.05, "x_target": 0.1}, input_mode=input_mode)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("normalisation", ["run", "spike"])
-def test_tiny_network_learns_two_classes_above_chance(normalisation, tmp_path):
+@pytest.mark.parametrize("normalisation, input_mode", [("run", "raster"), ("spike", "raster"), ("run", "rate")])
+def test_tiny_network_learns_two_classes_above_chance(normalisation, input_mode, tmp_path):
     rng = np.random.default_rng(0)
     train, _ = toy_images(30, rng)
     label_images, label_labels = toy_images(10, rng)
     test_images, test_labels = toy_images(10, rng)
     left = np.tile(np.repeat([1.0, 0.0], 2), 4)  # pixel belongs to the left half
-    with DiehlCookNetwork(toy_parameters(normalisation), N_PIXELS, backend=RuntimeBackend(target="numpy"),
+    with DiehlCookNetwork(toy_parameters(normalisation, input_mode), N_PIXELS, backend=RuntimeBackend(target="numpy"),
                           seed=2, build_root=tmp_path) as network:
         initial = network.weights.reshape(4, N_PIXELS).copy()  # post-ordered: row = neuron
         theta_before = network.theta.copy()
@@ -103,6 +103,7 @@ def test_spec_structure():
     (lambda: DiehlCookParameters(max_rate=63.75 * ms), UnitError, "max_rate"),
     (lambda: DiehlCookParameters(t_present=350.2 * ms), ValueError, "multiple of dt"),
     (lambda: DiehlCookParameters(normalisation="never"), ValueError, "normalisation"),
+    (lambda: DiehlCookParameters(input_mode="spikes"), ValueError, "input_mode must be one of"),
     (lambda: DiehlCookParameters(initial_theta=20 * ms), UnitError, "initial_theta"),
     (lambda: DiehlCookParameters(max_rate=3000 * Hz), ValueError, "one spike per step"),
     (lambda: diehl_cook_spec(1, 10), ValueError, "n_excitatory"),
@@ -113,3 +114,33 @@ def test_spec_structure():
 def test_bad_inputs(make, error, match):
     with pytest.raises(error, match=match):
         make()
+
+
+def test_rate_input_presents_each_image_only_during_its_window():
+    parameters = toy_parameters(input_mode="rate")
+    assert parameters.row_steps == 10  # gcd of 60 and 10 steps
+    spec = parameters.spec(N_PIXELS)
+    assert spec.inputs[0].rates.shape == (70, N_PIXELS)  # 10 images x 7 rows of 10 ms
+    rng = np.random.default_rng(4)
+    images, _ = toy_images(10, rng)
+    with DiehlCookNetwork(parameters, N_PIXELS, backend=RuntimeBackend(target="numpy"), seed=2) as network:
+        rates, windows = network._rates(images, [0.0] * 10)
+        np.testing.assert_allclose(rates[:6], np.tile(images[0] / 255 * 200, (6, 1)))  # 60 ms of image 0
+        assert np.all(rates[6] == 0)  # then 10 ms of rest
+        np.testing.assert_allclose(windows[1], [0.07, 0.13])
+        first = network.present(images, learn=False, rng=5)
+        again = network.present(images, learn=False, rng=5)
+        other = network.present(images, learn=False, rng=6)
+    ids, times = first.input_spikes
+    step = np.round((times - first.t_start) / 1e-3).astype(int) % 70  # 1 ms steps, 70 per image
+    assert ids.size > 100 and np.all(step < 60)  # no input spike during the 10 ms of rest
+    # expected input spikes: rates x 60 ms over every presentation (an image evoking fewer than
+    # min_spikes = 5 spikes is shown again with 32 Hz more maximum rate); Poisson: within 5 SE
+    expected = sum(image.sum() / 255 * (200 + 32 * repeat) * 0.06
+                   for image, shown in zip(images, first.n_presentations) for repeat in range(shown))
+    assert abs(ids.size - expected) < 5 * np.sqrt(expected)
+    # the device draws the spikes from the noise seed taken from rng: same rng, same spikes
+    np.testing.assert_array_equal(first.input_spikes[0], again.input_spikes[0])
+    np.testing.assert_allclose(first.input_spikes[1] - first.t_start, again.input_spikes[1] - again.t_start)
+    assert first.input_spikes[0].size != other.input_spikes[0].size or not np.array_equal(
+        first.input_spikes[0], other.input_spikes[0])

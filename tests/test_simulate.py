@@ -285,3 +285,32 @@ def test_a_second_simulator_of_the_same_structure_in_one_process_reuses_the_bina
         assert second.backend.n_compilations == 0  # same sources: make does not recompile
         again = second.run()
     assert np.array_equal(again.spikes["cells"].timestamps, expected.spikes["cells"].timestamps)
+
+
+def test_rate_input_follows_its_rows_and_noise_seed_changes_only_the_spikes():
+    from hetero_brian.network.builder import RateInput
+
+    rates = np.zeros((2, 40))
+    rates[1] = 300.0  # silent for 50 ms, then 300 Hz on every channel
+    i, j = fixed_probability(40, 5, 0.5, rng=1, allow_self=True)
+    spec = NetworkSpec(populations=(Population("cells", 5, LIF(tau_m=Gamma(10 * ms, 0.3))),),
+                       inputs=(RateInput("drive", rates, 50 * ms),),
+                       projections=(Projection("feed", "drive", "cells", StaticSynapse(weight=1 * mV), i, j),))
+    recording = Recording(spikes=("drive", "cells"))
+    with Simulator(spec, 100 * ms, backend="runtime:numpy", seed=3, recording=recording) as simulator:
+        first = simulator.run(noise_seed=1)
+        again = simulator.run(noise_seed=1)
+        other = simulator.run(noise_seed=2)
+        swapped = simulator.run(noise_seed=1, inputs={"drive": rates[::-1]})
+    times = first.spikes["drive"].timestamps
+    assert np.all(times >= 0.05) and abs(times.size - 40 * 300 * 0.05) < 5 * np.sqrt(40 * 300 * 0.05)
+    assert np.all(swapped.spikes["drive"].timestamps < 0.05)  # the new rows, same binary
+    np.testing.assert_array_equal(first.spikes["drive"].timestamps, again.spikes["drive"].timestamps)
+    assert not np.array_equal(first.spikes["drive"].node_ids, other.spikes["drive"].node_ids)
+    np.testing.assert_array_equal(first.populations["cells"].parameters["tau_m"],
+                                  other.populations["cells"].parameters["tau_m"])  # parameters kept
+    assert first.provenance["noise_seed"] == 1 and first.provenance["brian_seed"] != other.provenance["brian_seed"]
+    with pytest.raises(ValueError, match="rates must be finite and >= 0"):
+        RateInput("drive", -rates, 50 * ms)
+    with pytest.raises(UnitError, match="row_duration must be a positive time"):
+        RateInput("drive", rates, 50)

@@ -116,6 +116,46 @@ class RasterInput:
 
 
 @dataclass(frozen=True, eq=False)
+class RateInput:
+    """Poisson spike trains generated on the device from piecewise-constant rates.
+
+    The rates are a 2-D ``TimedArray`` read by a ``PoissonGroup``: like :class:`RasterInput`
+    their values can be replaced between runs of one compiled binary (``Simulator.run(inputs=...)``),
+    but a run receives ``n_rows x n_channels`` numbers instead of a spike raster of
+    ``n_steps x n_channels``, and the spikes are drawn on the device (seeded by the run's device
+    seed, see ``Simulator.run(noise_seed=...)``).
+
+    Parameters
+    ----------
+    name : str
+    rates : numpy.ndarray
+        Rates in Hz (plain numbers), shape ``(n_rows, n_channels)``; row ``k`` holds during
+        ``[k row_duration, (k + 1) row_duration)``, the last row after the end.
+    row_duration : brian2.Quantity
+        Duration of one row (a multiple of the network's ``dt``).
+    """
+
+    name: str
+    rates: np.ndarray
+    row_duration: Quantity
+
+    def __post_init__(self):
+        _check_name(self.name, "input")
+        rates = np.asarray(self.rates, dtype=float)
+        if rates.ndim != 2 or rates.shape[0] == 0 or rates.shape[1] == 0:
+            raise ValueError(f"input {self.name!r}: rates must have shape (n_rows, n_channels); got {rates.shape}")
+        if not np.all(np.isfinite(rates)) or np.any(rates < 0):
+            raise ValueError(f"input {self.name!r}: rates must be finite and >= 0 (Hz)")
+        if not isinstance(self.row_duration, Quantity) or not self.row_duration.has_same_dimensions(second) \
+                or not float(self.row_duration) > 0:
+            raise UnitError(f"input {self.name!r}: row_duration must be a positive time (e.g. 50*ms); got {self.row_duration!r}")
+
+    @property
+    def n_neurons(self):
+        return int(np.shape(self.rates)[1])
+
+
+@dataclass(frozen=True, eq=False)
 class PoissonInput:
     """Independent Poisson spike trains generated on the device (seeded from the master seed).
 
@@ -230,7 +270,7 @@ class BuiltNetwork:
     sampled : dict of str -> dict of str -> brian2.Quantity
         Per population or projection, the sampled parameters (arrays).
     timed_arrays : dict of str -> brian2.TimedArray
-        The raster inputs' arrays, by input name (replaceable through ``run_args``).
+        The raster and rate inputs' arrays, by input name (replaceable through ``run_args``).
     tau_min_over_dt : float
         Smallest sampled time constant divided by dt (recorded, FAULTS.md case 2).
     """
@@ -469,4 +509,16 @@ def _input_group(source, clock):
         group = NeuronGroup(source.n_neurons, "", threshold=f"{array_name}(t, i) > 0.5", reset="",
                             namespace={array_name: timed_array}, clock=clock, name=source.name)
         return group, timed_array
-    raise TypeError(f"unknown input type {type(source).__name__}; use SpikeInput, RasterInput or PoissonInput")
+    if isinstance(source, RateInput):
+        row, step = float(source.row_duration), float(dt)
+        if abs(row / step - round(row / step)) > 1e-6:
+            raise ValueError(f"input {source.name!r}: row_duration {source.row_duration!r} is not a multiple of dt {dt!r}")
+        rates = np.asarray(source.rates, dtype=np.float64)
+        if rates.max() * step > 1:
+            raise ValueError(f"input {source.name!r}: rates up to {rates.max():g} Hz exceed one spike per step at dt = {dt!r}")
+        array_name = f"{source.name}_rates"
+        timed_array = TimedArray(rates, dt=source.row_duration, name=array_name)
+        group = PoissonGroup(source.n_neurons, rates=f"{array_name}(t, i) * Hz", clock=clock, name=source.name,
+                             namespace={array_name: timed_array, "Hz": Hz})
+        return group, timed_array
+    raise TypeError(f"unknown input type {type(source).__name__}; use SpikeInput, RasterInput, RateInput or PoissonInput")

@@ -39,6 +39,7 @@ plasticity", Front. Comput. Neurosci. 9:99 (2015).
 N. Rathi, P. Panda, K. Roy, "STDP-based pruning of connections and weight quantization in spiking
 neural networks for energy-efficient recognition", IEEE TCAD 38:668 (2019).
 """
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -50,11 +51,12 @@ from ..models.base import ParameterInfo, unit_name
 from ..models.neurons import DIEHL_COOK_EXCITATORY, DIEHL_COOK_INHIBITORY, ConductanceLIF
 from ..models.synapses import STDP, StaticSynapse
 from ..random import as_generator
-from .builder import NetworkSpec, Population, Projection, RasterInput
+from .builder import NetworkSpec, Population, Projection, RasterInput, RateInput
 from .connectivity import all_to_all, one_to_one
 
 NORMALISATIONS = ("run", "spike")
 INPUT_NAME = "image"
+INPUT_MODES = ("raster", "rate")
 
 
 @dataclass(frozen=True)
@@ -157,8 +159,8 @@ def diehl_cook_synapse(total_weight=None, eta_plus=0.01, x_target=0.4, mu=0.2, w
 
 def diehl_cook_spec(n_excitatory, n_steps, n_inputs=784, dt=0.5 * ms, excitatory=DIEHL_COOK_EXCITATORY,
                     inhibitory=DIEHL_COOK_INHIBITORY, input_synapse=None, weight_excitatory_inhibitory=10.4,
-                    weight_inhibitory_excitatory=17.0):
-    """The Diehl & Cook network as a :class:`NetworkSpec` with a raster input of ``n_steps`` steps.
+                    weight_inhibitory_excitatory=17.0, row_duration=None):
+    """The Diehl & Cook network as a :class:`NetworkSpec` with an input of ``n_steps`` steps.
 
     Parameters
     ----------
@@ -176,6 +178,10 @@ def diehl_cook_spec(n_excitatory, n_steps, n_inputs=784, dt=0.5 * ms, excitatory
         Default :func:`diehl_cook_synapse` (no in-run normalisation).
     weight_excitatory_inhibitory, weight_inhibitory_excitatory : float or Distribution
         Fixed conductance jumps of ``exc -> inh`` (one-to-one) and ``inh -> exc`` (all but self).
+    row_duration : brian2.Quantity, optional
+        None (default): the input is a spike raster (:class:`RasterInput`, Poisson spikes drawn on
+        the host). Given: the input is a :class:`RateInput` of piecewise-constant rates, one row per
+        ``row_duration`` (a multiple of dt dividing ``n_steps dt``), spikes drawn on the device.
 
     Returns
     -------
@@ -192,7 +198,13 @@ def diehl_cook_spec(n_excitatory, n_steps, n_inputs=784, dt=0.5 * ms, excitatory
     synapse = input_synapse if input_synapse is not None else diehl_cook_synapse()
     if not isinstance(synapse, MaskedSTDP) or synapse.target != "g_e":
         raise ValueError(f"input_synapse must be a MaskedSTDP onto g_e; got {synapse!r}")
-    raster = RasterInput(INPUT_NAME, np.zeros((int(n_steps), int(n_inputs)), dtype=np.uint8), dt)
+    if row_duration is None:
+        source = RasterInput(INPUT_NAME, np.zeros((int(n_steps), int(n_inputs)), dtype=np.uint8), dt)
+    else:
+        row_steps = int(round(float(row_duration) / float(dt)))
+        if row_steps < 1 or abs(row_steps * float(dt) - float(row_duration)) > 1e-9 or n_steps % row_steps:
+            raise ValueError(f"row_duration {row_duration!r} must be a multiple of dt {dt!r} dividing n_steps dt")
+        source = RateInput(INPUT_NAME, np.zeros((int(n_steps) // row_steps, int(n_inputs))), row_duration)
     i_in, j_in = all_to_all(n_inputs, n_excitatory)
     i_ei, j_ei = one_to_one(n_excitatory)
     i_ie, j_ie = all_to_all(n_excitatory, n_excitatory, allow_self=False)
@@ -203,7 +215,7 @@ def diehl_cook_spec(n_excitatory, n_steps, n_inputs=784, dt=0.5 * ms, excitatory
     )
     return NetworkSpec(populations=(Population("exc", int(n_excitatory), excitatory),
                                     Population("inh", int(n_excitatory), inhibitory)),
-                       projections=projections, inputs=(raster,), dt=dt)
+                       projections=projections, inputs=(source,), dt=dt)
 
 
 def _distribution(value):
@@ -254,6 +266,11 @@ class DiehlCookParameters:
         ``w_max``, ``weight``, ``tau_pre``, ``tau_post``).
     weight_excitatory_inhibitory, weight_inhibitory_excitatory : float
         Conductance jumps of the winner-take-all loop (10.4 and 17).
+    input_mode : {"raster", "rate"}
+        ``raster``: Poisson spikes drawn on the host and sent as a spike raster with every run
+        (``images_per_run x steps_per_image x n_inputs`` numbers); ``rate``: the pixel rates are
+        sent (a few rows per image) and the device draws the spikes, seeded per run from the
+        ``rng`` of :meth:`DiehlCookNetwork.present`. Same statistics, much less data per run.
     """
 
     n_excitatory: int = 100
@@ -273,6 +290,7 @@ class DiehlCookParameters:
     synapse: dict = field(default_factory=dict)
     weight_excitatory_inhibitory: float = 10.4
     weight_inhibitory_excitatory: float = 17.0
+    input_mode: str = "raster"
 
     def __post_init__(self):
         for name in ("n_excitatory", "images_per_run", "max_presentations"):
@@ -295,6 +313,8 @@ class DiehlCookParameters:
         if (float(self.max_rate) + float(self.rate_increment) * (self.max_presentations - 1)) * dt > 1:
             raise ValueError("max_rate (plus the increments) times dt must be <= 1 (one spike per step at most); "
                              f"got max_rate={self.max_rate!r}, dt={self.dt!r}")
+        if self.input_mode not in INPUT_MODES:
+            raise ValueError(f"input_mode must be one of {INPUT_MODES}; got {self.input_mode!r}")
         if self.normalisation not in NORMALISATIONS:
             raise ValueError(f"normalisation must be one of {NORMALISATIONS}; got {self.normalisation!r}")
         if not float(self.total_weight) > 0:
@@ -306,13 +326,21 @@ class DiehlCookParameters:
     def steps_per_image(self):
         return int(round((float(self.t_present) + float(self.t_rest)) / float(self.dt)))
 
+    @property
+    def row_steps(self):
+        """Steps per row of the rate input: the largest step count dividing presentation and rest."""
+        present = int(round(float(self.t_present) / float(self.dt)))
+        rest = int(round(float(self.t_rest) / float(self.dt)))
+        return math.gcd(present, rest)
+
     def spec(self, n_inputs=784):
         """The :class:`NetworkSpec` (input raster of ``images_per_run`` images)."""
         total = self.total_weight if self.normalisation == "spike" else None
         synapse = diehl_cook_synapse(total_weight=total, **self.synapse)
+        row_duration = self.row_steps * self.dt if self.input_mode == "rate" else None
         return diehl_cook_spec(self.n_excitatory, self.steps_per_image * self.images_per_run, n_inputs, self.dt,
                                self.excitatory, self.inhibitory, synapse, self.weight_excitatory_inhibitory,
-                               self.weight_inhibitory_excitatory)
+                               self.weight_inhibitory_excitatory, row_duration=row_duration)
 
 
 @dataclass
@@ -381,7 +409,7 @@ class DiehlCookNetwork:
         self.parameters = parameters
         self.n_inputs = int(n_inputs)
         self.spec = parameters.spec(self.n_inputs)
-        duration = self.spec.inputs[0].raster.shape[0] * parameters.dt
+        duration = parameters.steps_per_image * parameters.images_per_run * parameters.dt
         self.simulator = Simulator(self.spec, duration, backend=backend, seed=seed,
                                    recording=Recording(spikes=(INPUT_NAME, "exc", "inh")), build_root=build_root)
         self.i, self.j = self.spec.projections[0].i, self.spec.projections[0].j
@@ -438,16 +466,35 @@ class DiehlCookNetwork:
         raster = to_dense_raster(stimulus.indices, stimulus.times, self.n_inputs, float(p.dt), n_steps * float(p.dt))
         return raster, boundaries
 
+    def _rates(self, images, boosts):
+        """Rate rows (Hz) of the rate input and the presentation windows (s)."""
+        p = self.parameters
+        rows_present = int(round(float(p.t_present) / float(p.dt))) // p.row_steps
+        rows_per_image = p.steps_per_image // p.row_steps
+        rates = np.zeros((rows_per_image * len(images), self.n_inputs))
+        for k, (image, boost) in enumerate(zip(images, boosts)):
+            pixel_rates = np.asarray(image, dtype=float).reshape(-1) / 255.0 * (float(p.max_rate) + boost)
+            rates[k * rows_per_image:k * rows_per_image + rows_present] = pixel_rates
+        period = p.steps_per_image * float(p.dt)
+        starts = period * np.arange(len(images))
+        return rates, np.stack([starts, starts + float(p.t_present)], axis=1)
+
     def _run_batch(self, images, boosts, learn, rng):
         p = self.parameters
         n_real = len(images)
         padded = list(images) + [np.zeros(self.n_inputs)] * (p.images_per_run - n_real)
-        raster, boundaries = self._raster(padded, list(boosts) + [0.0] * (p.images_per_run - n_real), rng)
+        padded_boosts = list(boosts) + [0.0] * (p.images_per_run - n_real)
         parameters = {"input_exc.weight": self.weights, "input_exc.mask": self.mask.astype(float),
                       "exc.theta": self.theta * volt, "input_exc.plastic": 1.0 if learn else 0.0}
         if not learn:
             parameters["exc.theta_plus"] = np.zeros(p.n_excitatory) * volt
-        result = self.simulator.run(parameters=parameters, inputs={INPUT_NAME: raster})
+        if p.input_mode == "rate":
+            values, boundaries = self._rates(padded, padded_boosts)
+            result = self.simulator.run(parameters=parameters, inputs={INPUT_NAME: values},
+                                        noise_seed=int(rng.integers(2**31 - 1)))
+        else:
+            raster, boundaries = self._raster(padded, padded_boosts, rng)
+            result = self.simulator.run(parameters=parameters, inputs={INPUT_NAME: raster})
         exc = result.spikes["exc"]
         sample = np.searchsorted(boundaries[:, 0], exc.timestamps, side="right") - 1
         inside = (sample >= 0) & (exc.timestamps < boundaries[np.maximum(sample, 0), 1])
