@@ -50,6 +50,7 @@ class Config(StrictModel):
     t_rest: QuantityField(ms) = "150 ms"
     dt: QuantityField(ms) = "0.5 ms"
     normalisation: Literal["run", "spike"] = "run"
+    input_mode: Literal["raster", "rate"] = "raster"
     total_weight: float = 78.0
     eta_plus: float = 0.02
     x_target: float = 0.1
@@ -92,7 +93,7 @@ def parameters_from(config):
     return DiehlCookParameters(
         n_excitatory=config.n_excitatory, max_rate=config.max_rate, t_present=config.t_present,
         t_rest=config.t_rest, dt=config.dt, images_per_run=config.images_per_run, total_weight=config.total_weight,
-        normalisation=config.normalisation, excitatory=excitatory,
+        normalisation=config.normalisation, excitatory=excitatory, input_mode=config.input_mode,
         synapse={"eta_plus": config.eta_plus, "x_target": config.x_target, "mu": config.mu})
 
 
