@@ -163,8 +163,8 @@ def _fields(weights, tau, external_input, gain_function, tangent_dtype="float64"
     """
     phi, derivative = gain(gain_function)
     inverse_tau = 1.0 / tau
-    tangent_weights = weights.astype(tangent_dtype)
-    tangent_inverse_tau = inverse_tau.astype(tangent_dtype)
+    tangent_weights = weights.astype(tangent_dtype, copy=False)
+    tangent_inverse_tau = inverse_tau.astype(tangent_dtype, copy=False)
 
     def rhs(rates):
         return (phi(weights @ rates + external_input) - rates) * inverse_tau

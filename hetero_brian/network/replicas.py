@@ -155,8 +155,11 @@ class ReplicaSimulator:
         states = tuple(StateRecord(p.name, self.state_variables[p.name], tuple(range(p.n_neurons)), interval)
                        for p in self.spec.populations)
         self.record_interval = float(interval)
+        # standalone groups read their values from the run's folder: keep it until the final state
+        # is read (run_renormalised), then discard it here
         self.simulator = Simulator(self.spec, duration, backend=backend, seed=self.streams.master_seed,
-                                   recording=Recording(spikes="all", states=states), build_root=build_root)
+                                   recording=Recording(spikes="all", states=states), build_root=build_root,
+                                   keep_run_directories=True)
         self.duration = float(duration)
 
     def _sample(self, spec):
@@ -329,7 +332,9 @@ class ReplicaSimulator:
         """
         reference = initial_state if initial_state is not None else self.reference_initial_state()
         blocks = self.perturbed_states(reference)
-        result = self.simulator.run(seed=seed, parameters={**self._parameters(blocks), **(parameters or {})})
+        label = f"replicas-{time.time_ns()}"
+        result = self.simulator.run(seed=seed, label=label, parameters={**self._parameters(blocks), **(parameters or {})})
+        self.simulator.backend.discard_run(label)
         return self._fix_record(result, self._provenance("replicas in one run (clock-driven)"))
 
     def _read_blocks(self):
@@ -406,16 +411,10 @@ class ReplicaSimulator:
         wall = 0.0
         for segment in range(n_segments):
             label = f"segment-{segment:04d}-{time.time_ns()}"
-            # the final states are read from the groups, which (standalone) point into the run's
-            # folder: keep it until they are read, then discard it
-            self.simulator.keep_run_directories = True
-            try:
-                result = self.simulator.run(seed=int(seed) + segment, label=label,
-                                            parameters={**self._parameters(blocks, lastspike), **(parameters or {})})
-                wall += result.provenance["wall_time"]
-                finals, lastspike_all = self._read_blocks()
-            finally:
-                self.simulator.keep_run_directories = False
+            result = self.simulator.run(seed=int(seed) + segment, label=label,
+                                        parameters={**self._parameters(blocks, lastspike), **(parameters or {})})
+            wall += result.provenance["wall_time"]
+            finals, lastspike_all = self._read_blocks()
             self.simulator.backend.discard_run(label)
             reference = finals[0]
             new_blocks = [reference]
