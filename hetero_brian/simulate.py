@@ -30,8 +30,9 @@ from brian2 import Quantity, SpikeMonitor, StateMonitor, second
 from .backends import get_backend
 from .backends.base import environment_versions
 from .errors import ConfigError, SimulationError, UnitError
-from .network.builder import assignable_value, build, parameter_targets, sample_network_parameters
-from .random import SeedStreams
+from .network.builder import (RateInput, assignable_value, build, check_rates, parameter_targets,
+                              sample_network_parameters)
+from .random import SeedStreams, check_seed
 from .results import Population, SimulationResult, SpikeTrains, SynapseTable, Trace
 
 
@@ -285,6 +286,8 @@ class Simulator:
             if raster.shape != np.shape(timed_array.values):
                 raise ValueError(f"input {name!r}: raster shape {raster.shape} differs from the built one "
                                  f"{np.shape(timed_array.values)}; a new shape needs a new build")
+            if isinstance(self.spec.population(name), RateInput):
+                check_rates(raster, name, self.spec.dt)
             run_values[timed_array] = raster
         return run_values, sampled
 
@@ -315,7 +318,7 @@ class Simulator:
         self._run_counter += 1
         label = label or f"run-{self._run_counter:04d}-{streams.master_seed}-{time.time_ns()}"
         start = time.perf_counter()
-        device_seed = streams.brian_seed if noise_seed is None else SeedStreams(noise_seed).brian_seed
+        device_seed = streams.brian_seed if noise_seed is None else SeedStreams(check_seed(noise_seed, "noise_seed")).brian_seed
         self.backend.execute(self.built.network, self.schedule, self.report, values, device_seed, label)
         wall_time = time.perf_counter() - start
         result = self._collect(streams, sampled, wall_time, label)

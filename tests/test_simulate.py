@@ -302,6 +302,12 @@ def test_rate_input_follows_its_rows_and_noise_seed_changes_only_the_spikes():
         again = simulator.run(noise_seed=1)
         other = simulator.run(noise_seed=2)
         swapped = simulator.run(noise_seed=1, inputs={"drive": rates[::-1]})
+        with pytest.raises(ValueError, match="'drive': rates must be finite and >= 0"):
+            simulator.run(inputs={"drive": -rates})
+        with pytest.raises(ValueError, match="exceed one spike per step"):
+            simulator.run(inputs={"drive": rates * 100})
+        with pytest.raises(ValueError, match="noise_seed"):
+            simulator.run(noise_seed=-1)
     times = first.spikes["drive"].timestamps
     assert np.all(times >= 0.05) and abs(times.size - 40 * 300 * 0.05) < 5 * np.sqrt(40 * 300 * 0.05)
     assert np.all(swapped.spikes["drive"].timestamps < 0.05)  # the new rows, same binary

@@ -115,6 +115,16 @@ class RasterInput:
         return int(np.shape(self.raster)[1])
 
 
+def check_rates(rates, name, dt=None):
+    """Refuse rates (Hz) of input ``name`` that are not finite and >= 0, or (given ``dt``) that
+    exceed one spike per step."""
+    rates = np.asarray(rates, dtype=float)
+    if not np.all(np.isfinite(rates)) or rates.min() < 0:
+        raise ValueError(f"input {name!r}: rates must be finite and >= 0 (Hz); got minimum {rates.min()!r}")
+    if dt is not None and rates.max() * float(dt) > 1:
+        raise ValueError(f"input {name!r}: rates up to {rates.max():g} Hz exceed one spike per step at dt = {dt!r}")
+
+
 @dataclass(frozen=True, eq=False)
 class RateInput:
     """Poisson spike trains generated on the device from piecewise-constant rates.
@@ -144,8 +154,7 @@ class RateInput:
         rates = np.asarray(self.rates, dtype=float)
         if rates.ndim != 2 or rates.shape[0] == 0 or rates.shape[1] == 0:
             raise ValueError(f"input {self.name!r}: rates must have shape (n_rows, n_channels); got {rates.shape}")
-        if not np.all(np.isfinite(rates)) or np.any(rates < 0):
-            raise ValueError(f"input {self.name!r}: rates must be finite and >= 0 (Hz)")
+        check_rates(rates, self.name)
         if not isinstance(self.row_duration, Quantity) or not self.row_duration.has_same_dimensions(second) \
                 or not float(self.row_duration) > 0:
             raise UnitError(f"input {self.name!r}: row_duration must be a positive time (e.g. 50*ms); got {self.row_duration!r}")
@@ -514,8 +523,7 @@ def _input_group(source, clock):
         if abs(row / step - round(row / step)) > 1e-6:
             raise ValueError(f"input {source.name!r}: row_duration {source.row_duration!r} is not a multiple of dt {dt!r}")
         rates = np.asarray(source.rates, dtype=np.float64)
-        if rates.max() * step > 1:
-            raise ValueError(f"input {source.name!r}: rates up to {rates.max():g} Hz exceed one spike per step at dt = {dt!r}")
+        check_rates(rates, source.name, dt)
         array_name = f"{source.name}_rates"
         timed_array = TimedArray(rates, dt=source.row_duration, name=array_name)
         group = PoissonGroup(source.n_neurons, rates=f"{array_name}(t, i) * Hz", clock=clock, name=source.name,
