@@ -348,6 +348,14 @@ def print_targets(rows, stream):
             speedup = plain["cpu_per_s"] / neuron["cpu_per_s"]
             verdict = ("met" if speedup >= 2 else "missed") if n_neurons >= 16000 else "target is at N=16k"
             print(f"- N={n_neurons}: plain_cpp / hb_neuron_f32_cpp = {speedup:.2f}x (target >= 2x: {verdict})", file=stream)
+        cuda = variants.get("hb_cuda", {})
+        if cuda.get("inner_per_s"):  # the GPU's time is wall time: compare the binaries' own network-run times
+            for name in ("plain_cpp", "hb_cpp"):
+                reference = variants.get(name, {}).get("inner_per_s")
+                if reference:
+                    print(f"- N={n_neurons}: {name} (1 thread) / hb_cuda, network-run wall time in the binary = "
+                          f"{reference / cuda['inner_per_s']:.1f}x ({reference:.2f} s / {cuda['inner_per_s']:.3f} s "
+                          "per simulated second)", file=stream)
 
 
 def table_from_log(arguments):

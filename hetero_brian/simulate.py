@@ -163,7 +163,7 @@ class Simulator:
         self.backend.activate(self.structure_key())
         self._active = True
         try:
-            self.built = build(self.spec, self.streams)
+            self.built = build(self.spec, self.streams, clock_name=self.backend.clock_name)
             self._create_monitors()
             self.schedule = [
                 (phase_duration, [(*self._resolve(key), value) for key, value in assignments.items()])

@@ -9,6 +9,7 @@ import platform
 from abc import ABC, abstractmethod
 
 from ..errors import ConfigError
+from ..network.builder import CLOCK_NAME
 
 _REGISTRY = {}
 
@@ -98,6 +99,7 @@ class Backend(ABC):
 
     name = None
     standalone = False
+    clock_name = CLOCK_NAME  # the one clock every object of a build runs on
 
     def __init__(self, build_root=None, threads=None):
         self.build_root = str(build_root) if build_root is not None else default_build_root()

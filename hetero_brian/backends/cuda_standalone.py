@@ -4,6 +4,8 @@ Without a GPU the backend still generates the complete CUDA project (``generate_
 is how this package's code generation is tested on machines without one; with a GPU it compiles and
 runs like the C++ backend (compile once, ``run_args`` for every run-time change).
 """
+import os
+
 import brian2
 from brian2 import prefs
 
@@ -47,25 +49,47 @@ class CudaStandaloneBackend(CppStandaloneBackend):
         Only write the CUDA project (no compilation, no run). Default: True when no GPU is found.
     compute_capability : float
         Used when no GPU can be queried (default 9.0, Hopper).
+    make_args : sequence of str, optional
+        Extra arguments of ``make``; default ``-j<cores>``: nvcc takes 10-20 s per source file and
+        a project has ~45 of them (5 min at ``-j2`` on the H100 machine).
     """
 
     name = "cuda_standalone"
     device_name = "cuda_standalone"
+    # brian2cuda 1.0b1's synapse template reads ``defaultclock.timestep`` (homogeneous delays),
+    # which fails to compile unless the project has a clock of that name
+    clock_name = "defaultclock"
 
-    def __init__(self, build_root=None, threads=None, generate_only=None, compute_capability=9.0):
-        super().__init__(build_root, threads)
+    def __init__(self, build_root=None, threads=None, generate_only=None, compute_capability=9.0, make_args=None):
+        super().__init__(build_root, threads, make_args=(f"-j{os.cpu_count() or 2}",) if make_args is None else make_args)
         self.generate_only = (not gpu_available()) if generate_only is None else bool(generate_only)
         self.compute_capability = float(compute_capability)
 
     def _set_preferences(self):
         import_brian2cuda()
-        backend_prefs = prefs.devices.cuda_standalone.cuda_backend
-        if self.generate_only:
-            backend_prefs.detect_gpus = False
-            backend_prefs.gpu_id = 0
-            backend_prefs.compute_capability = self.compute_capability
-        # CUDA 13 headers need C++17
-        prefs.devices.cuda_standalone.cuda_backend.extra_compile_args_nvcc = ["-w", "-use_fast_math", "-std=c++17"]
+        super()._set_preferences()
+        backend_prefs = "devices.cuda_standalone.cuda_backend."
+        changes = {
+            # CUDA 13's Thrust and libcu++ headers refuse C++ < 17, and the host compiler gets
+            # Brian2's gcc flags (-std=c++11) after nvcc's own -std
+            "codegen.cpp.extra_compile_args_gcc": [arg for arg in prefs["codegen.cpp.extra_compile_args_gcc"]
+                                                   if not arg.startswith("-std=")] + ["-std=c++17"],
+            backend_prefs + "extra_compile_args_nvcc": ["-w", "-use_fast_math", "-std=c++17"],
+        }
+        if self.generate_only:  # no GPU to query: name one
+            changes.update({backend_prefs + "detect_gpus": False, backend_prefs + "gpu_id": 0,
+                            backend_prefs + "compute_capability": self.compute_capability})
+        self._saved_preferences = {name: prefs[name] for name in changes}
+        for name, value in changes.items():
+            prefs[name] = value
+
+    def deactivate(self):
+        try:
+            super().deactivate()
+        finally:  # preferences are global: the next backend (C++, or CUDA with a GPU) starts clean
+            for name, value in getattr(self, "_saved_preferences", {}).items():
+                prefs[name] = value
+            self._saved_preferences = {}
 
     def _seed_code(self):
         """brian2cuda seeds its cuRAND buffer instead of the C++ generators."""

@@ -417,7 +417,7 @@ def assignable_value(target, variable, value, key):
     return Quantity(flat[0], dim=getattr(value, "dim", None)) if hasattr(value, "dim") else float(flat[0])
 
 
-def build(spec, streams=None):
+def build(spec, streams=None, clock_name=CLOCK_NAME):
     """Create the Brian2 objects of ``spec`` on the current device.
 
     Parameters
@@ -426,6 +426,9 @@ def build(spec, streams=None):
     streams : SeedStreams or int, optional
         Random streams (a master seed is drawn and recorded when omitted). Heterogeneous
         parameters use the ``heterogeneity`` stream.
+    clock_name : str, optional
+        Name of the one clock every object runs on (the CUDA backend asks for ``defaultclock``:
+        brian2cuda 1.0b1's synapse template refers to a clock of that name).
 
     Returns
     -------
@@ -450,7 +453,7 @@ def build(spec, streams=None):
     # one clock for every object: with several clocks, Brian2 writes them into the standalone
     # main.cpp in a set's (memory-address) order, which changes from build to build and forces a
     # recompilation of an otherwise identical project
-    clock = Clock(dt, name=CLOCK_NAME)
+    clock = Clock(dt, name=clock_name)
     groups, timed_arrays = {}, {}
     for population in spec.populations:
         model = population.model
