@@ -272,6 +272,33 @@ class PruningSchedule:
         final_keep_fraction = check_fraction(final_keep_fraction, "final_keep_fraction")
         return final_keep_fraction ** (1.0 / check_integer(n_steps, "n_steps", 1))
 
+    @staticmethod
+    def per_step_fractions(final_keep_fraction, n_steps, n_initial):
+        """Keep fractions, one per step, that leave exactly ``floor(final_keep_fraction * n_initial)``.
+
+        The kept count follows ``n_initial * final_keep_fraction ** (k / n_steps)`` (rounded down)
+        after step ``k``; each step's fraction is relative to the synapses kept before it, so
+        :func:`keep_mask` (which rounds up per neuron) lands on the counts exactly, instead of
+        drifting above the target as a constant fraction rounded at every step does.
+
+        Parameters
+        ----------
+        final_keep_fraction : float in (0, 1]
+        n_steps : int >= 1
+        n_initial : int >= 1
+            Synapses onto each postsynaptic neuron before the first step.
+
+        Returns
+        -------
+        list of float
+        """
+        final_keep_fraction = check_fraction(final_keep_fraction, "final_keep_fraction")
+        n_steps = check_integer(n_steps, "n_steps", 1)
+        n_initial = check_integer(n_initial, "n_initial", 1)
+        counts = [n_initial] + [max(1, int(np.floor(n_initial * final_keep_fraction ** (k / n_steps) + 1e-9)))
+                                for k in range(1, n_steps + 1)]
+        return [after / before for before, after in zip(counts[:-1], counts[1:])]
+
 
 @dataclass(frozen=True)
 class PruningStep:

@@ -27,7 +27,7 @@ import json
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import List
+from typing import List, Literal
 
 import numpy as np
 from brian2 import Hz, ms
@@ -52,6 +52,7 @@ class Config(StrictModel):
     t_present: QuantityField(ms) = "350 ms"
     t_rest: QuantityField(ms) = "150 ms"
     dt: QuantityField(ms) = "0.5 ms"
+    input_mode: Literal["raster", "rate"] = "rate"
     n_mels: int = 20
     n_time_bins: int = 10
     dynamic_range_db: float = 40.0
@@ -117,7 +118,7 @@ def parameters_from(config, n_audio_inputs):
     excitatory = replace(DIEHL_COOK_EXCITATORY, tau_m=config.tau_m.build(), tau_theta=config.tau_theta.build())
     common = dict(n_excitatory=config.n_excitatory, max_rate=config.max_rate, t_present=config.t_present,
                   t_rest=config.t_rest, dt=config.dt, images_per_run=config.images_per_run, excitatory=excitatory,
-                  synapse={"eta_plus": config.eta_plus, "x_target": config.x_target})
+                  input_mode=config.input_mode, synapse={"eta_plus": config.eta_plus, "x_target": config.x_target})
     return MultimodalParameters(image=DiehlCookParameters(total_weight=config.image_total_weight, **common),
                                 audio=DiehlCookParameters(total_weight=config.audio_total_weight, **common),
                                 cross_w_max=config.cross_w_max, cross_eta_plus=config.cross_eta_plus,

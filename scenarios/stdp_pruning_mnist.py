@@ -6,8 +6,10 @@ power-law STDP. It is trained twice from the same initial state on the same imag
 binary: (1) dense; (2) with STDP-correlation pruning (Rathi, Panda & Roy) every ``prune_interval``
 images: each input synapse is scored by the Pearson correlation of its pre- and postsynaptic spike
 counts over the last interval (10 ms bins; ties, e.g. onto a silent neuron, broken by the weight), the
-lowest-scoring synapses onto each neuron are masked out so that ``target_sparsity`` is reached at
-the last step, and the kept weights are quantised to ``training_levels`` levels. After training the
+lowest-scoring synapses onto each neuron are masked out so that exactly ``target_sparsity`` is
+reached at the last step, and the kept weights are quantised to ``training_levels`` levels (``None``:
+not during training). Pruning steps cover the first ``prune_until`` of the training images; the
+rest train the kept synapses with the mask fixed. After training the
 pruned network's kept weights are quantised to each of ``test_levels`` levels. Every variant is
 then labelled (each neuron gets the class it responds to most, on ``n_label`` images, plasticity off)
 and tested by the labelled neurons' votes on ``n_test`` other images.
@@ -27,7 +29,7 @@ M. Horowitz, "Computing's energy problem", IEEE ISSCC (2014).
 import json
 import time
 from pathlib import Path
-from typing import List, Literal
+from typing import List, Literal, Optional
 
 import numpy as np
 from brian2 import Hz, mV, ms
@@ -59,9 +61,10 @@ class Config(StrictModel):
     tau_theta: DistributionField(ms) = "1e7 ms"
     target_sparsity: float = 0.5
     prune_interval: int = 200
+    prune_until: float = 1.0
     proxy: Literal["correlation", "weight"] = "correlation"
     bin_width: QuantityField(ms) = "10 ms"
-    training_levels: int = 4
+    training_levels: Optional[int] = 4
     test_levels: List[int] = [2, 4]
     quantisation: Literal["uniform", "kmeans"] = "kmeans"
     plots: bool = True
@@ -76,9 +79,12 @@ def _check(config):
                           f"{config.n_train + config.n_label + config.n_test}")
     if not 0 <= config.target_sparsity < 1:
         raise ConfigError(f"target_sparsity must be in [0, 1); got {config.target_sparsity}")
-    if config.prune_interval > config.n_train:
-        raise ConfigError(f"prune_interval ({config.prune_interval}) must be <= n_train ({config.n_train})")
-    for level in [config.training_levels, *config.test_levels]:
+    if not 0 < config.prune_until <= 1:
+        raise ConfigError(f"prune_until must be in (0, 1] (a fraction of n_train); got {config.prune_until}")
+    if config.prune_interval > config.prune_until * config.n_train:
+        raise ConfigError(f"prune_interval ({config.prune_interval}) must be <= prune_until x n_train "
+                          f"({config.prune_until * config.n_train:g})")
+    for level in [config.training_levels or 2, *config.test_levels]:
         if level < 2:
             raise ConfigError(f"quantisation levels must be >= 2; got {level}")
 
@@ -151,8 +157,9 @@ def prune_step(network, presentation, keep_fraction, n_levels, method, proxy, bi
     else:
         scores = weights.copy()
     mask = keep_mask(scores, network.j, n, keep_fraction=keep_fraction, mask=network.mask)
-    new_weights, _ = quantise_weights(weights, n_levels, 0.0, network.w_max, method, mask)
-    network.set_synapses(new_weights, mask)
+    if n_levels is not None:
+        weights, _ = quantise_weights(weights, n_levels, 0.0, network.w_max, method, mask)
+    network.set_synapses(weights, mask)
 
 
 def run(config, output, backend="auto", seed=None):
@@ -184,14 +191,16 @@ def run(config, output, backend="auto", seed=None):
         # (2) training with pruning + quantisation at regular intervals
         network.weights, network.theta = initial[0].copy(), initial[1].copy()
         network.mask = np.ones_like(network.mask)
-        n_steps = config.n_train // config.prune_interval
-        keep = PruningSchedule.per_step_fraction(1.0 - config.target_sparsity, n_steps) if config.target_sparsity > 0 else 1.0
-        for step in range(n_steps):
+        n_steps = int(config.prune_until * config.n_train + 1e-9) // config.prune_interval
+        keeps = (PruningSchedule.per_step_fractions(1.0 - config.target_sparsity, n_steps, images.shape[1])
+                 if config.target_sparsity > 0 else [1.0] * n_steps)
+        for step, keep in enumerate(keeps):
             chunk = train[step * config.prune_interval:(step + 1) * config.prune_interval]
             presentation = network.present(images[chunk], learn=True, rng=input_rng)
             prune_step(network, presentation, keep, config.training_levels, config.quantisation, config.proxy,
                        float(config.bin_width))
             network.normalise()
+        # after the last pruning step the remaining images train the kept synapses (mask fixed)
         rest = train[n_steps * config.prune_interval:]
         if rest.size:
             network.present(images[rest], learn=True, rng=input_rng)

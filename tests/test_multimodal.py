@@ -6,6 +6,7 @@ from brian2 import Hz, ms
 from analysis.assignment import accuracy, assign_labels, classify
 from analysis.pairing import pair_by_label, stratified_split
 from hetero_brian.backends.runtime import RuntimeBackend
+from hetero_brian.network.builder import RateInput
 from hetero_brian.network.diehl_cook import DiehlCookParameters
 from hetero_brian.network.multimodal import CROSS, MultimodalNetwork, MultimodalParameters, multimodal_spec
 
@@ -54,12 +55,23 @@ def test_stratified_split_is_disjoint_and_balanced():
 
 
 # -- structure ----------------------------------------------------------------------------------------
-def toy_parameters(n_excitatory=4):
+def toy_parameters(n_excitatory=4, input_mode="raster"):
     common = dict(n_excitatory=n_excitatory, max_rate=400 * Hz, t_present=100 * ms, t_rest=10 * ms, dt=1 * ms,
-                  images_per_run=10, synapse={"eta_plus": 0.05, "x_target": 0.4})
+                  images_per_run=10, synapse={"eta_plus": 0.05, "x_target": 0.4}, input_mode=input_mode)
     return MultimodalParameters(image=DiehlCookParameters(total_weight=4.0, **common),
                                 audio=DiehlCookParameters(total_weight=3.0, **common),
                                 cross_w_max=0.5, cross_eta_plus=0.05, cross_total_weight=0.6, cross_initial_max=0.05)
+
+
+def test_rate_mode_uses_device_drawn_inputs_and_one_protocol():
+    spec = multimodal_spec(toy_parameters(input_mode="rate"), N_IMAGE, N_AUDIO)
+    inputs = {source.name: source for source in spec.inputs}
+    assert all(isinstance(inputs[m], RateInput) for m in ("image", "audio"))
+    # 10 samples of 110 ms in rows of 10 ms
+    assert inputs["image"].rates.shape == (110, N_IMAGE) and inputs["audio"].rates.shape == (110, N_AUDIO)
+    image = toy_parameters(input_mode="rate").image
+    with pytest.raises(ValueError, match="input_mode"):
+        MultimodalParameters(image=image, audio=toy_parameters().audio)
 
 
 def test_cross_links_are_excitatory_between_excitatory_neurons_only():
@@ -91,12 +103,13 @@ def toy_data(n_samples, rng):
 
 
 @pytest.mark.slow
-def test_toy_modalities_learn_and_survive_a_missing_modality(tmp_path):
+@pytest.mark.parametrize("input_mode", ["raster", "rate"])
+def test_toy_modalities_learn_and_survive_a_missing_modality(tmp_path, input_mode):
     rng = np.random.default_rng(0)
     train_image, train_audio, _ = toy_data(40, rng)
     label_image, label_audio, label_labels = toy_data(10, rng)
     test_image, test_audio, test_labels = toy_data(10, rng)
-    parameters = toy_parameters()
+    parameters = toy_parameters(input_mode=input_mode)
     with MultimodalNetwork(parameters, N_IMAGE, N_AUDIO, backend=RuntimeBackend(target="numpy"), seed=3,
                            build_root=tmp_path) as network:
         network.present(train_image, train_audio, learn_inputs=True, rng=1)
@@ -120,3 +133,22 @@ def test_toy_modalities_learn_and_survive_a_missing_modality(tmp_path):
             network.present(None, None)
         with pytest.raises(ValueError, match="same number of samples"):
             network.present(test_image, test_audio[:5])
+
+
+def test_multimodal_digits_tiny_end_to_end(tmp_path, shared_data):
+    from scenarios import multimodal_digits
+
+    config = multimodal_digits.Config.from_dict({
+        "mnist_path": str(shared_data / "mnist"), "fsdd_path": str(shared_data / "fsdd"), "n_excitatory": 2,
+        "n_train_per_class": 1, "n_cross_per_class": 1, "n_label_per_class": 1, "n_test_per_class": 1,
+        "t_present": "40 ms", "t_rest": "10 ms", "dt": "1 ms", "image_noise": [0.5], "snr_db": [0.0],
+        "plots": False})
+    assert config.input_mode == "rate"
+    metrics = multimodal_digits.run(config, tmp_path, backend=RuntimeBackend(target="numpy"), seed=3)
+    assert metrics["n_train_pairs"] == 10 and metrics["n_test_pairs"] == 10
+    for condition in ("clean", "image_noise_0.5", "audio_snr_0db", "missing_image", "missing_audio"):
+        for variant in ("image_only", "audio_only", "multimodal", "multimodal_links"):
+            assert 0 <= metrics[f"{condition}_{variant}_votes"] <= 1
+    for name in CROSS:
+        assert 0 <= metrics[f"{name}_same_label_chance"] <= 1 or np.isnan(metrics[f"{name}_same_label_chance"])
+    assert (tmp_path / "multimodal_digits.h5").exists()

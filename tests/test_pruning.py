@@ -222,3 +222,25 @@ def test_bad_inputs():
         pruning.spike_correlation([0], [0], [0], [0.1], 1, [0], [0.1], 1, 1.0, 0.5, 0.01)
     with pytest.raises(ValueError, match="at least 4 distinct"):
         pruning.kmeans_levels([0.1, 0.2, 0.2, 0.3], 4)
+
+
+def test_per_step_fractions_land_exactly_on_the_target_count():
+    from analysis.pruning import PruningSchedule, keep_mask
+
+    n_inputs, n_post = 784, 3
+    j = np.repeat(np.arange(n_post), n_inputs)
+    rng = np.random.default_rng(0)
+    mask = np.ones(j.size, dtype=bool)
+    fractions = PruningSchedule.per_step_fractions(0.5, 35, n_inputs)
+    assert len(fractions) == 35 and all(0 < f <= 1 for f in fractions)
+    for fraction in fractions:
+        mask = keep_mask(rng.random(j.size), j, n_post, keep_fraction=fraction, mask=mask)
+    np.testing.assert_array_equal(np.bincount(j[mask], minlength=n_post), [392] * n_post)
+    # the constant per-step fraction, rounded up at every step, ends above the target (the old schedule)
+    constant = np.ones(j.size, dtype=bool)
+    for _ in range(35):
+        constant = keep_mask(rng.random(j.size), j, n_post, keep_fraction=PruningSchedule.per_step_fraction(0.5, 35),
+                             mask=constant)
+    assert np.bincount(j[constant], minlength=n_post)[0] > 392
+    with pytest.raises(ValueError, match="n_initial"):
+        PruningSchedule.per_step_fractions(0.5, 3, 0)

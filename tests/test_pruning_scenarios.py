@@ -42,12 +42,23 @@ def test_stdp_pruning_mnist_tiny_end_to_end(tmp_path, shared_data):
         "test_levels": [2], "plots": False})
     metrics = stdp_pruning_mnist.run(config, tmp_path, backend=RuntimeBackend(target="numpy"), seed=5)
     n_synapses = 784 * 3
-    # two pruning steps with per-step keep fraction sqrt(0.5): ceil rounding per neuron
-    assert metrics["pruned_synapses_kept"] <= 0.5 * n_synapses + 3 * 2
+    # two pruning steps whose fractions land exactly on half of each neuron's 784 inputs
+    assert metrics["pruned_synapses_kept"] == 392 * 3 and metrics["pruned_sparsity"] == 0.5
     assert metrics["pruned_q2_distinct_weights"] <= 2 * 1
     assert 0 <= metrics["dense_accuracy"] <= 1 and metrics["dense_synapses_kept"] == n_synapses
     assert metrics["pruned_energy_per_image"] > 0
     assert (tmp_path / "stdp_pruning_mnist.h5").exists()
+
+
+def test_stdp_pruning_mnist_fixed_mask_phase_without_training_quantisation(tmp_path, shared_data):
+    config = stdp_pruning_mnist.Config.from_dict({
+        "data_path": str(shared_data / "mnist"), "n_excitatory": 2, "n_train": 10, "n_label": 4, "n_test": 4,
+        "images_per_run": 5, "t_present": "40 ms", "t_rest": "10 ms", "dt": "1 ms", "prune_interval": 5,
+        "prune_until": 0.5, "training_levels": None, "test_levels": [3], "plots": False})
+    metrics = stdp_pruning_mnist.run(config, tmp_path, backend=RuntimeBackend(target="numpy"), seed=2)
+    assert metrics["pruned_synapses_kept"] == 392 * 2  # one step, then 5 images with the mask fixed
+    assert metrics["pruned_distinct_weights"] > 3  # no quantisation during training
+    assert metrics["pruned_q3_distinct_weights"] <= 3
 
 
 @pytest.mark.parametrize("module, values, match", [
@@ -55,6 +66,9 @@ def test_stdp_pruning_mnist_tiny_end_to_end(tmp_path, shared_data):
     (stdp_pruning_mnist, {"target_sparsity": 1.0}, "target_sparsity"),
     (stdp_pruning_mnist, {"test_levels": [1]}, "levels"),
     (stdp_pruning_mnist, {"prune_interval": 5000}, "prune_interval"),
+    (stdp_pruning_mnist, {"prune_until": 0.0}, "prune_until"),
+    (stdp_pruning_mnist, {"prune_until": 1.5}, "prune_until"),
+    (stdp_pruning_mnist, {"n_train": 400, "prune_until": 0.25}, "prune_interval"),
     (lnp_prediction, {"n_neurons": 5}, "n_neurons"),
     (lnp_prediction, {"target_sparsity": 0.0}, "target_sparsity"),
     (lnp_prediction, {"n_points": 30}, "n_points"),

@@ -8,9 +8,11 @@ each direction: ``image_to_audio`` (``exc_image`` -> ``exc_audio``) and ``audio_
 excitatory only (onto ``g_e``), plastic with the same power-law rule, and never reach the other
 ensemble's inhibitory neurons, so they add drive without inhibiting the other ensemble.
 
-Inputs are two :class:`RasterInput` named ``image`` and ``audio``: per-channel intensities in
-[0, 1] become Poisson rates ``intensity * max_rate`` of that ensemble's parameters. A missing
-modality is a silent raster.
+Inputs are two sources named ``image`` and ``audio``: per-channel intensities in [0, 1] become
+Poisson rates ``intensity * max_rate`` of that ensemble's parameters, drawn on the host into a
+:class:`RasterInput` (``input_mode="raster"``) or on the device from a :class:`RateInput`
+(``input_mode="rate"``, 3x faster per sample in :class:`DiehlCookNetwork`). A missing modality is a
+silent input.
 
 Training protocol (host side, one compiled binary, as in :class:`DiehlCookNetwork`): each run gets
 new rasters, the current weights, thresholds ``theta`` and the plasticity switches; afterwards the
@@ -33,7 +35,7 @@ from brian2 import ms, volt
 from ..distributions import Constant, Uniform
 from ..models.synapses import STDP, StaticSynapse
 from ..random import as_generator
-from .builder import NetworkSpec, Population, Projection, RasterInput
+from .builder import NetworkSpec, Population, Projection, RasterInput, RateInput
 from .connectivity import all_to_all, one_to_one
 from .diehl_cook import DiehlCookParameters, diehl_cook_synapse
 
@@ -90,7 +92,7 @@ class MultimodalParameters:
             if not isinstance(getattr(self, name), DiehlCookParameters):
                 raise ValueError(f"{name} must be DiehlCookParameters; got {type(getattr(self, name)).__name__}")
         for name in ("t_present", "t_rest", "dt", "images_per_run", "min_spikes", "rate_increment",
-                     "max_presentations"):
+                     "max_presentations", "input_mode"):
             if getattr(self.image, name) != getattr(self.audio, name):
                 raise ValueError(f"image.{name} ({getattr(self.image, name)!r}) and audio.{name} "
                                  f"({getattr(self.audio, name)!r}) must be equal (one presentation protocol)")
@@ -141,7 +143,10 @@ def multimodal_spec(parameters, n_image_inputs, n_audio_inputs):
             raise ValueError(f"{modality}.n_excitatory must be >= 2; got {n}")
         exc, inh = f"exc_{modality}", f"inh_{modality}"
         populations += [Population(exc, n, p.excitatory), Population(inh, n, p.inhibitory)]
-        inputs.append(RasterInput(modality, np.zeros((n_steps, int(n_inputs)), dtype=np.uint8), p.dt))
+        if p.input_mode == "rate":
+            inputs.append(RateInput(modality, np.zeros((n_steps // p.row_steps, int(n_inputs))), p.row_steps * p.dt))
+        else:
+            inputs.append(RasterInput(modality, np.zeros((n_steps, int(n_inputs)), dtype=np.uint8), p.dt))
         synapse = diehl_cook_synapse(**p.synapse)
         i_in, j_in = all_to_all(int(n_inputs), n)
         i_ei, j_ei = one_to_one(n)
@@ -200,7 +205,7 @@ class MultimodalNetwork:
         self.spec = multimodal_spec(parameters, n_image_inputs, n_audio_inputs)
         self.parameters = parameters
         self.n_inputs = {"image": int(n_image_inputs), "audio": int(n_audio_inputs)}
-        self.n_steps = self.spec.inputs[0].raster.shape[0]
+        self.n_steps = parameters.steps_per_sample * parameters.image.images_per_run
         duration = self.n_steps * parameters.image.dt
         self.simulator = Simulator(self.spec, duration, backend=backend, seed=seed,
                                    recording=Recording(spikes=tuple(f"exc_{m}" for m in MODALITIES)),
@@ -266,15 +271,32 @@ class MultimodalNetwork:
         raster = to_dense_raster(stimulus.indices, stimulus.times, self.n_inputs[modality], dt, self.n_steps * dt)
         return raster, boundaries
 
+    def _rates(self, modality, intensities, boosts):
+        """Rate rows (Hz) of one modality's :class:`RateInput` and the presentation windows (s)."""
+        p = self.parameters.ensemble(modality)
+        rows_present = int(round(float(p.t_present) / float(p.dt))) // p.row_steps
+        rows_per_sample = p.steps_per_image // p.row_steps
+        rates = np.zeros((rows_per_sample * len(intensities), self.n_inputs[modality]))
+        for k, (row, boost) in enumerate(zip(intensities, boosts)):
+            rates[k * rows_per_sample:k * rows_per_sample + rows_present] = np.asarray(row, dtype=float) * (
+                float(p.max_rate) + boost)
+        starts = p.steps_per_image * float(p.dt) * np.arange(len(intensities))
+        return rates, np.stack([starts, starts + float(p.t_present)], axis=1)
+
     def _run_batch(self, data, boosts, learn_inputs, learn_cross, rng):
         per_run = self.parameters.image.images_per_run
         n_real = len(boosts)
+        rate_mode = self.parameters.image.input_mode == "rate"
         rasters, boundaries = {}, None
         for m in MODALITIES:
             rows = np.zeros((per_run, self.n_inputs[m]))
             if data[m] is not None:
                 rows[:n_real] = data[m]
-            rasters[m], boundaries = self._raster(m, rows, list(boosts) + [0.0] * (per_run - n_real), rng)
+            padded_boosts = list(boosts) + [0.0] * (per_run - n_real)
+            if rate_mode:
+                rasters[m], boundaries = self._rates(m, rows, padded_boosts)
+            else:
+                rasters[m], boundaries = self._raster(m, rows, padded_boosts, rng)
         parameters = {f"{name}.weight": values for name, values in self.weights.items()}
         for m in MODALITIES:
             parameters[f"{m}_exc.plastic"] = 1.0 if learn_inputs else 0.0
@@ -283,7 +305,8 @@ class MultimodalNetwork:
                 parameters[f"exc_{m}.theta_plus"] = np.zeros_like(self.theta[m]) * volt
         for name in CROSS:
             parameters[f"{name}.plastic"] = 1.0 if learn_cross else 0.0
-        result = self.simulator.run(parameters=parameters, inputs=rasters)
+        noise = {"noise_seed": int(rng.integers(2**31 - 1))} if rate_mode else {}
+        result = self.simulator.run(parameters=parameters, inputs=rasters, **noise)
         counts = {}
         duration = float(self.simulator.duration)
         for m in MODALITIES:
