@@ -8,7 +8,8 @@ images: each input synapse is scored by the Pearson correlation of its pre- and 
 counts over the last interval (10 ms bins; ties, e.g. onto a silent neuron, broken by the weight), the
 lowest-scoring synapses onto each neuron are masked out so that exactly ``target_sparsity`` is
 reached at the last step, and the kept weights are quantised to ``training_levels`` levels (``None``:
-not during training). Pruning steps cover the first ``prune_until`` of the training images; the
+not during training); (1b, ``one_shot``) the trained dense network pruned once by weight to
+``target_sparsity`` and quantised to each of ``test_levels`` levels, without further training. Pruning steps cover the first ``prune_until`` of the training images; the
 rest train the kept synapses with the mask fixed. After training the
 pruned network's kept weights are quantised to each of ``test_levels`` levels. Every variant is
 then labelled (each neuron gets the class it responds to most, on ``n_label`` images, plasticity off)
@@ -67,6 +68,7 @@ class Config(StrictModel):
     training_levels: Optional[int] = 4
     test_levels: List[int] = [2, 4]
     quantisation: Literal["uniform", "kmeans"] = "kmeans"
+    one_shot: bool = True
     plots: bool = True
 
 
@@ -163,7 +165,7 @@ def prune_step(network, presentation, keep_fraction, n_levels, method, proxy, bi
 
 
 def run(config, output, backend="auto", seed=None):
-    from analysis.pruning import PruningSchedule, quantise_weights
+    from analysis.pruning import PruningSchedule, keep_mask, quantise_weights
     from hetero_brian.inputs import read_mnist
     from hetero_brian.network.diehl_cook import DiehlCookNetwork
     from hetero_brian.random import SeedStreams
@@ -187,6 +189,20 @@ def run(config, output, backend="auto", seed=None):
         metrics["train_time_per_image"] = (time.perf_counter() - started) / config.n_train
         dense_weights = network.weights.copy()
         metrics.update(evaluate(network, images, data.labels, label, test, input_rng, "dense"))
+        if config.one_shot and config.target_sparsity > 0:
+            # (1b) the trained dense network pruned once, by weight, and quantised: no training after
+            dense_theta = network.theta.copy()
+            one_shot_mask = keep_mask(dense_weights, network.j, config.n_excitatory,
+                                      keep_fraction=PruningSchedule.per_step_fractions(
+                                          1.0 - config.target_sparsity, 1, images.shape[1])[0])
+            for levels in config.test_levels:
+                network.set_synapses(dense_weights, one_shot_mask)
+                network.normalise()  # the kept weights carry each neuron's total weight again
+                quantised, _ = quantise_weights(network.weights, levels, 0.0, network.w_max, config.quantisation,
+                                                one_shot_mask)
+                network.set_synapses(quantised, one_shot_mask)
+                network.theta = dense_theta.copy()
+                metrics.update(evaluate(network, images, data.labels, label, test, input_rng, f"one_shot_q{levels}"))
 
         # (2) training with pruning + quantisation at regular intervals
         network.weights, network.theta = initial[0].copy(), initial[1].copy()

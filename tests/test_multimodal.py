@@ -135,6 +135,7 @@ def test_toy_modalities_learn_and_survive_a_missing_modality(tmp_path, input_mod
             network.present(test_image, test_audio[:5])
 
 
+@pytest.mark.slow
 def test_multimodal_digits_tiny_end_to_end(tmp_path, shared_data):
     from scenarios import multimodal_digits
 

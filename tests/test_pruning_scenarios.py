@@ -45,11 +45,14 @@ def test_stdp_pruning_mnist_tiny_end_to_end(tmp_path, shared_data):
     # two pruning steps whose fractions land exactly on half of each neuron's 784 inputs
     assert metrics["pruned_synapses_kept"] == 392 * 3 and metrics["pruned_sparsity"] == 0.5
     assert metrics["pruned_q2_distinct_weights"] <= 2 * 1
+    # the dense network pruned once by weight: half of each neuron's inputs, 2 levels
+    assert metrics["one_shot_q2_synapses_kept"] == 392 * 3 and metrics["one_shot_q2_distinct_weights"] <= 2
     assert 0 <= metrics["dense_accuracy"] <= 1 and metrics["dense_synapses_kept"] == n_synapses
     assert metrics["pruned_energy_per_image"] > 0
     assert (tmp_path / "stdp_pruning_mnist.h5").exists()
 
 
+@pytest.mark.slow
 def test_stdp_pruning_mnist_fixed_mask_phase_without_training_quantisation(tmp_path, shared_data):
     config = stdp_pruning_mnist.Config.from_dict({
         "data_path": str(shared_data / "mnist"), "n_excitatory": 2, "n_train": 10, "n_label": 4, "n_test": 4,
