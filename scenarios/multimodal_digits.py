@@ -42,11 +42,11 @@ LOG_TEN = np.log(10.0)
 class Config(StrictModel):
     mnist_path: str = "../shared/data/mnist"
     fsdd_path: str = "../shared/data/fsdd"
-    n_excitatory: int = 50
-    n_train_per_class: int = 30
-    n_cross_per_class: int = 15
-    n_label_per_class: int = 10
-    n_test_per_class: int = 10
+    n_excitatory: int = 100
+    n_train_per_class: int = 300
+    n_cross_per_class: int = 100
+    n_label_per_class: int = 50
+    n_test_per_class: int = 30
     images_per_run: int = 10
     max_rate: QuantityField(Hz) = "63.75 Hz"
     t_present: QuantityField(ms) = "350 ms"
