@@ -9,7 +9,8 @@ counts over the last interval (10 ms bins; ties, e.g. onto a silent neuron, brok
 lowest-scoring synapses onto each neuron are masked out so that exactly ``target_sparsity`` is
 reached at the last step, and the kept weights are quantised to ``training_levels`` levels (``None``:
 not during training); (1b, ``one_shot``) the trained dense network pruned once by weight to
-``target_sparsity`` and quantised to each of ``test_levels`` levels, without further training. Pruning steps cover the first ``prune_until`` of the training images; the
+``target_sparsity`` and quantised to each of ``test_levels`` levels, without further training.
+``prune_during_training=False`` skips (2). Pruning steps cover the first ``prune_until`` of the training images; the
 rest train the kept synapses with the mask fixed. After training the
 pruned network's kept weights are quantised to each of ``test_levels`` levels. Every variant is
 then labelled (each neuron gets the class it responds to most, on ``n_label`` images, plasticity off)
@@ -69,6 +70,7 @@ class Config(StrictModel):
     test_levels: List[int] = [2, 4]
     quantisation: Literal["uniform", "kmeans"] = "kmeans"
     one_shot: bool = True
+    prune_during_training: bool = True
     plots: bool = True
 
 
@@ -204,6 +206,8 @@ def run(config, output, backend="auto", seed=None):
                 network.theta = dense_theta.copy()
                 metrics.update(evaluate(network, images, data.labels, label, test, input_rng, f"one_shot_q{levels}"))
 
+        if not config.prune_during_training:
+            return _finish(config, output, metrics, network, dense_weights, None, start, streams.master_seed)
         # (2) training with pruning + quantisation at regular intervals
         network.weights, network.theta = initial[0].copy(), initial[1].copy()
         network.mask = np.ones_like(network.mask)
@@ -226,12 +230,17 @@ def run(config, output, backend="auto", seed=None):
             quantised, _ = quantise_weights(trained, levels, 0.0, network.w_max, config.quantisation, network.mask)
             network.set_synapses(quantised, network.mask)
             metrics.update(evaluate(network, images, data.labels, label, test, input_rng, f"pruned_q{levels}"))
-        pruned_mask = network.mask.copy()
-        metrics["n_runs"] = network.n_runs
-        metrics["simulated_time"] = network.simulated_time
-        i, j = network.i, network.j
+        return _finish(config, output, metrics, network, dense_weights, trained, start, streams.master_seed)
+
+
+def _finish(config, output, metrics, network, dense_weights, trained, start, seed):
+    """Record the run's totals, save the results file and (``plots``) the figures."""
+    metrics["n_runs"] = network.n_runs
+    metrics["simulated_time"] = network.simulated_time
+    i, j = network.i, network.j
+    pruned_mask = network.mask.copy() if trained is not None else None
     metrics["wall_time"] = time.perf_counter() - start
-    _save(output, config, metrics, i, j, dense_weights, trained, pruned_mask, streams.master_seed)
+    _save(output, config, metrics, i, j, dense_weights, trained, pruned_mask, seed)
     if config.plots:
         _plot(output, config, metrics, i, j, dense_weights, trained)
     return metrics
@@ -240,10 +249,9 @@ def run(config, output, backend="auto", seed=None):
 def _save(output, config, metrics, i, j, dense, pruned, mask, seed):
     from hetero_brian.results import SimulationResult, SynapseTable, save
 
-    synapses = {
-        "dense_input_exc": SynapseTable("image", "exc", i, j, dense, {}),
-        "pruned_input_exc": SynapseTable("image", "exc", i, j, pruned, {"mask": mask.astype(float)}),
-    }
+    synapses = {"dense_input_exc": SynapseTable("image", "exc", i, j, dense, {})}
+    if pruned is not None:
+        synapses["pruned_input_exc"] = SynapseTable("image", "exc", i, j, pruned, {"mask": mask.astype(float)})
     result = SimulationResult(synapses=synapses, metrics={k: float(v) for k, v in metrics.items()},
                               provenance={"scenario": "stdp_pruning_mnist", "master_seed": seed,
                                           "config": json.loads(config.model_dump_json())})
@@ -258,8 +266,10 @@ def _plot(output, config, metrics, i, j, dense, pruned):
 
     from analysis.plots import save_figure
 
-    names = ["dense", "pruned"] + [f"pruned_q{levels}" for levels in config.test_levels]
-    figure, axes = plt.subplots(1, 2, figsize=(9, 3.5))
+    names = ["dense"] + [f"one_shot_q{levels}" for levels in config.test_levels if f"one_shot_q{levels}_accuracy" in metrics]
+    if pruned is not None:
+        names += ["pruned"] + [f"pruned_q{levels}" for levels in config.test_levels]
+    figure, axes = plt.subplots(1, 2, figsize=(11, 3.8))
     axes[0].bar(names, [100 * metrics[f"{n}_accuracy"] for n in names], color="tab:blue")
     axes[0].set_ylabel("test accuracy (%)")
     axes[1].bar(names, [metrics[f"{n}_energy_per_image"] * 1e9 for n in names], color="tab:orange")
@@ -271,8 +281,9 @@ def _plot(output, config, metrics, i, j, dense, pruned):
     plt.close(figure)
     n = config.n_excitatory
     side = int(np.ceil(np.sqrt(n)))
-    figure, axes = plt.subplots(1, 2, figsize=(9, 4.5))
-    for ax, weights, title in ((axes[0], dense, "dense"), (axes[1], pruned, "pruned + quantised")):
+    panels = [(dense, "dense")] + ([(pruned, "pruned + quantised")] if pruned is not None else [])
+    figure, axes = plt.subplots(1, len(panels), figsize=(4.5 * len(panels), 4.5), squeeze=False)
+    for ax, (weights, title) in zip(axes[0], panels):
         fields = np.zeros((int(i.max()) + 1, n))
         fields[i, j] = weights
         tiles = np.zeros((side * 28, side * 28))

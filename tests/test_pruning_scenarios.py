@@ -57,11 +57,25 @@ def test_stdp_pruning_mnist_fixed_mask_phase_without_training_quantisation(tmp_p
     config = stdp_pruning_mnist.Config.from_dict({
         "data_path": str(shared_data / "mnist"), "n_excitatory": 2, "n_train": 10, "n_label": 4, "n_test": 4,
         "images_per_run": 5, "t_present": "40 ms", "t_rest": "10 ms", "dt": "1 ms", "prune_interval": 5,
-        "prune_until": 0.5, "training_levels": None, "test_levels": [3], "plots": False})
+        "prune_until": 0.5, "training_levels": None, "test_levels": [3], "plots": True})
     metrics = stdp_pruning_mnist.run(config, tmp_path, backend=RuntimeBackend(target="numpy"), seed=2)
     assert metrics["pruned_synapses_kept"] == 392 * 2  # one step, then 5 images with the mask fixed
     assert metrics["pruned_distinct_weights"] > 3  # no quantisation during training
     assert metrics["pruned_q3_distinct_weights"] <= 3
+    assert (tmp_path / "pruning_mnist_accuracy.png").exists()
+
+
+def test_stdp_pruning_mnist_dense_and_one_shot_only(tmp_path, shared_data):
+    from hetero_brian.results import load
+
+    config = stdp_pruning_mnist.Config.from_dict({
+        "data_path": str(shared_data / "mnist"), "n_excitatory": 2, "n_train": 5, "n_label": 4, "n_test": 4,
+        "images_per_run": 5, "t_present": "40 ms", "t_rest": "10 ms", "dt": "1 ms", "prune_interval": 5,
+        "prune_during_training": False, "test_levels": [4], "plots": True})
+    metrics = stdp_pruning_mnist.run(config, tmp_path, backend=RuntimeBackend(target="numpy"), seed=2)
+    assert "pruned_accuracy" not in metrics and metrics["one_shot_q4_synapses_kept"] == 392 * 2
+    assert set(load(tmp_path / "stdp_pruning_mnist.h5").synapses) == {"dense_input_exc"}
+    assert (tmp_path / "pruning_mnist_weights.png").exists()
 
 
 @pytest.mark.parametrize("module, values, match", [
