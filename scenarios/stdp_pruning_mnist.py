@@ -4,8 +4,10 @@ A Diehl & Cook (2015) network (784 Poisson inputs -> ``n_excitatory`` conductanc
 adaptive thresholds -> one-to-one inhibition -> lateral inhibition) learns MNIST digits with
 power-law STDP. It is trained twice from the same initial state on the same images, in ONE compiled
 binary: (1) dense; (2) with STDP-correlation pruning (Rathi, Panda & Roy) every ``prune_interval``
-images: each input synapse is scored by the Pearson correlation of its pre- and postsynaptic spike
-counts over the last interval (10 ms bins; ties, e.g. onto a silent neuron, broken by the weight), the
+images: each input synapse is scored by its STDP weight (``proxy="weight"``, the default: STDP
+potentiates causally correlated synapses) or by the Pearson correlation of its pre- and postsynaptic
+spike counts over the last interval (``proxy="correlation"``; 10 ms bins; ties, e.g. onto a silent
+neuron, broken by the weight; a never-spiking input scores 0, above negatively correlated ones), the
 lowest-scoring synapses onto each neuron are masked out so that exactly ``target_sparsity`` is
 reached at the last step, and the kept weights are quantised to ``training_levels`` levels (``None``:
 not during training); (1b, ``one_shot``) the trained dense network pruned once by weight to
@@ -64,7 +66,7 @@ class Config(StrictModel):
     target_sparsity: float = 0.5
     prune_interval: int = 200
     prune_until: float = 1.0
-    proxy: Literal["correlation", "weight"] = "correlation"
+    proxy: Literal["correlation", "weight"] = "weight"
     bin_width: QuantityField(ms) = "10 ms"
     training_levels: Optional[int] = 4
     test_levels: List[int] = [2, 4]

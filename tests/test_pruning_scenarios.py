@@ -39,7 +39,7 @@ def test_stdp_pruning_mnist_tiny_end_to_end(tmp_path, shared_data):
     config = stdp_pruning_mnist.Config.from_dict({
         "data_path": str(shared_data / "mnist"), "n_excitatory": 3, "n_train": 10, "n_label": 5, "n_test": 5,
         "images_per_run": 5, "t_present": "40 ms", "t_rest": "10 ms", "dt": "1 ms", "prune_interval": 5,
-        "test_levels": [2], "plots": False})
+        "test_levels": [2], "proxy": "correlation", "plots": False})
     metrics = stdp_pruning_mnist.run(config, tmp_path, backend=RuntimeBackend(target="numpy"), seed=5)
     n_synapses = 784 * 3
     # two pruning steps whose fractions land exactly on half of each neuron's 784 inputs
