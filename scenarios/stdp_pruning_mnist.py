@@ -199,11 +199,11 @@ def run(config, output, backend="auto", seed=None):
             one_shot_mask = keep_mask(dense_weights, network.j, config.n_excitatory,
                                       keep_fraction=PruningSchedule.per_step_fractions(
                                           1.0 - config.target_sparsity, 1, images.shape[1])[0])
+            network.set_synapses(dense_weights, one_shot_mask)
+            network.normalise()  # the kept weights carry each neuron's total weight again
+            kept = network.weights.copy()
             for levels in config.test_levels:
-                network.set_synapses(dense_weights, one_shot_mask)
-                network.normalise()  # the kept weights carry each neuron's total weight again
-                quantised, _ = quantise_weights(network.weights, levels, 0.0, network.w_max, config.quantisation,
-                                                one_shot_mask)
+                quantised, _ = quantise_weights(kept, levels, 0.0, network.w_max, config.quantisation, one_shot_mask)
                 network.set_synapses(quantised, one_shot_mask)
                 network.theta = dense_theta.copy()
                 metrics.update(evaluate(network, images, data.labels, label, test, input_rng, f"one_shot_q{levels}"))

@@ -7,7 +7,7 @@ from analysis.assignment import accuracy, assign_labels, classify
 from hetero_brian.backends.runtime import RuntimeBackend
 from hetero_brian.distributions import Constant
 from hetero_brian.errors import UnitError
-from hetero_brian.network.diehl_cook import DiehlCookNetwork, DiehlCookParameters, MaskedSTDP, diehl_cook_spec
+from hetero_brian.network.diehl_cook import DiehlCookNetwork, DiehlCookParameters, MaskedSTDP, diehl_cook_spec, presentation_rates
 
 N_PIXELS = 16
 
@@ -124,7 +124,7 @@ def test_rate_input_presents_each_image_only_during_its_window():
     rng = np.random.default_rng(4)
     images, _ = toy_images(10, rng)
     with DiehlCookNetwork(parameters, N_PIXELS, backend=RuntimeBackend(target="numpy"), seed=2) as network:
-        rates, windows = network._rates(images, [0.0] * 10)
+        rates, windows = presentation_rates(parameters, np.reshape(images, (10, -1)) / 255.0, [0.0] * 10)
         np.testing.assert_allclose(rates[:6], np.tile(images[0] / 255 * 200, (6, 1)))  # 60 ms of image 0
         assert np.all(rates[6] == 0)  # then 10 ms of rest
         np.testing.assert_allclose(windows[1], [0.07, 0.13])

@@ -64,6 +64,7 @@ class CudaStandaloneBackend(CppStandaloneBackend):
         super().__init__(build_root, threads, make_args=(f"-j{os.cpu_count() or 2}",) if make_args is None else make_args)
         self.generate_only = (not gpu_available()) if generate_only is None else bool(generate_only)
         self.compute_capability = float(compute_capability)
+        self._saved_preferences = {}  # Brian2 preferences changed while active, restored on deactivate
 
     def _set_preferences(self):
         import_brian2cuda()
@@ -87,7 +88,7 @@ class CudaStandaloneBackend(CppStandaloneBackend):
         try:
             super().deactivate()
         finally:  # preferences are global: the next backend (C++, or CUDA with a GPU) starts clean
-            for name, value in getattr(self, "_saved_preferences", {}).items():
+            for name, value in self._saved_preferences.items():
                 prefs[name] = value
             self._saved_preferences = {}
 

@@ -343,6 +343,37 @@ class DiehlCookParameters:
                                self.weight_inhibitory_excitatory, row_duration=row_duration)
 
 
+
+def presentation_rates(parameters, intensities, boosts):
+    """Rows of a :class:`RateInput` presenting samples one after another, and their windows.
+
+    Parameters
+    ----------
+    parameters : DiehlCookParameters
+        Presentation protocol (``t_present``, ``t_rest``, ``dt``, ``row_steps``) and ``max_rate``.
+    intensities : array_like, shape (n_samples, n_channels)
+        Intensities in [0, 1]; channel rate ``intensity * (max_rate + boost)`` during the
+        presentation, 0 during the rest.
+    boosts : sequence of float
+        Extra maximum rate per sample (Hz).
+
+    Returns
+    -------
+    rates : ndarray, shape (n_samples * rows_per_sample, n_channels)
+        Rates in Hz.
+    windows : ndarray, shape (n_samples, 2)
+        Start and end (s) of each presentation within the run.
+    """
+    p = parameters
+    intensities = np.asarray(intensities, dtype=float)
+    rows_present = int(round(float(p.t_present) / float(p.dt))) // p.row_steps
+    rows_per_sample = p.steps_per_image // p.row_steps
+    rates = np.zeros((rows_per_sample * len(intensities), intensities.shape[1]))
+    for k, (row, boost) in enumerate(zip(intensities, boosts)):
+        rates[k * rows_per_sample:k * rows_per_sample + rows_present] = row * (float(p.max_rate) + boost)
+    starts = p.steps_per_image * float(p.dt) * np.arange(len(intensities))
+    return rates, np.stack([starts, starts + float(p.t_present)], axis=1)
+
 @dataclass
 class Presentation:
     """Responses to a sequence of images (one entry per image, in the order given).
@@ -466,19 +497,6 @@ class DiehlCookNetwork:
         raster = to_dense_raster(stimulus.indices, stimulus.times, self.n_inputs, float(p.dt), n_steps * float(p.dt))
         return raster, boundaries
 
-    def _rates(self, images, boosts):
-        """Rate rows (Hz) of the rate input and the presentation windows (s)."""
-        p = self.parameters
-        rows_present = int(round(float(p.t_present) / float(p.dt))) // p.row_steps
-        rows_per_image = p.steps_per_image // p.row_steps
-        rates = np.zeros((rows_per_image * len(images), self.n_inputs))
-        for k, (image, boost) in enumerate(zip(images, boosts)):
-            pixel_rates = np.asarray(image, dtype=float).reshape(-1) / 255.0 * (float(p.max_rate) + boost)
-            rates[k * rows_per_image:k * rows_per_image + rows_present] = pixel_rates
-        period = p.steps_per_image * float(p.dt)
-        starts = period * np.arange(len(images))
-        return rates, np.stack([starts, starts + float(p.t_present)], axis=1)
-
     def _run_batch(self, images, boosts, learn, rng):
         p = self.parameters
         n_real = len(images)
@@ -489,7 +507,8 @@ class DiehlCookNetwork:
         if not learn:
             parameters["exc.theta_plus"] = np.zeros(p.n_excitatory) * volt
         if p.input_mode == "rate":
-            values, boundaries = self._rates(padded, padded_boosts)
+            intensities = np.asarray(padded, dtype=float).reshape(len(padded), -1) / 255.0
+            values, boundaries = presentation_rates(p, intensities, padded_boosts)
             result = self.simulator.run(parameters=parameters, inputs={INPUT_NAME: values},
                                         noise_seed=int(rng.integers(2**31 - 1)))
         else:
@@ -561,5 +580,5 @@ class DiehlCookNetwork:
                             t_start=t_start, t_stop=self.simulated_time, boundaries=boundaries)
 
 
-__all__ = ["MaskedSTDP", "diehl_cook_synapse", "diehl_cook_spec", "DiehlCookParameters", "DiehlCookNetwork",
+__all__ = ["MaskedSTDP", "diehl_cook_synapse", "diehl_cook_spec", "DiehlCookParameters", "presentation_rates", "DiehlCookNetwork",
            "Presentation", "NORMALISATIONS", "INPUT_NAME"]

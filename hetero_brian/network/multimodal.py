@@ -37,7 +37,7 @@ from ..models.synapses import STDP, StaticSynapse
 from ..random import as_generator
 from .builder import NetworkSpec, Population, Projection, RasterInput, RateInput
 from .connectivity import all_to_all, one_to_one
-from .diehl_cook import DiehlCookParameters, diehl_cook_synapse
+from .diehl_cook import DiehlCookParameters, diehl_cook_synapse, presentation_rates
 
 MODALITIES = ("image", "audio")
 CROSS = {"image_to_audio": ("image", "audio"), "audio_to_image": ("audio", "image")}
@@ -271,30 +271,18 @@ class MultimodalNetwork:
         raster = to_dense_raster(stimulus.indices, stimulus.times, self.n_inputs[modality], dt, self.n_steps * dt)
         return raster, boundaries
 
-    def _rates(self, modality, intensities, boosts):
-        """Rate rows (Hz) of one modality's :class:`RateInput` and the presentation windows (s)."""
-        p = self.parameters.ensemble(modality)
-        rows_present = int(round(float(p.t_present) / float(p.dt))) // p.row_steps
-        rows_per_sample = p.steps_per_image // p.row_steps
-        rates = np.zeros((rows_per_sample * len(intensities), self.n_inputs[modality]))
-        for k, (row, boost) in enumerate(zip(intensities, boosts)):
-            rates[k * rows_per_sample:k * rows_per_sample + rows_present] = np.asarray(row, dtype=float) * (
-                float(p.max_rate) + boost)
-        starts = p.steps_per_image * float(p.dt) * np.arange(len(intensities))
-        return rates, np.stack([starts, starts + float(p.t_present)], axis=1)
-
     def _run_batch(self, data, boosts, learn_inputs, learn_cross, rng):
         per_run = self.parameters.image.images_per_run
         n_real = len(boosts)
         rate_mode = self.parameters.image.input_mode == "rate"
+        padded_boosts = list(boosts) + [0.0] * (per_run - n_real)
         rasters, boundaries = {}, None
         for m in MODALITIES:
             rows = np.zeros((per_run, self.n_inputs[m]))
             if data[m] is not None:
                 rows[:n_real] = data[m]
-            padded_boosts = list(boosts) + [0.0] * (per_run - n_real)
             if rate_mode:
-                rasters[m], boundaries = self._rates(m, rows, padded_boosts)
+                rasters[m], boundaries = presentation_rates(self.parameters.ensemble(m), rows, padded_boosts)
             else:
                 rasters[m], boundaries = self._raster(m, rows, padded_boosts, rng)
         parameters = {f"{name}.weight": values for name, values in self.weights.items()}
