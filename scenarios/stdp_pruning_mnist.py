@@ -12,11 +12,15 @@ lowest-scoring synapses onto each neuron are masked out so that exactly ``target
 reached at the last step, and the kept weights are quantised to ``training_levels`` levels (``None``:
 not during training); (1b, ``one_shot``) the trained dense network pruned once by weight to
 ``target_sparsity`` and quantised to each of ``test_levels`` levels, without further training.
-``prune_during_training=False`` skips (2). Pruning steps cover the first ``prune_until`` of the training images; the
+``prune_during_training=False`` skips (2). Pruning steps cover the first ``prune_until`` of the training presentations (``n_epochs`` passes
+over the ``n_train`` images, reshuffled after the first); the
 rest train the kept synapses with the mask fixed. After training the
 pruned network's kept weights are quantised to each of ``test_levels`` levels. Every variant is
 then labelled (each neuron gets the class it responds to most, on ``n_label`` images, plasticity off)
-and tested by the labelled neurons' votes on ``n_test`` other images.
+and tested by the labelled neurons' votes on ``n_test`` other images (and, for comparison, by a
+logistic readout of the spike counts fitted on the labelling images: ``*_readout_accuracy``).
+``theta_plus`` (threshold increment per spike) and the winner-take-all weights are configurable
+because the 100-neuron values do not carry over to larger ensembles trained on few images.
 
 Data split: the 10,000 MNIST test images of ``../shared/data/mnist`` (the training files are not
 there) are shuffled with the seed; the first ``n_train`` train, the next ``n_label`` label the
@@ -63,6 +67,10 @@ class Config(StrictModel):
     mu: float = 0.2
     tau_m: DistributionField(ms) = "100 ms"
     tau_theta: DistributionField(ms) = "1e7 ms"
+    theta_plus: DistributionField(mV) = "0.05 mV"
+    weight_excitatory_inhibitory: float = 10.4
+    weight_inhibitory_excitatory: float = 17.0
+    n_epochs: int = 1
     target_sparsity: float = 0.5
     prune_interval: int = 200
     prune_until: float = 1.0
@@ -77,7 +85,7 @@ class Config(StrictModel):
 
 
 def _check(config):
-    for name in ("n_excitatory", "n_train", "n_label", "n_test", "images_per_run", "prune_interval"):
+    for name in ("n_excitatory", "n_train", "n_label", "n_test", "images_per_run", "prune_interval", "n_epochs"):
         if getattr(config, name) < 1:
             raise ConfigError(f"{name} must be >= 1; got {getattr(config, name)}")
     if config.n_train + config.n_label + config.n_test > 10000:
@@ -86,10 +94,13 @@ def _check(config):
     if not 0 <= config.target_sparsity < 1:
         raise ConfigError(f"target_sparsity must be in [0, 1); got {config.target_sparsity}")
     if not 0 < config.prune_until <= 1:
-        raise ConfigError(f"prune_until must be in (0, 1] (a fraction of n_train); got {config.prune_until}")
-    if config.prune_interval > config.prune_until * config.n_train:
-        raise ConfigError(f"prune_interval ({config.prune_interval}) must be <= prune_until x n_train "
-                          f"({config.prune_until * config.n_train:g})")
+        raise ConfigError(f"prune_until must be in (0, 1] (a fraction of n_train x n_epochs); got {config.prune_until}")
+    if config.prune_interval > config.prune_until * config.n_train * config.n_epochs:
+        raise ConfigError(f"prune_interval ({config.prune_interval}) must be <= prune_until x n_train x n_epochs "
+                          f"({config.prune_until * config.n_train * config.n_epochs:g})")
+    for name in ("weight_excitatory_inhibitory", "weight_inhibitory_excitatory"):
+        if not getattr(config, name) >= 0:
+            raise ConfigError(f"{name} must be >= 0; got {getattr(config, name)}")
     for level in [config.training_levels or 2, *config.test_levels]:
         if level < 2:
             raise ConfigError(f"quantisation levels must be >= 2; got {level}")
@@ -101,11 +112,14 @@ def parameters_from(config):
     from hetero_brian.network.diehl_cook import DiehlCookParameters
     from dataclasses import replace
 
-    excitatory = replace(DIEHL_COOK_EXCITATORY, tau_m=config.tau_m.build(), tau_theta=config.tau_theta.build())
+    excitatory = replace(DIEHL_COOK_EXCITATORY, tau_m=config.tau_m.build(), tau_theta=config.tau_theta.build(),
+                         theta_plus=config.theta_plus.build())
     return DiehlCookParameters(
         n_excitatory=config.n_excitatory, max_rate=config.max_rate, t_present=config.t_present,
         t_rest=config.t_rest, dt=config.dt, images_per_run=config.images_per_run, total_weight=config.total_weight,
         normalisation=config.normalisation, excitatory=excitatory, input_mode=config.input_mode,
+        weight_excitatory_inhibitory=config.weight_excitatory_inhibitory,
+        weight_inhibitory_excitatory=config.weight_inhibitory_excitatory,
         synapse={"eta_plus": config.eta_plus, "x_target": config.x_target, "mu": config.mu})
 
 
@@ -114,6 +128,20 @@ def split(labels, config, rng):
     order = rng.permutation(labels.size)
     first, second = config.n_train, config.n_train + config.n_label
     return order[:first], order[first:second], order[second:second + config.n_test]
+
+
+def training_sequence(train, n_epochs, rng):
+    """The training images in presentation order: the split's order, then one reshuffle per further epoch."""
+    return np.concatenate([train] + [rng.permutation(train) for _ in range(n_epochs - 1)])
+
+
+def train_with_progress(network, images, sequence, rng, label, chunk=1000):
+    """Present ``images[sequence]`` with learning on, printing progress every ``chunk`` images."""
+    started = time.perf_counter()
+    for first in range(0, sequence.size, chunk):
+        network.present(images[sequence[first:first + chunk]], learn=True, rng=rng)
+        done = min(first + chunk, sequence.size)
+        print(f"{label}: {done}/{sequence.size} training images, {time.perf_counter() - started:.0f} s", flush=True)
 
 
 def synaptic_operations(network, presentation, mask):
@@ -132,13 +160,21 @@ def evaluate(network, images, labels, label_range, test_range, rng, name):
     from analysis.assignment import accuracy, assign_labels, classify
     from analysis.energy import snn_energy
 
+    from hetero_brian.readouts import LogisticReadout
+
     labelling = network.present(images[label_range], learn=False, rng=rng)
     assignments = assign_labels(labelling.counts, labels[label_range], N_CLASSES)
     test = network.present(images[test_range], learn=False, rng=rng)
     predictions = classify(test.counts, assignments, N_CLASSES)
     sops = synaptic_operations(network, test, network.mask) / len(test_range)
-    return {
+    if np.unique(labels[label_range]).size > 1:
+        readout = LogisticReadout(C=1.0).fit(labelling.counts.astype(float), labels[label_range])
+        readout_accuracy = accuracy(readout.predict(test.counts.astype(float)), labels[test_range])
+    else:  # a readout needs two classes among the labelling images
+        readout_accuracy = float("nan")
+    metrics = {
         f"{name}_accuracy": accuracy(predictions, labels[test_range]),
+        f"{name}_readout_accuracy": readout_accuracy,
         f"{name}_synapses_kept": int(network.mask.sum()),
         f"{name}_sparsity": 1.0 - float(network.mask.mean()),
         f"{name}_distinct_weights": int(np.unique(network.weights[network.mask]).size),
@@ -147,6 +183,9 @@ def evaluate(network, images, labels, label_range, test_range, rng, name):
         f"{name}_neurons_assigned": int(np.sum(assignments >= 0)),
         f"{name}_test_spikes_per_image": float(test.counts.sum(axis=1).mean()),
     }
+    print(f"{name}: votes {metrics[f'{name}_accuracy']:.3f}, readout {metrics[f'{name}_readout_accuracy']:.3f}, "
+          f"{metrics[f'{name}_test_spikes_per_image']:.1f} spikes / test image", flush=True)
+    return metrics
 
 
 def prune_step(network, presentation, keep_fraction, n_levels, method, proxy, bin_width):
@@ -181,7 +220,8 @@ def run(config, output, backend="auto", seed=None):
     images = np.asarray(data.samples, dtype=float).reshape(len(data), -1)
     train, label, test = split(data.labels, config, streams.generator("structure"))
     input_rng = streams.generator("input")
-    metrics = {"n_train": config.n_train, "n_label": config.n_label, "n_test": config.n_test}
+    sequence = training_sequence(train, config.n_epochs, streams.generator("epochs"))
+    metrics = {"n_train": config.n_train, "n_epochs": config.n_epochs, "n_label": config.n_label, "n_test": config.n_test}
     start = time.perf_counter()
     with DiehlCookNetwork(parameters_from(config), images.shape[1], backend=backend, seed=streams.master_seed) as network:
         metrics["build_time"] = time.perf_counter() - start
@@ -189,8 +229,8 @@ def run(config, output, backend="auto", seed=None):
 
         # (1) dense training
         started = time.perf_counter()
-        network.present(images[train], learn=True, rng=input_rng)
-        metrics["train_time_per_image"] = (time.perf_counter() - started) / config.n_train
+        train_with_progress(network, images, sequence, input_rng, "dense")
+        metrics["train_time_per_image"] = (time.perf_counter() - started) / sequence.size
         dense_weights = network.weights.copy()
         metrics.update(evaluate(network, images, data.labels, label, test, input_rng, "dense"))
         if config.one_shot and config.target_sparsity > 0:
@@ -213,19 +253,19 @@ def run(config, output, backend="auto", seed=None):
         # (2) training with pruning + quantisation at regular intervals
         network.weights, network.theta = initial[0].copy(), initial[1].copy()
         network.mask = np.ones_like(network.mask)
-        n_steps = int(config.prune_until * config.n_train + 1e-9) // config.prune_interval
+        n_steps = int(config.prune_until * sequence.size + 1e-9) // config.prune_interval
         keeps = (PruningSchedule.per_step_fractions(1.0 - config.target_sparsity, n_steps, images.shape[1])
                  if config.target_sparsity > 0 else [1.0] * n_steps)
         for step, keep in enumerate(keeps):
-            chunk = train[step * config.prune_interval:(step + 1) * config.prune_interval]
+            chunk = sequence[step * config.prune_interval:(step + 1) * config.prune_interval]
             presentation = network.present(images[chunk], learn=True, rng=input_rng)
             prune_step(network, presentation, keep, config.training_levels, config.quantisation, config.proxy,
                        float(config.bin_width))
             network.normalise()
         # after the last pruning step the remaining images train the kept synapses (mask fixed)
-        rest = train[n_steps * config.prune_interval:]
+        rest = sequence[n_steps * config.prune_interval:]
         if rest.size:
-            network.present(images[rest], learn=True, rng=input_rng)
+            train_with_progress(network, images, rest, input_rng, "pruned, mask fixed")
         trained = network.weights.copy()
         metrics.update(evaluate(network, images, data.labels, label, test, input_rng, "pruned"))
         for levels in config.test_levels:

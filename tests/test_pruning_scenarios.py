@@ -65,14 +65,28 @@ def test_stdp_pruning_mnist_fixed_mask_phase_without_training_quantisation(tmp_p
     assert (tmp_path / "pruning_mnist_accuracy.png").exists()
 
 
+def test_training_sequence_repeats_every_training_image_once_per_epoch():
+    train = np.array([7, 3, 9, 1, 5])
+    sequence = stdp_pruning_mnist.training_sequence(train, 3, np.random.default_rng(4))
+    assert sequence.size == 15 and np.array_equal(sequence[:5], train)  # first epoch in the split's order
+    for epoch in range(3):
+        assert sorted(sequence[5 * epoch:5 * (epoch + 1)]) == sorted(train)
+    again = stdp_pruning_mnist.training_sequence(train, 3, np.random.default_rng(4))
+    assert np.array_equal(sequence, again)
+    assert np.array_equal(stdp_pruning_mnist.training_sequence(train, 1, np.random.default_rng(4)), train)
+
+
 def test_stdp_pruning_mnist_dense_and_one_shot_only(tmp_path, shared_data):
     from hetero_brian.results import load
 
     config = stdp_pruning_mnist.Config.from_dict({
         "data_path": str(shared_data / "mnist"), "n_excitatory": 2, "n_train": 5, "n_label": 4, "n_test": 4,
         "images_per_run": 5, "t_present": "40 ms", "t_rest": "10 ms", "dt": "1 ms", "prune_interval": 5,
-        "prune_during_training": False, "test_levels": [4], "plots": True})
+        "prune_during_training": False, "test_levels": [4], "plots": True, "n_epochs": 2,
+        "theta_plus": "0.2 mV", "weight_inhibitory_excitatory": 20.0})
     metrics = stdp_pruning_mnist.run(config, tmp_path, backend=RuntimeBackend(target="numpy"), seed=2)
+    assert metrics["n_epochs"] == 2 and metrics["n_runs"] >= 2  # two passes over the 5 images
+    assert "dense_readout_accuracy" in metrics
     assert "pruned_accuracy" not in metrics and metrics["one_shot_q4_synapses_kept"] == 392 * 2
     assert set(load(tmp_path / "stdp_pruning_mnist.h5").synapses) == {"dense_input_exc"}
     assert (tmp_path / "pruning_mnist_weights.png").exists()
@@ -86,6 +100,8 @@ def test_stdp_pruning_mnist_dense_and_one_shot_only(tmp_path, shared_data):
     (stdp_pruning_mnist, {"prune_until": 0.0}, "prune_until"),
     (stdp_pruning_mnist, {"prune_until": 1.5}, "prune_until"),
     (stdp_pruning_mnist, {"n_train": 400, "prune_until": 0.25}, "prune_interval"),
+    (stdp_pruning_mnist, {"n_epochs": 0}, "n_epochs"),
+    (stdp_pruning_mnist, {"weight_inhibitory_excitatory": -1.0}, "weight_inhibitory_excitatory"),
     (lnp_prediction, {"n_neurons": 5}, "n_neurons"),
     (lnp_prediction, {"target_sparsity": 0.0}, "target_sparsity"),
     (lnp_prediction, {"n_points": 30}, "n_points"),
