@@ -8,7 +8,8 @@ their input weights, cross-modal links off; (2) cross-modal STDP learns the link
 (input weights frozen); (3) the neurons are labelled (plasticity off) with and without the links;
 (4) test pairs are classified by labelled-neuron votes and by a logistic readout (fitted on the
 labelling pairs' spike counts) from the image ensemble, the audio ensemble, and both, without and
-with the links, clean and with one modality corrupted (Gaussian pixel noise, white noise at several
+with the links (``*_image_links`` / ``*_audio_links``: one ensemble's own neurons while the other
+ensemble drives it through the links, Rathi & Roy's cross-modal rescue), clean and with one modality corrupted (Gaussian pixel noise, white noise at several
 SNRs, a missing modality).
 
 Split: FSDD standard split (takes 0-4 of each speaker and digit test, the rest train); MNIST: the
@@ -223,6 +224,11 @@ def run(config, output, backend="auto", seed=None):
                                        np.hstack([counts["image"], counts["audio"]]))}
                 if not links:
                     sets.update(image_only=(label["image"], counts["image"]), audio_only=(label["audio"], counts["audio"]))
+                else:  # each ensemble alone, while the other one drives it through the links
+                    sets.update(image_links=(label["image"], counts["image"]), audio_links=(label["audio"], counts["audio"]))
+                for modality in ("image", "audio"):
+                    metrics[f"{condition}_{'links' if links else 'no_links'}_{modality}_spikes"] = float(
+                        counts[modality].sum(axis=1).mean())
                 for name, (train_features, test_features) in sets.items():
                     variant = f"{name}_links" if links and name == "multimodal" else name
                     votes, linear = _scores(train_features, label_labels, test_features, test_labels)
@@ -268,13 +274,15 @@ def _plot(output, metrics, conditions):
 
     from analysis.plots import save_figure
 
-    variants = ("image_only", "audio_only", "multimodal", "multimodal_links")
-    figure, axes = plt.subplots(1, 2, figsize=(12, 4), sharey=True)
+    variants = ("image_only", "image_links", "audio_only", "audio_links", "multimodal", "multimodal_links")
+    width = 0.8 / len(variants)
+    figure, axes = plt.subplots(1, 2, figsize=(14, 4.2), sharey=True)
     positions = np.arange(len(conditions))
     for ax, kind in zip(axes, ("votes", "readout")):
         for k, variant in enumerate(variants):
             values = [100 * metrics[f"{c}_{variant}_{kind}"] for c in conditions]
-            ax.bar(positions + (k - 1.5) * 0.2, values, width=0.2, label=variant.replace("_", " "))
+            ax.bar(positions + (k - (len(variants) - 1) / 2) * width, values, width=width,
+                   label=variant.replace("_", " "))
         ax.axhline(10, color="grey", lw=0.8, ls="--")
         ax.set_xticks(positions, [c.replace("_", " ") for c in conditions], rotation=35, ha="right")
         ax.set_title(f"test accuracy, {'labelled-neuron votes' if kind == 'votes' else 'logistic readout'}")

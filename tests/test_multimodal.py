@@ -148,8 +148,11 @@ def test_multimodal_digits_tiny_end_to_end(tmp_path, shared_data):
     metrics = multimodal_digits.run(config, tmp_path, backend=RuntimeBackend(target="numpy"), seed=3)
     assert metrics["n_train_pairs"] == 10 and metrics["n_test_pairs"] == 10
     for condition in ("clean", "image_noise_0.5", "audio_snr_0db", "missing_image", "missing_audio"):
-        for variant in ("image_only", "audio_only", "multimodal", "multimodal_links"):
+        for variant in ("image_only", "audio_only", "image_links", "audio_links", "multimodal", "multimodal_links"):
             assert 0 <= metrics[f"{condition}_{variant}_votes"] <= 1
+    # a missing modality makes no spikes in its own ensemble without the links
+    assert metrics["missing_image_no_links_image_spikes"] == 0 and metrics["missing_audio_no_links_audio_spikes"] == 0
+    assert metrics["clean_no_links_image_spikes"] > 0
     for name in CROSS:
         assert 0 <= metrics[f"{name}_same_label_chance"] <= 1 or np.isnan(metrics[f"{name}_same_label_chance"])
     assert (tmp_path / "multimodal_digits.h5").exists()
