@@ -68,6 +68,21 @@ def test_tiny_network_learns_two_classes_above_chance(normalisation, input_mode,
     assert np.sum((predictions >= 0) & (predictions != test_labels)) <= 1
 
 
+def test_spike_normalisation_never_lifts_a_weight_above_w_max(tmp_path):
+    # one weight at w_max and a small sum: scaling to total_weight at a spike would push it to 3.5 w_max,
+    # where the power-law rule's (1 - w / w_max)**mu is undefined (the simulation used to end in NaN)
+    rng = np.random.default_rng(6)
+    images, _ = toy_images(10, rng)
+    with DiehlCookNetwork(toy_parameters("spike"), N_PIXELS, backend=RuntimeBackend(target="numpy"), seed=3,
+                          build_root=tmp_path) as network:
+        weights = np.full(network.weights.size, 0.01)
+        weights[network.i == 0] = 1.0  # pixel 0 (left half) at w_max onto every neuron
+        network.set_synapses(weights, np.ones(weights.size, dtype=bool))
+        training = network.present(images, learn=True, rng=5)
+        assert training.excitatory_spikes[0].size > 0
+        assert np.all(np.isfinite(network.weights)) and network.weights.max() <= network.w_max
+
+
 def test_masked_synapses_stay_at_zero_and_normalisation_uses_kept_ones(tmp_path):
     rng = np.random.default_rng(1)
     images, _ = toy_images(5, rng)

@@ -77,8 +77,8 @@ class MaskedSTDP(STDP):
     Notes
     -----
     With ``S_j = sum_i w_ij`` (a Brian2 summed variable, updated every time step), at a spike of
-    post neuron ``j``: ``w_ij <- w_ij (1 + plastic (W / S_j - 1))``, then the STDP rule, then
-    ``w_ij <- w_ij mask_ij``.
+    post neuron ``j``: ``w_ij <- clip(w_ij (1 + plastic (W / S_j - 1)), w_min, w_max)``, then the
+    STDP rule, then ``w_ij <- w_ij mask_ij``.
     """
 
     mask: object = Constant(1.0)
@@ -122,7 +122,10 @@ class MaskedSTDP(STDP):
         lines = []
         if self.total_weight is not None:
             total = f"{self._sum_name(name)}_post"
-            lines.append(f"w = w * (1 + plastic * (total_weight / clip({total}, total_floor, total_weight * 1e12) - 1))")
+            # clipped: scaling up a weight already at w_max would leave (1 - w / w_max)**mu of the
+            # power-law rule undefined (NaN) for the update that follows
+            lines.append(f"w = clip(w * (1 + plastic * (total_weight / clip({total}, total_floor, total_weight * 1e12) - 1)), "
+                         "w_min, w_max)")
         lines.append(super().on_post(name))
         lines.append("w = w * mask")
         return "\n".join(lines)
