@@ -90,6 +90,31 @@ def test_cross_links_are_excitatory_between_excitatory_neurons_only():
         MultimodalParameters(image=DiehlCookParameters(t_present=100 * ms), audio=DiehlCookParameters())
 
 
+def test_each_ensemble_boosts_its_own_rate_only(tmp_path):
+    """Diehl & Cook's re-presentation rule per ensemble: a silent audio ensemble raises the audio
+    rate only; the image ensemble, above min_spikes, keeps its rate (no coupling through the rule)."""
+    seen = []
+
+    def fake_run(data, boosts, learn_inputs, learn_cross, rng):
+        seen.append({m: np.asarray(b, dtype=float).copy() for m, b in boosts.items()})
+        n = len(boosts["image"])
+        return {"image": np.full((n, 4), 3), "audio": np.zeros((n, 4), dtype=np.int64)}  # 4 neurons each
+
+    rng = np.random.default_rng(0)
+    image, audio, _ = toy_data(4, rng)
+    with MultimodalNetwork(toy_parameters(), N_IMAGE, N_AUDIO, backend=RuntimeBackend(target="numpy"), seed=1,
+                           build_root=tmp_path) as network:
+        network._run_batch = fake_run
+        shown = network.present(image, audio, rng=2).n_presentations
+        assert np.all(shown == 3)  # the audio ensemble never reaches 5 spikes: shown max_presentations times
+        increment = float(network.parameters.image.rate_increment)
+        assert [list(b["audio"]) for b in seen] == [[0.0] * 4, [increment] * 4, [2 * increment] * 4]
+        assert all(np.all(b["image"] == 0) for b in seen)
+        seen.clear()
+        network.present(image, None, rng=3)  # a missing modality does not call for re-presentations
+        assert len(seen) == 1
+
+
 def toy_data(n_samples, rng):
     """Class 0 lights the first half of each modality's channels, class 1 the second half."""
     labels = np.arange(n_samples) % 2
@@ -156,3 +181,27 @@ def test_multimodal_digits_tiny_end_to_end(tmp_path, shared_data):
     for name in CROSS:
         assert 0 <= metrics[f"{name}_same_label_chance"] <= 1 or np.isnan(metrics[f"{name}_same_label_chance"])
     assert (tmp_path / "multimodal_digits.h5").exists()
+
+
+# -- audio front end of the scenario -------------------------------------------------------------------
+def test_audio_intensities_peak_and_mean_normalisation():
+    from scenarios.multimodal_digits import add_noise_at_snr, audio_intensities
+
+    rng = np.random.default_rng(2)
+    rate = 8000.0
+    t = np.arange(int(0.5 * rate)) / rate
+    tone = np.sin(2 * np.pi * 440.0 * t) * np.where(t < 0.25, 1.0, 0.05) + 1e-3 * rng.normal(size=t.size)
+    peak = audio_intensities(tone, rate, 20, 10, 40.0)
+    assert peak.shape == (200,) and peak.max() == pytest.approx(1.0) and peak.min() >= 0
+    scaled = audio_intensities(tone, rate, 20, 10, 40.0, mean_intensity=0.25)
+    assert scaled.mean() <= 0.25 + 1e-12 and scaled.max() <= 1.0
+    unclipped = scaled < 1.0
+    # below the clip the mean scaling is one factor: the spectral shape is kept
+    ratio = scaled[unclipped & (peak > 0)] / peak[unclipped & (peak > 0)]
+    assert np.allclose(ratio, ratio[0])
+    # a louder recording (the same tone x 10) and a noisy one deliver the same mean intensity
+    louder = audio_intensities(10 * tone, rate, 20, 10, 40.0, mean_intensity=0.25)
+    assert np.allclose(louder, scaled)
+    noisy = audio_intensities(add_noise_at_snr(tone, -10.0, rng), rate, 20, 10, 40.0, mean_intensity=0.25)
+    assert noisy.mean() == pytest.approx(0.25, abs=0.02)
+    assert np.all(audio_intensities(np.zeros(4000), rate, 20, 10, 40.0, mean_intensity=0.25) >= 0)

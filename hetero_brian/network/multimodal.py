@@ -272,12 +272,13 @@ class MultimodalNetwork:
         return raster, boundaries
 
     def _run_batch(self, data, boosts, learn_inputs, learn_cross, rng):
+        """One run; ``boosts[m]``: extra maximum rate (Hz) of each sample's modality ``m``."""
         per_run = self.parameters.image.images_per_run
-        n_real = len(boosts)
+        n_real = len(boosts["image"])
         rate_mode = self.parameters.image.input_mode == "rate"
-        padded_boosts = list(boosts) + [0.0] * (per_run - n_real)
         rasters, boundaries = {}, None
         for m in MODALITIES:
+            padded_boosts = list(boosts[m]) + [0.0] * (per_run - n_real)
             rows = np.zeros((per_run, self.n_inputs[m]))
             if data[m] is not None:
                 rows[:n_real] = data[m]
@@ -337,9 +338,12 @@ class MultimodalNetwork:
         Returns
         -------
         MultimodalPresentation
-            A sample evoking fewer than ``min_spikes`` spikes (summed over the ensembles whose
-            modality is present) is shown again with ``rate_increment`` more rate, at most
-            ``max_presentations`` times.
+            A sample is shown again (at most ``max_presentations`` times in all) while an ensemble
+            whose modality is present made fewer than ``min_spikes`` spikes; each modality's rate
+            grows by ``rate_increment`` for every presentation on which *its own* ensemble stayed
+            below ``min_spikes`` (Diehl & Cook's rule applied per ensemble), so one ensemble's
+            input never depends on the other ensemble's activity. The counts are those of the
+            last presentation.
         """
         data = {}
         for m, values in (("image", image), ("audio", audio)):
@@ -363,17 +367,22 @@ class MultimodalNetwork:
         rng = as_generator(rng)
         counts = {m: np.zeros((n_samples, self.parameters.ensemble(m).n_excitatory), dtype=np.int64) for m in MODALITIES}
         shown = np.zeros(n_samples, dtype=np.int64)
+        too_quiet = {m: np.zeros(n_samples, dtype=np.int64) for m in MODALITIES}  # presentations below min_spikes
         queue = list(range(n_samples))
         while queue:
             batch, queue = queue[:p.images_per_run], queue[p.images_per_run:]
-            boosts = shown[batch] * float(p.rate_increment)
+            boosts = {m: too_quiet[m][batch] * float(p.rate_increment) for m in MODALITIES}
             chunk = {m: (None if data[m] is None else data[m][batch]) for m in MODALITIES}
             batch_counts = self._run_batch(chunk, boosts, learn_inputs, learn_cross, rng)
             for m in MODALITIES:
                 counts[m][batch] = batch_counts[m]
             shown[batch] += 1
-            totals = sum(batch_counts[m].sum(axis=1) for m in present)
-            retry = [k for k, c in zip(batch, totals) if c < p.min_spikes and shown[k] < p.max_presentations]
+            quiet = np.zeros(len(batch), dtype=bool)
+            for m in present:
+                below = batch_counts[m].sum(axis=1) < p.min_spikes
+                too_quiet[m][batch] += below
+                quiet |= below
+            retry = [k for k, q in zip(batch, quiet) if q and shown[k] < p.max_presentations]
             queue = retry + queue
         return MultimodalPresentation(counts=counts, n_presentations=shown)
 
