@@ -28,7 +28,7 @@ import json
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import List, Literal
+from typing import List, Literal, Optional
 
 import numpy as np
 from brian2 import Hz, ms
@@ -44,7 +44,7 @@ class Config(StrictModel):
     mnist_path: str = "../shared/data/mnist"
     fsdd_path: str = "../shared/data/fsdd"
     n_excitatory: int = 100
-    n_train_per_class: int = 300
+    n_train_per_class: int = 700
     n_cross_per_class: int = 100
     n_label_per_class: int = 50
     n_test_per_class: int = 30
@@ -57,8 +57,9 @@ class Config(StrictModel):
     n_mels: int = 20
     n_time_bins: int = 10
     dynamic_range_db: float = 40.0
+    audio_mean_intensity: Optional[float] = 0.25
     image_total_weight: float = 78.0
-    audio_total_weight: float = 20.0
+    audio_total_weight: float = 50.0
     eta_plus: float = 0.02
     x_target: float = 0.1
     tau_m: DistributionField(ms) = "100 ms"
@@ -67,6 +68,7 @@ class Config(StrictModel):
     cross_eta_plus: float = 0.02
     cross_x_target: float = 0.2
     cross_total_weight: float = 5.0
+    cross_tau_pre: QuantityField(ms) = "20 ms"
     image_noise: List[float] = [0.5]
     snr_db: List[float] = [10.0, 0.0, -10.0]
     plots: bool = True
@@ -81,11 +83,13 @@ def _check(config):
         raise ConfigError(f"n_test_per_class must be <= 30 (FSDD test recordings per digit); got {config.n_test_per_class}")
     if not config.dynamic_range_db > 0:
         raise ConfigError(f"dynamic_range_db must be > 0; got {config.dynamic_range_db}")
+    if config.audio_mean_intensity is not None and not 0 < config.audio_mean_intensity <= 1:
+        raise ConfigError(f"audio_mean_intensity must be in (0, 1] or null; got {config.audio_mean_intensity}")
     if any(level < 0 for level in config.image_noise):
         raise ConfigError(f"image_noise levels must be >= 0; got {config.image_noise}")
 
 
-def audio_intensities(signal, sample_rate, n_mels, n_time_bins, dynamic_range_db):
+def audio_intensities(signal, sample_rate, n_mels, n_time_bins, dynamic_range_db, mean_intensity=None):
     """Intensities in [0, 1] of one recording, shape ``(n_mels * n_time_bins,)``.
 
     Notes
@@ -93,7 +97,10 @@ def audio_intensities(signal, sample_rate, n_mels, n_time_bins, dynamic_range_db
     ``S = ln(mel power)`` (:func:`hetero_brian.inputs.log_mel_spectrogram`, 25 ms frames every 10 ms)
     is averaged over ``n_time_bins`` equal groups of frames, then mapped linearly so that the loudest
     bin is 1 and bins ``dynamic_range_db`` below it (or quieter) are 0:
-    ``I = clip(1 - (max S - S) / (R ln(10) / 10), 0, 1)``.
+    ``I = clip(1 - (max S - S) / (R ln(10) / 10), 0, 1)``. With ``mean_intensity`` the intensities
+    are then scaled to that mean (and clipped at 1), so every recording delivers about the same
+    total input rate whatever its loudness profile (otherwise recordings with more loud bins drive
+    the ensemble harder and win more neurons); an all-zero recording stays zero.
     """
     from hetero_brian.inputs import log_mel_spectrogram
 
@@ -102,7 +109,10 @@ def audio_intensities(signal, sample_rate, n_mels, n_time_bins, dynamic_range_db
         spectrum = np.pad(spectrum, ((0, 0), (0, n_time_bins - spectrum.shape[1])), mode="edge")
     binned = np.stack([chunk.mean(axis=1) for chunk in np.array_split(spectrum, n_time_bins, axis=1)], axis=1)
     span = dynamic_range_db * LOG_TEN / 10.0
-    return np.clip(1.0 - (binned.max() - binned) / span, 0.0, 1.0).reshape(-1)
+    intensities = np.clip(1.0 - (binned.max() - binned) / span, 0.0, 1.0).reshape(-1)
+    if mean_intensity is not None and intensities.mean() > 0:
+        intensities = np.clip(intensities * (mean_intensity / intensities.mean()), 0.0, 1.0)
+    return intensities
 
 
 def add_noise_at_snr(signal, snr_db, rng):
@@ -123,7 +133,8 @@ def parameters_from(config, n_audio_inputs):
     return MultimodalParameters(image=DiehlCookParameters(total_weight=config.image_total_weight, **common),
                                 audio=DiehlCookParameters(total_weight=config.audio_total_weight, **common),
                                 cross_w_max=config.cross_w_max, cross_eta_plus=config.cross_eta_plus,
-                                cross_x_target=config.cross_x_target, cross_total_weight=config.cross_total_weight)
+                                cross_x_target=config.cross_x_target, cross_total_weight=config.cross_total_weight,
+                                cross_tau_pre=config.cross_tau_pre)
 
 
 def same_label_fraction(i, j, weights, pre_assignments, post_assignments):
@@ -169,7 +180,7 @@ def run(config, output, backend="auto", seed=None):
                                             config.n_label_per_class, config.n_test_per_class], structure)
     fsdd = {split: read_fsdd(config.fsdd_path, split=split) for split in ("train", "test")}
     features = lambda signal, rate: audio_intensities(signal, rate, config.n_mels, config.n_time_bins,
-                                                      config.dynamic_range_db)
+                                                      config.dynamic_range_db, config.audio_mean_intensity)
     audio = {split: np.stack([features(s, data.sample_rate) for s in data.samples]) for split, data in fsdd.items()}
     pairs = {}
     for name, part, split, n in (("train", parts[0], "train", config.n_train_per_class),

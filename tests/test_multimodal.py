@@ -88,6 +88,12 @@ def test_cross_links_are_excitatory_between_excitatory_neurons_only():
             assert projection.target == "exc_" + projection.source[4:]
     with pytest.raises(ValueError, match="t_present"):
         MultimodalParameters(image=DiehlCookParameters(t_present=100 * ms), audio=DiehlCookParameters())
+    # the cross-modal presynaptic trace time constant is a parameter (a positive time)
+    synapse = MultimodalParameters(cross_tau_pre=60 * ms).cross_synapse()
+    assert float(synapse.tau_pre.mean / ms) == pytest.approx(60.0)
+    for bad in (0 * ms, 50.0, 5 * Hz):
+        with pytest.raises(ValueError, match="cross_tau_pre"):
+            MultimodalParameters(cross_tau_pre=bad)
 
 
 def test_each_ensemble_boosts_its_own_rate_only(tmp_path):

@@ -30,7 +30,7 @@ P. U. Diehl, M. Cook, Front. Comput. Neurosci. 9:99 (2015).
 from dataclasses import dataclass, field
 
 import numpy as np
-from brian2 import ms, volt
+from brian2 import Quantity, ms, second, volt
 
 from ..distributions import Constant, Uniform
 from ..models.synapses import STDP, StaticSynapse
@@ -43,18 +43,22 @@ MODALITIES = ("image", "audio")
 CROSS = {"image_to_audio": ("image", "audio"), "audio_to_image": ("audio", "image")}
 
 
-def cross_modal_synapse(w_max=0.5, eta_plus=0.02, x_target=0.2, mu=0.2, initial_max=0.05):
+def cross_modal_synapse(w_max=0.5, eta_plus=0.02, x_target=0.2, mu=0.2, initial_max=0.05, tau_pre=20 * ms):
     """Excitatory plastic cross-modal synapse: power-law STDP onto ``g_e``, weights in ``[0, w_max]``.
 
     ``dw = w_max eta_plus (x_pre - x_target)(1 - w / w_max)^mu`` at each postsynaptic spike
-    (nearest-spike presynaptic trace, ``tau_pre`` = 20 ms, no pre-spike depression), so a link from
-    a neuron that fired just before grows and a link from a silent one shrinks. Initial weights
-    ``Uniform(0, initial_max)``.
+    (nearest-spike presynaptic trace with time constant ``tau_pre``, no pre-spike depression), so a
+    link from a neuron that fired within about ``tau_pre`` before grows and a link from a silent one
+    shrinks. Winners of a Diehl & Cook ensemble fire a few spikes spread over the whole
+    presentation, so a ``tau_pre`` of the order of the spike interval (tens of ms) is needed for
+    co-active neurons to reach ``x_target``. Initial weights ``Uniform(0, initial_max)``.
     """
     if not 0 < initial_max <= w_max:
         raise ValueError(f"initial_max must lie in (0, w_max={w_max}]; got {initial_max!r}")
+    if not isinstance(tau_pre, Quantity) or not tau_pre.has_same_dimensions(second) or not float(tau_pre) > 0:
+        raise ValueError(f"tau_pre must be a positive time (e.g. 50*ms); got {tau_pre!r}")
     return STDP(weight=Uniform(0.0, float(initial_max)), w_max=float(w_max), rule="power_law",
-                tau_pre=Constant(20 * ms), tau_post=Constant(20 * ms), eta_plus=float(eta_plus), eta_minus=0.0,
+                tau_pre=Constant(tau_pre), tau_post=Constant(20 * ms), eta_plus=float(eta_plus), eta_minus=0.0,
                 mu=float(mu), x_target=float(x_target), pairing="nearest", traces="synapse", target="g_e")
 
 
@@ -76,6 +80,8 @@ class MultimodalParameters:
         Initial cross weights are ``Uniform(0, cross_initial_max)``.
     cross_total_weight : float
         Sum of each postsynaptic neuron's cross-modal input weights after each learning run (> 0).
+    cross_tau_pre : brian2.Quantity
+        Presynaptic trace time constant of the cross-modal rule (20 ms as the input synapses).
     """
 
     image: DiehlCookParameters = field(default_factory=DiehlCookParameters)
@@ -86,6 +92,7 @@ class MultimodalParameters:
     cross_mu: float = 0.2
     cross_initial_max: float = 0.05
     cross_total_weight: float = 2.0
+    cross_tau_pre: Quantity = field(default_factory=lambda: 20 * ms)
 
     def __post_init__(self):
         for name in MODALITIES:
@@ -102,6 +109,10 @@ class MultimodalParameters:
         for name in ("cross_eta_plus", "cross_x_target", "cross_mu"):
             if not float(getattr(self, name)) >= 0:
                 raise ValueError(f"{name} must be >= 0; got {getattr(self, name)!r}")
+        tau = self.cross_tau_pre
+        if not isinstance(tau, Quantity) or not tau.has_same_dimensions(second) or not float(tau) > 0:
+            raise ValueError(f"cross_tau_pre must be a positive time (e.g. 50*ms); got {tau!r}")
+        self.cross_synapse()  # checks cross_initial_max against cross_w_max
 
     def ensemble(self, modality):
         if modality not in MODALITIES:
@@ -114,7 +125,7 @@ class MultimodalParameters:
 
     def cross_synapse(self):
         return cross_modal_synapse(self.cross_w_max, self.cross_eta_plus, self.cross_x_target, self.cross_mu,
-                                   self.cross_initial_max)
+                                   self.cross_initial_max, self.cross_tau_pre)
 
 
 def multimodal_spec(parameters, n_image_inputs, n_audio_inputs):
