@@ -68,7 +68,7 @@ class Config(StrictModel):
     cross_eta_plus: float = 0.02
     cross_x_target: float = 0.2
     cross_total_weight: float = 5.0
-    cross_tau_pre: QuantityField(ms) = "20 ms"
+    cross_tau_pre: QuantityField(ms) = "100 ms"
     image_noise: List[float] = [0.5]
     snr_db: List[float] = [10.0, 0.0, -10.0]
     plots: bool = True
