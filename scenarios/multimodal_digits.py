@@ -298,8 +298,9 @@ def _plot(output, metrics, conditions):
         ax.set_xticks(positions, [c.replace("_", " ") for c in conditions], rotation=35, ha="right")
         ax.set_title(f"test accuracy, {'labelled-neuron votes' if kind == 'votes' else 'logistic readout'}")
     axes[0].set_ylabel("accuracy (%)")
-    axes[0].legend(fontsize=8)
-    figure.tight_layout()
+    handles, names = axes[0].get_legend_handles_labels()
+    figure.legend(handles, names, loc="upper center", ncol=len(variants), fontsize=8, frameon=False)
+    figure.tight_layout(rect=(0, 0, 1, 0.93))
     save_figure(figure, output / "multimodal_accuracy.png", overwrite=True)
     plt.close(figure)
 
