@@ -196,12 +196,14 @@ def run(config, output, backend="auto", seed=None):
                            seed=streams.master_seed) as network:
         metrics["build_time"] = time.perf_counter() - start
         network.clear_cross_weights()
+        _progress(start, f"built; training both ensembles on {len(pairs['train'][2])} pairs")
         network.present(*pairs["train"][:2], learn_inputs=True, rng=input_rng)
         metrics["train_time"] = time.perf_counter() - start - metrics["build_time"]
         # the cross links start from their sampled initial weights (they were 0 during step 1)
         initial_cross = {name: network.simulator.built.sampled[name]["weight"] for name in CROSS}
         network.set_cross_weights({name: np.asarray(w, dtype=float) for name, w in initial_cross.items()})
         network.normalise(cross=True)
+        _progress(start, f"input STDP done; cross-modal STDP on {len(pairs['cross'][2])} pairs")
         network.present(*pairs["cross"][:2], learn_cross=True, rng=input_rng)
         learned = {name: network.weights[name].copy() for name in CROSS}
 
@@ -228,6 +230,7 @@ def run(config, output, backend="auto", seed=None):
         conditions["missing_audio"] = (test_image, None)
         label_labels = pairs["label"][2]
         for condition, (image, audio_part) in conditions.items():
+            _progress(start, f"testing: {condition}")
             for links in (False, True):
                 counts = responses(image, audio_part, links)
                 label = labelling[links]
@@ -263,6 +266,10 @@ def run(config, output, backend="auto", seed=None):
     if config.plots:
         _plot(output, metrics, list(conditions))
     return metrics
+
+
+def _progress(start, message):
+    print(f"[{time.perf_counter() - start:6.0f} s] {message}", flush=True)
 
 
 def _save(output, config, metrics, connectivity, learned, seed):
