@@ -65,7 +65,7 @@ class Config(StrictModel):
     tau_m: DistributionField(ms) = "100 ms"
     tau_theta: DistributionField(ms) = "1e7 ms"
     cross_w_max: float = 0.5
-    cross_eta_plus: float = 0.02
+    cross_eta_plus: float = 0.05
     cross_x_target: float = 0.2
     cross_total_weight: float = 5.0
     cross_tau_pre: QuantityField(ms) = "100 ms"
