@@ -137,21 +137,6 @@ def parameters_from(config, n_audio_inputs):
                                 cross_tau_pre=config.cross_tau_pre)
 
 
-def same_label_fraction(i, j, weights, pre_assignments, post_assignments):
-    """Fraction of cross-modal weight mass between neurons with the same label, and its chance level.
-
-    Only synapses whose two neurons are both labelled count. Chance: the same fraction for weights
-    spread uniformly over those synapses, ``sum_c n_pre(c) n_post(c) / (n_pre n_post)``.
-    """
-    a, b = pre_assignments[i], post_assignments[j]
-    labelled = (a >= 0) & (b >= 0)
-    same = labelled & (a == b)
-    total = weights[labelled].sum()
-    fraction = float(weights[same].sum() / total) if total > 0 else float("nan")
-    chance = float(same.sum() / labelled.sum()) if labelled.any() else float("nan")
-    return fraction, chance
-
-
 def _scores(label_counts, label_labels, test_counts, test_labels):
     """Vote accuracy and logistic-readout accuracy for one feature set."""
     from analysis.assignment import accuracy, assign_labels, classify
@@ -249,13 +234,19 @@ def run(config, output, backend="auto", seed=None):
                     metrics[f"{condition}_{variant}_votes"] = votes
                     metrics[f"{condition}_{variant}_readout"] = linear
         from analysis.assignment import assign_labels
+        from analysis.cross_modal import coactivity_weights, same_label_fraction, spike_label_purity
 
         assignments = {m: assign_labels(labelling[False][m], label_labels, N_CLASSES) for m in ("image", "audio")}
+        for m in ("image", "audio"):
+            metrics[f"{m}_spike_label_purity"] = spike_label_purity(labelling[False][m], label_labels, assignments[m])
         for name, (source, target) in CROSS.items():
             i, j = network.connectivity[name]
             fraction, chance = same_label_fraction(i, j, learned[name], assignments[source], assignments[target])
             metrics[f"{name}_same_label_fraction"] = fraction
             metrics[f"{name}_same_label_chance"] = chance
+            hebbian = coactivity_weights(i, j, labelling[False][source], labelling[False][target])
+            metrics[f"{name}_same_label_coactivity"], _ = same_label_fraction(
+                i, j, hebbian, assignments[source], assignments[target])
             initial, _ = same_label_fraction(i, j, np.asarray(initial_cross[name], dtype=float),
                                              assignments[source], assignments[target])
             metrics[f"{name}_same_label_fraction_initial"] = initial
@@ -263,6 +254,9 @@ def run(config, output, backend="auto", seed=None):
         connectivity = dict(network.connectivity)
     metrics["wall_time"] = time.perf_counter() - start
     _save(output, config, metrics, connectivity, learned, streams.master_seed)
+    np.savez_compressed(output / "labelling_counts.npz", labels=label_labels,
+                        **{f"{m}_{'links' if links else 'no_links'}": labelling[links][m]
+                           for links in (False, True) for m in ("image", "audio")})
     if config.plots:
         _plot(output, metrics, list(conditions))
     return metrics

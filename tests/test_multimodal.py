@@ -186,7 +186,11 @@ def test_multimodal_digits_tiny_end_to_end(tmp_path, shared_data):
     assert metrics["clean_no_links_image_spikes"] > 0
     for name in CROSS:
         assert 0 <= metrics[f"{name}_same_label_chance"] <= 1 or np.isnan(metrics[f"{name}_same_label_chance"])
+        assert 0 <= metrics[f"{name}_same_label_coactivity"] <= 1 or np.isnan(metrics[f"{name}_same_label_coactivity"])
     assert (tmp_path / "multimodal_digits.h5").exists()
+    saved = np.load(tmp_path / "labelling_counts.npz")
+    assert saved["labels"].shape == (10,) and saved["image_no_links"].shape == (10, 2)
+    assert saved["audio_links"].shape == (10, 2)
 
 
 # -- audio front end of the scenario -------------------------------------------------------------------
