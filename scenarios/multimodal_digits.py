@@ -12,6 +12,12 @@ with the links (``*_image_links`` / ``*_audio_links``: one ensemble's own neuron
 ensemble drives it through the links, Rathi & Roy's cross-modal rescue), clean and with one modality corrupted (Gaussian pixel noise, white noise at several
 SNRs, a missing modality).
 
+Step (1) is saved as ``trained_ensembles.npz`` in the run folder; ``--set
+trained_ensembles=RUN/trained_ensembles.npz`` (same seed and settings but for ``cross_*`` and the
+test conditions) skips it, so a variant of the cross-modal rule costs a quarter of a full run.
+Labelling spike counts (``labelling_counts.npz``) are saved for offline analysis
+(``analysis.cross_modal``: same-label link mass, its Hebbian co-activity ceiling, label purity).
+
 Split: FSDD standard split (takes 0-4 of each speaker and digit test, the rest train); MNIST: the
 10,000 images of ``../shared/data/mnist`` (the only file there), stratified into disjoint
 train / cross / label / test images with the seed. Training, cross and labelling pairs use FSDD
@@ -69,6 +75,7 @@ class Config(StrictModel):
     cross_x_target: float = 0.2
     cross_total_weight: float = 5.0
     cross_tau_pre: QuantityField(ms) = "100 ms"
+    trained_ensembles: Optional[str] = None
     image_noise: List[float] = [0.5]
     snr_db: List[float] = [10.0, 0.0, -10.0]
     plots: bool = True
@@ -137,6 +144,51 @@ def parameters_from(config, n_audio_inputs):
                                 cross_tau_pre=config.cross_tau_pre)
 
 
+# fields that may differ between a run and the run whose trained ensembles it reuses
+REUSABLE_FIELDS = {"trained_ensembles", "image_noise", "snr_db", "plots", "cross_w_max", "cross_eta_plus",
+                   "cross_x_target", "cross_total_weight", "cross_tau_pre"}
+
+
+def _training_config(config, seed):
+    fields = json.loads(config.model_dump_json())
+    return {"seed": seed, **{k: v for k, v in fields.items() if k not in REUSABLE_FIELDS}}
+
+
+def save_trained_ensembles(path, network, config, seed):
+    """Save both ensembles' input weights and thresholds after input STDP (``trained_ensembles.npz``),
+    with the configuration and seed that produced them, for :func:`read_trained_ensembles`."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    arrays = {}
+    for m in ("image", "audio"):
+        arrays[f"{m}_exc_weight"] = network.weights[f"{m}_exc"]
+        arrays[f"{m}_theta_volt"] = network.theta[m]
+    np.savez_compressed(path, training_config=json.dumps(_training_config(config, seed), sort_keys=True), **arrays)
+
+
+def read_trained_ensembles(path, config, seed):
+    """Read what :func:`save_trained_ensembles` wrote, for a run that studies the cross-modal links
+    (``cross_*``) or the test conditions without training the ensembles again.
+
+    Returns ``{"image_exc": weights, "audio_exc": weights, "theta": {modality: volts}}``. The file's
+    run must have had the same seed and every setting except ``cross_*``, ``image_noise``,
+    ``snr_db`` and ``plots``: the seed and sizes fix the train / cross / label / test split, so any
+    other run could test on images the ensembles were trained on (ConfigError naming the settings).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"trained_ensembles: no such file {str(path)!r}")
+    with np.load(path) as saved:
+        stored = json.loads(str(saved["training_config"]))
+        wanted = _training_config(config, seed)
+        differ = sorted(k for k in set(stored) | set(wanted) if stored.get(k) != wanted.get(k))
+        if differ:
+            details = ", ".join(f"{k}: file {stored.get(k)!r}, this run {wanted.get(k)!r}" for k in differ)
+            raise ConfigError(f"trained_ensembles {str(path)!r} was trained with other settings ({details})")
+        trained = {f"{m}_exc": np.asarray(saved[f"{m}_exc_weight"], dtype=float).copy() for m in ("image", "audio")}
+        trained["theta"] = {m: np.asarray(saved[f"{m}_theta_volt"], dtype=float).copy() for m in ("image", "audio")}
+    return trained
+
+
 def _scores(label_counts, label_labels, test_counts, test_labels):
     """Vote accuracy and logistic-readout accuracy for one feature set."""
     from analysis.assignment import accuracy, assign_labels, classify
@@ -175,14 +227,22 @@ def run(config, output, backend="auto", seed=None):
         found = pair_by_label(mnist.labels[part], fsdd[split].labels, n, structure, reuse_second=(split == "train"))
         pairs[name] = (images[part[found.first]], audio[split][found.second], found.labels, found.second)
     metrics = {"n_train_pairs": len(pairs["train"][2]), "n_test_pairs": len(pairs["test"][2])}
+    trained = None if config.trained_ensembles is None else read_trained_ensembles(
+        config.trained_ensembles, config, streams.master_seed)
     start = time.perf_counter()
     parameters = parameters_from(config, audio["train"].shape[1])
     with MultimodalNetwork(parameters, images.shape[1], audio["train"].shape[1], backend=backend,
                            seed=streams.master_seed) as network:
         metrics["build_time"] = time.perf_counter() - start
         network.clear_cross_weights()
-        _progress(start, f"built; training both ensembles on {len(pairs['train'][2])} pairs")
-        network.present(*pairs["train"][:2], learn_inputs=True, rng=input_rng)
+        if config.trained_ensembles is None:
+            _progress(start, f"built; training both ensembles on {len(pairs['train'][2])} pairs")
+            network.present(*pairs["train"][:2], learn_inputs=True, rng=input_rng)
+            save_trained_ensembles(output / "trained_ensembles.npz", network, config, streams.master_seed)
+        else:
+            _progress(start, f"built; input weights and thresholds from {config.trained_ensembles}")
+            for m in ("image", "audio"):
+                network.weights[f"{m}_exc"], network.theta[m] = trained[f"{m}_exc"], trained["theta"][m]
         metrics["train_time"] = time.perf_counter() - start - metrics["build_time"]
         # the cross links start from their sampled initial weights (they were 0 during step 1)
         initial_cross = {name: network.simulator.built.sampled[name]["weight"] for name in CROSS}

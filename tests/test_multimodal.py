@@ -6,6 +6,7 @@ from brian2 import Hz, ms
 from analysis.assignment import accuracy, assign_labels, classify
 from analysis.pairing import pair_by_label, stratified_split
 from hetero_brian.backends.runtime import RuntimeBackend
+from hetero_brian.errors import ConfigError
 from hetero_brian.network.builder import RateInput
 from hetero_brian.network.diehl_cook import DiehlCookParameters
 from hetero_brian.network.multimodal import CROSS, MultimodalNetwork, MultimodalParameters, multimodal_spec
@@ -191,6 +192,23 @@ def test_multimodal_digits_tiny_end_to_end(tmp_path, shared_data):
     saved = np.load(tmp_path / "labelling_counts.npz")
     assert saved["labels"].shape == (10,) and saved["image_no_links"].shape == (10, 2)
     assert saved["audio_links"].shape == (10, 2)
+    # the trained ensembles are reused by a run that only changes the cross-modal rule ...
+    trained = np.load(tmp_path / "trained_ensembles.npz")
+    reuse = config.model_copy(update={"trained_ensembles": str(tmp_path / "trained_ensembles.npz"),
+                                      "cross_x_target": 0.0, "image_noise": [], "snr_db": []})
+    loaded = multimodal_digits.read_trained_ensembles(reuse.trained_ensembles, reuse, 3)
+    assert np.array_equal(loaded["image_exc"], trained["image_exc_weight"])
+    (tmp_path / "reuse").mkdir()
+    again = multimodal_digits.run(reuse, tmp_path / "reuse", backend=RuntimeBackend(target="numpy"), seed=3)
+    assert again["clean_no_links_image_spikes"] > 0 and not (tmp_path / "reuse" / "trained_ensembles.npz").exists()
+    # ... and refused by one with another seed or split, which could test on training images
+    with pytest.raises(ConfigError, match="seed: file 3, this run 4"):
+        multimodal_digits.run(reuse, tmp_path / "other", backend=RuntimeBackend(target="numpy"), seed=4)
+    with pytest.raises(ConfigError, match="n_test_per_class"):
+        multimodal_digits.read_trained_ensembles(reuse.trained_ensembles,
+                                                 reuse.model_copy(update={"n_test_per_class": 2}), 3)
+    with pytest.raises(ConfigError, match="no such file"):
+        multimodal_digits.read_trained_ensembles(str(tmp_path / "missing.npz"), reuse, 3)
 
 
 # -- audio front end of the scenario -------------------------------------------------------------------
