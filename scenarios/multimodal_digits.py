@@ -237,7 +237,8 @@ def run(config, output, backend="auto", seed=None):
         network.clear_cross_weights()
         if config.trained_ensembles is None:
             _progress(start, f"built; training both ensembles on {len(pairs['train'][2])} pairs")
-            network.present(*pairs["train"][:2], learn_inputs=True, rng=input_rng)
+            network.present(*pairs["train"][:2], learn_inputs=True, rng=input_rng,
+                            progress=_every(1000, lambda done, total: _progress(start, f"trained on {done}/{total} pairs")))
             save_trained_ensembles(output / "trained_ensembles.npz", network, config, streams.master_seed)
         else:
             _progress(start, f"built; input weights and thresholds from {config.trained_ensembles}")
@@ -320,6 +321,18 @@ def run(config, output, backend="auto", seed=None):
     if config.plots:
         _plot(output, metrics, list(conditions))
     return metrics
+
+
+def _every(step, report):
+    """A ``progress(done, total)`` callback that calls ``report`` each time ``done`` passes a multiple of ``step``."""
+    last = [0]
+
+    def callback(done, total):
+        if done // step > last[0] // step or (done == total and last[0] != total):
+            report(done, total)
+        last[0] = done
+
+    return callback
 
 
 def _progress(start, message):

@@ -112,7 +112,9 @@ def test_each_ensemble_boosts_its_own_rate_only(tmp_path):
     with MultimodalNetwork(toy_parameters(), N_IMAGE, N_AUDIO, backend=RuntimeBackend(target="numpy"), seed=1,
                            build_root=tmp_path) as network:
         network._run_batch = fake_run
-        shown = network.present(image, audio, rng=2).n_presentations
+        reports = []
+        shown = network.present(image, audio, rng=2, progress=lambda done, total: reports.append((done, total))).n_presentations
+        assert reports == [(0, 4), (0, 4), (4, 4)]  # samples finished after each of the three runs
         assert np.all(shown == 3)  # the audio ensemble never reaches 5 spikes: shown max_presentations times
         increment = float(network.parameters.image.rate_increment)
         assert [list(b["audio"]) for b in seen] == [[0.0] * 4, [increment] * 4, [2 * increment] * 4]

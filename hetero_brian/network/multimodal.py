@@ -331,7 +331,7 @@ class MultimodalNetwork:
             self.normalise(cross=learn_cross)
         return counts
 
-    def present(self, image=None, audio=None, learn_inputs=False, learn_cross=False, rng=None):
+    def present(self, image=None, audio=None, learn_inputs=False, learn_cross=False, rng=None, progress=None):
         """Show paired samples (row ``k`` of ``image`` with row ``k`` of ``audio``) in batches.
 
         Parameters
@@ -345,6 +345,9 @@ class MultimodalNetwork:
             Cross-modal STDP on.
         rng : numpy.random.Generator or int
             Source of the Poisson input spikes.
+        progress : callable, optional
+            Called as ``progress(n_done, n_samples)`` after each run (``n_done``: samples whose
+            presentations are finished); it does not change what is simulated.
 
         Returns
         -------
@@ -395,6 +398,8 @@ class MultimodalNetwork:
                 quiet |= below
             retry = [k for k, q in zip(batch, quiet) if q and shown[k] < p.max_presentations]
             queue = retry + queue
+            if progress is not None:
+                progress(n_samples - len(queue), n_samples)
         return MultimodalPresentation(counts=counts, n_presentations=shown)
 
 
