@@ -75,6 +75,7 @@ class Config(StrictModel):
     cross_x_target: float = 0.2
     cross_total_weight: float = 5.0
     cross_tau_pre: QuantityField(ms) = "100 ms"
+    n_cross_passes: int = 1
     trained_ensembles: Optional[str] = None
     image_noise: List[float] = [0.5]
     snr_db: List[float] = [10.0, 0.0, -10.0]
@@ -83,7 +84,7 @@ class Config(StrictModel):
 
 def _check(config):
     for name in ("n_excitatory", "n_train_per_class", "n_cross_per_class", "n_label_per_class", "n_test_per_class",
-                 "images_per_run", "n_mels", "n_time_bins"):
+                 "images_per_run", "n_mels", "n_time_bins", "n_cross_passes"):
         if getattr(config, name) < 1:
             raise ConfigError(f"{name} must be >= 1; got {getattr(config, name)}")
     if config.n_test_per_class > 30:
@@ -146,7 +147,7 @@ def parameters_from(config, n_audio_inputs):
 
 # fields that may differ between a run and the run whose trained ensembles it reuses
 REUSABLE_FIELDS = {"trained_ensembles", "image_noise", "snr_db", "plots", "cross_w_max", "cross_eta_plus",
-                   "cross_x_target", "cross_total_weight", "cross_tau_pre"}
+                   "cross_x_target", "cross_total_weight", "cross_tau_pre", "n_cross_passes"}
 
 
 def _training_config(config, seed):
@@ -187,6 +188,12 @@ def read_trained_ensembles(path, config, seed):
         trained = {f"{m}_exc": np.asarray(saved[f"{m}_exc_weight"], dtype=float).copy() for m in ("image", "audio")}
         trained["theta"] = {m: np.asarray(saved[f"{m}_theta_volt"], dtype=float).copy() for m in ("image", "audio")}
     return trained
+
+
+def cross_sequence(n_pairs, n_passes, rng):
+    """Order of the cross-modal learning presentations: the pairs in their order, then ``n_passes - 1``
+    further passes, each in a new random order."""
+    return np.concatenate([np.arange(n_pairs)] + [rng.permutation(n_pairs) for _ in range(n_passes - 1)])
 
 
 def _scores(label_counts, label_labels, test_counts, test_labels):
@@ -249,8 +256,9 @@ def run(config, output, backend="auto", seed=None):
         initial_cross = {name: network.simulator.built.sampled[name]["weight"] for name in CROSS}
         network.set_cross_weights({name: np.asarray(w, dtype=float) for name, w in initial_cross.items()})
         network.normalise(cross=True)
-        _progress(start, f"input STDP done; cross-modal STDP on {len(pairs['cross'][2])} pairs")
-        network.present(*pairs["cross"][:2], learn_cross=True, rng=input_rng)
+        cross_order = cross_sequence(len(pairs["cross"][2]), config.n_cross_passes, streams.generator("cross_passes"))
+        _progress(start, f"input STDP done; cross-modal STDP on {len(pairs['cross'][2])} pairs x {config.n_cross_passes} passes")
+        network.present(pairs["cross"][0][cross_order], pairs["cross"][1][cross_order], learn_cross=True, rng=input_rng)
         learned = {name: network.weights[name].copy() for name in CROSS}
 
         def responses(image, audio_part, links):

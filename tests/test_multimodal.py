@@ -235,3 +235,16 @@ def test_audio_intensities_peak_and_mean_normalisation():
     noisy = audio_intensities(add_noise_at_snr(tone, -10.0, rng), rate, 20, 10, 40.0, mean_intensity=0.25)
     assert noisy.mean() == pytest.approx(0.25, abs=0.02)
     assert np.all(audio_intensities(np.zeros(4000), rate, 20, 10, 40.0, mean_intensity=0.25) >= 0)
+
+
+def test_cross_passes_repeat_every_pair_and_bad_counts_are_named():
+    from scenarios.multimodal_digits import Config, _check, cross_sequence
+
+    order = cross_sequence(20, 3, np.random.default_rng(0))
+    assert order.size == 60 and np.array_equal(order[:20], np.arange(20))
+    assert all(np.array_equal(np.sort(order[k:k + 20]), np.arange(20)) for k in (20, 40))
+    assert not np.array_equal(order[20:40], np.arange(20))
+    assert np.array_equal(order, cross_sequence(20, 3, np.random.default_rng(0)))
+    assert np.array_equal(cross_sequence(5, 1, np.random.default_rng(1)), np.arange(5))
+    with pytest.raises(ConfigError, match="n_cross_passes must be >= 1; got 0"):
+        _check(Config.from_dict({"n_cross_passes": 0}))
