@@ -71,11 +71,11 @@ class Config(StrictModel):
     tau_m: DistributionField(ms) = "100 ms"
     tau_theta: DistributionField(ms) = "1e7 ms"
     cross_w_max: float = 0.5
-    cross_eta_plus: float = 0.05
-    cross_x_target: float = 0.2
+    cross_eta_plus: float = 0.2
+    cross_x_target: float = 0.1
     cross_total_weight: float = 5.0
     cross_tau_pre: QuantityField(ms) = "100 ms"
-    n_cross_passes: int = 1
+    n_cross_passes: int = 3
     trained_ensembles: Optional[str] = None
     image_noise: List[float] = [0.5]
     snr_db: List[float] = [10.0, 0.0, -10.0]
