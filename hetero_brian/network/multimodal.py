@@ -82,6 +82,13 @@ class MultimodalParameters:
         Sum of each postsynaptic neuron's cross-modal input weights after each learning run (> 0).
     cross_tau_pre : brian2.Quantity
         Presynaptic trace time constant of the cross-modal rule (20 ms as the input synapses).
+
+    Notes
+    -----
+    The cross-modal defaults here are the original ones; on MNIST + FSDD with 100 neurons per
+    ensemble, ``cross_eta_plus=0.2``, ``cross_x_target=0.1``, ``cross_total_weight=5``,
+    ``cross_tau_pre=100 ms`` and three passes over the cross pairs concentrate the links about
+    twice as well (``scenarios/multimodal_digits.py``, docs/results/multimodal.md).
     """
 
     image: DiehlCookParameters = field(default_factory=DiehlCookParameters)
