@@ -171,7 +171,7 @@ def read_trained_ensembles(path, config, seed):
     (``cross_*``) or the test conditions without training the ensembles again.
 
     Returns ``{"image_exc": weights, "audio_exc": weights, "theta": {modality: volts}}``. The file's
-    run must have had the same seed and every setting except ``cross_*``, ``image_noise``,
+    run must have had the same seed and every setting except ``cross_*``, ``n_cross_passes``, ``image_noise``,
     ``snr_db`` and ``plots``: the seed and sizes fix the train / cross / label / test split, so any
     other run could test on images the ensembles were trained on (ConfigError naming the settings).
     """
