@@ -63,6 +63,7 @@ __all__ = [
     "Population",
     "SimulationResult",
     "save",
+    "save_arrays",
     "load",
     "result_equal",
     "summary",
@@ -491,6 +492,35 @@ def save(result, path, overwrite=False, compression=None):
         if isinstance(error, OSError):
             raise ResultsError(f"could not write results file '{path}': {error}") from error
         raise
+    return path
+
+
+def save_arrays(path, **arrays):
+    """Write named arrays to a new ``.npz`` file (compressed) atomically; never replaces a file.
+
+    For side products of a run (e.g. trained weights to resume from, spike counts for offline
+    analysis) that do not fit a :class:`SimulationResult`. Raises ResultsError when ``path``
+    exists, its directory is missing, or writing fails (no partial file is left).
+    """
+    path = Path(path)
+    if path.suffix != ".npz":
+        raise ValueError(f"path must end in .npz; got '{path}'")
+    if not path.parent.is_dir():
+        raise ResultsError(f"cannot save arrays to '{path}': directory '{path.parent}' does not exist")
+    if path.exists():
+        raise ResultsError(f"'{path}' already exists; results are never replaced")
+    temporary = path.with_name(f"{path.stem}.tmp-{os.getpid()}-{secrets.token_hex(4)}.npz")
+    try:
+        with open(temporary, "xb") as stream:
+            np.savez_compressed(stream, **arrays)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.link(temporary, path)  # fails instead of replacing a file that appeared meanwhile
+        _fsync_directory(path.parent)
+    except OSError as error:
+        raise ResultsError(f"could not write '{path}': {error}") from error
+    finally:
+        temporary.unlink(missing_ok=True)
     return path
 
 

@@ -158,12 +158,13 @@ def _training_config(config, seed):
 def save_trained_ensembles(path, network, config, seed):
     """Save both ensembles' input weights and thresholds after input STDP (``trained_ensembles.npz``),
     with the configuration and seed that produced them, for :func:`read_trained_ensembles`."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    from hetero_brian.results import save_arrays
+
     arrays = {}
     for m in ("image", "audio"):
         arrays[f"{m}_exc_weight"] = network.weights[f"{m}_exc"]
         arrays[f"{m}_theta_volt"] = network.theta[m]
-    np.savez_compressed(path, training_config=json.dumps(_training_config(config, seed), sort_keys=True), **arrays)
+    save_arrays(path, training_config=json.dumps(_training_config(config, seed), sort_keys=True), **arrays)
 
 
 def read_trained_ensembles(path, config, seed):
@@ -213,6 +214,7 @@ def run(config, output, backend="auto", seed=None):
     from hetero_brian.inputs import read_fsdd, read_mnist
     from hetero_brian.network.multimodal import CROSS, MultimodalNetwork
     from hetero_brian.random import SeedStreams
+    from hetero_brian.results import save_arrays
 
     _check(config)
     output = Path(output)
@@ -242,7 +244,7 @@ def run(config, output, backend="auto", seed=None):
                            seed=streams.master_seed) as network:
         metrics["build_time"] = time.perf_counter() - start
         network.clear_cross_weights()
-        if config.trained_ensembles is None:
+        if trained is None:
             _progress(start, f"built; training both ensembles on {len(pairs['train'][2])} pairs")
             network.present(*pairs["train"][:2], learn_inputs=True, rng=input_rng,
                             progress=_every(1000, lambda done, total: _progress(start, f"trained on {done}/{total} pairs")))
@@ -323,9 +325,9 @@ def run(config, output, backend="auto", seed=None):
         connectivity = dict(network.connectivity)
     metrics["wall_time"] = time.perf_counter() - start
     _save(output, config, metrics, connectivity, learned, streams.master_seed)
-    np.savez_compressed(output / "labelling_counts.npz", labels=label_labels,
-                        **{f"{m}_{'links' if links else 'no_links'}": labelling[links][m]
-                           for links in (False, True) for m in ("image", "audio")})
+    save_arrays(output / "labelling_counts.npz", labels=label_labels,
+                **{f"{m}_{'links' if links else 'no_links'}": labelling[links][m]
+                   for links in (False, True) for m in ("image", "audio")})
     if config.plots:
         _plot(output, metrics, list(conditions))
     return metrics

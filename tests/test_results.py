@@ -428,3 +428,20 @@ def test_results_module_does_not_import_brian2():
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPOSITORY, check=True
     )
     assert output.stdout.strip() == "False"
+
+
+def test_save_arrays_writes_once_and_atomically(tmp_path):
+    from hetero_brian.results import save_arrays
+
+    path = save_arrays(tmp_path / "counts.npz", counts=np.arange(6).reshape(2, 3), labels=np.array([1, 0]))
+    with np.load(path) as saved:
+        assert np.array_equal(saved["counts"], np.arange(6).reshape(2, 3)) and list(saved["labels"]) == [1, 0]
+    with pytest.raises(ResultsError, match="already exists"):
+        save_arrays(path, counts=np.zeros(1))
+    with np.load(path) as saved:  # the first file is untouched
+        assert saved["counts"].shape == (2, 3)
+    with pytest.raises(ResultsError, match="does not exist"):
+        save_arrays(tmp_path / "missing" / "counts.npz", counts=np.zeros(1))
+    with pytest.raises(ValueError, match="must end in .npz"):
+        save_arrays(tmp_path / "counts.h5", counts=np.zeros(1))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["counts.npz"]  # no temporary file left
