@@ -115,6 +115,8 @@ def test_each_ensemble_boosts_its_own_rate_only(tmp_path):
         reports = []
         shown = network.present(image, audio, rng=2, progress=lambda done, total: reports.append((done, total))).n_presentations
         assert reports == [(0, 4), (0, 4), (4, 4)]  # samples finished after each of the three runs
+        with pytest.raises(ValueError, match="progress must be None or a callable.*got 10"):
+            network.present(image, audio, rng=2, progress=10)
         assert np.all(shown == 3)  # the audio ensemble never reaches 5 spikes: shown max_presentations times
         increment = float(network.parameters.image.rate_increment)
         assert [list(b["audio"]) for b in seen] == [[0.0] * 4, [increment] * 4, [2 * increment] * 4]

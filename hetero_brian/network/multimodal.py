@@ -366,6 +366,8 @@ class MultimodalNetwork:
             input never depends on the other ensemble's activity. The counts are those of the
             last presentation.
         """
+        if progress is not None and not callable(progress):
+            raise ValueError(f"progress must be None or a callable progress(n_done, n_samples); got {progress!r}")
         data = {}
         for m, values in (("image", image), ("audio", audio)):
             if values is None:
