@@ -1,14 +1,14 @@
-"""Pieces shared by :mod:`analysis.lyapunov` and :mod:`analysis.lyapunov_series`: the result base
+"""Pieces shared by :mod:`hetero_brian.analysis.lyapunov` and :mod:`hetero_brian.analysis.lyapunov_series`: the result base
 class :class:`LyapunovResult` and the argument checks.
 
 A leaf module (numpy only), so both can import it without an import cycle;
-:mod:`analysis.lyapunov` re-exports :class:`LyapunovResult`.
+:mod:`hetero_brian.analysis.lyapunov` re-exports :class:`LyapunovResult`.
 """
 from dataclasses import dataclass
 
 import numpy as np
 
-from analysis._units import to_si
+from hetero_brian.analysis._units import to_si
 
 __all__ = ["LyapunovResult"]
 

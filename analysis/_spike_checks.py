@@ -1,10 +1,10 @@
-"""Time-argument checks shared by :mod:`analysis.activity` and :mod:`analysis.spike_distances`.
+"""Time-argument checks shared by :mod:`hetero_brian.analysis.activity` and :mod:`hetero_brian.analysis.spike_distances`.
 
 A leaf module (numpy only), so both can import it without an import cycle.
 """
 import numpy as np
 
-from analysis._units import to_si
+from hetero_brian.analysis._units import to_si
 
 
 def _window(t_start, t_stop):

@@ -1,8 +1,8 @@
-"""Validation helpers for synapse arrays, masks and fractions, shared by :mod:`analysis.pruning`,
-:mod:`analysis.quantisation` and :mod:`analysis.lnp`.
+"""Validation helpers for synapse arrays, masks and fractions, shared by :mod:`hetero_brian.analysis.pruning`,
+:mod:`hetero_brian.analysis.quantisation` and :mod:`hetero_brian.analysis.lnp`.
 
 A leaf module (numpy only), so those modules can import it without an import cycle;
-:mod:`analysis.pruning` re-exports the public checks (``from analysis.pruning import
+:mod:`hetero_brian.analysis.pruning` re-exports the public checks (``from hetero_brian.analysis.pruning import
 check_integer`` keeps working).
 """
 import numpy as np

@@ -8,7 +8,7 @@ sort them by (neuron, time); the others only validate them. Input that is alread
 is detected in O(n) and not sorted again, so calling :func:`sort_spikes` once first and passing its
 ``node_ids`` and ``timestamps`` on makes repeated calls cheap. Nothing loops over spikes in Python.
 The two-train measures (:func:`spike_time_tiling_coefficient`, :func:`van_rossum_distance`) live in
-:mod:`analysis.spike_distances` and are re-exported here.
+:mod:`hetero_brian.analysis.spike_distances` and are re-exported here.
 
 Empty trains: rates are zero; the interval statistics (CV, CV2, LV) of a neuron with fewer than two
 interspike intervals are ``nan`` ("undefined: too few intervals"), the Fano factor of a neuron with
@@ -29,9 +29,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analysis._spike_checks import _positive_time, _window
-from analysis._units import to_si
-from analysis.spike_distances import spike_time_tiling_coefficient, van_rossum_distance  # noqa: F401
+from hetero_brian.analysis._spike_checks import _positive_time, _window
+from hetero_brian.analysis._units import to_si
+from hetero_brian.analysis.spike_distances import spike_time_tiling_coefficient, van_rossum_distance  # noqa: F401
 from hetero_brian.errors import DegenerateNetworkError
 
 __all__ = [

@@ -20,7 +20,7 @@ filtered spike trains read out linearly).
 """
 import numpy as np
 
-from analysis._units import to_si
+from hetero_brian.analysis._units import to_si
 
 
 def _check_spikes(node_ids, timestamps, n_neurons):
@@ -174,7 +174,7 @@ def period_boundaries(sample_boundaries, t_stop=None):
     Period ``s`` is ``[t_start[s], t_start[s + 1])``, the last one ends at ``t_stop`` (default: the
     last window's end plus the gap between the previous two starts minus their window, i.e. the same
     rest). Use them to count spikes or synaptic operations per sample *including* the rest, the
-    whole cost of processing one sample (``analysis.energy.synaptic_operations_per_sample``).
+    whole cost of processing one sample (``hetero_brian.analysis.energy.synaptic_operations_per_sample``).
 
     Parameters
     ----------

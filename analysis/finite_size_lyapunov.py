@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analysis._units import to_si
+from hetero_brian.analysis._units import to_si
 
 __all__ = ["FiniteSizeResult", "finite_size_exponents"]
 
@@ -108,7 +108,7 @@ def finite_size_exponents(t, distances, *, ratio=2.0, scales=None, saturation_fr
         Sample times (s, or a time quantity), strictly increasing and evenly spaced.
     distances : array_like, shape (n_times,) or (n_times, n_pairs)
         Distance of each pair over time (>= 0, any unit; e.g. the RMS membrane distance in
-        threshold units from :func:`analysis.spiking_lyapunov.membrane_distance`).
+        threshold units from :func:`hetero_brian.analysis.spiking_lyapunov.membrane_distance`).
     ratio : float
         Growth factor between thresholds, > 1 (default 2: doubling times).
     scales : array_like, optional

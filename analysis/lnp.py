@@ -9,10 +9,10 @@ with gains ``g = phi'(h)`` is
 ``W[post, pre]`` the dense weights (1/s units for ``A``). For this time-invariant linearisation the
 Lyapunov exponents are the real parts of the eigenvalues of ``A``. (``A`` is formed here from the
 synapse arrays; for a nonlinear operating point pass the gains ``phi'(h)``, e.g. from
-``analysis.rate_model``.)
+``hetero_brian.analysis.rate_model``.)
 
 The linearisation and the spectrum report (:func:`linear_jacobian`, :func:`spectrum`,
-:func:`spectrum_report`, :class:`Spectrum`...) live in :mod:`analysis.spectrum` and are
+:func:`spectrum_report`, :class:`Spectrum`...) live in :mod:`hetero_brian.analysis.spectrum` and are
 re-exported here.
 
 LNP steps (Chakraborty et al. 2024): (1) :func:`noise_prune` -- synapses sampled with the
@@ -35,8 +35,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from analysis.pruning import check_fraction, check_integer, check_synapses, remove_neurons
-from analysis.spectrum import (  # noqa: F401  (re-exported)
+from hetero_brian.analysis.pruning import check_fraction, check_integer, check_synapses, remove_neurons
+from hetero_brian.analysis.spectrum import (  # noqa: F401  (re-exported)
     Spectrum, _tau_and_gain, dense_from_synapses, linear_jacobian, rate_model_exponent, spectrum,
     spectrum_report, synapses_from_dense)
 from hetero_brian.errors import DegenerateNetworkError
@@ -314,7 +314,7 @@ def remove_low_betweenness(i, j, w, n_neurons, fraction, method="networkx"):
     Returns
     -------
     kept_neurons, new_i, new_j, new_w, synapse_mask, centrality
-        See :func:`analysis.pruning.remove_neurons`; ``centrality`` of the input network.
+        See :func:`hetero_brian.analysis.pruning.remove_neurons`; ``centrality`` of the input network.
     """
     fraction = check_fraction(fraction, "neuron_fraction", allow_zero=True)
     centrality = betweenness_centrality(i, j, w, n_neurons, method)

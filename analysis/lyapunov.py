@@ -10,7 +10,7 @@ block averages of the local exponents, the ``method``, ``dt``, ``duration``, ``n
 * :func:`largest_from_series` -- largest exponent of a scalar series (Rosenstein et al. 1993);
 * :func:`divergence_rate` -- exponential separation rate of two given trajectories.
 
-The last two (and their result classes) live in :mod:`analysis.lyapunov_series` and are
+The last two (and their result classes) live in :mod:`hetero_brian.analysis.lyapunov_series` and are
 re-exported here, as is the base class :class:`LyapunovResult`.
 
 Notes
@@ -35,9 +35,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analysis._lyapunov_common import LyapunovResult, _count, _positive_finite
-from analysis._units import to_si
-from analysis.lyapunov_series import (  # noqa: F401  (re-exported)
+from hetero_brian.analysis._lyapunov_common import LyapunovResult, _count, _positive_finite
+from hetero_brian.analysis._units import to_si
+from hetero_brian.analysis.lyapunov_series import (  # noqa: F401  (re-exported)
     DivergenceResult, SeriesExponentResult, divergence_rate, largest_from_series)
 from hetero_brian.errors import SimulationError
 
@@ -284,7 +284,7 @@ def spectrum_flow(rhs, jacobian, x0, dt, t_total, n_exponents, *, t_transient=0.
         Precision of the tangent vectors between re-orthonormalisations (the state, the QR and
         the exponents stay float64). ``"float32"`` roughly halves the cost of the products
         ``J @ Q`` when ``jacobian`` returns float32 products for float32 input (as
-        :func:`analysis.rate_model.rate_lyapunov_spectrum` does); each interval then carries
+        :func:`hetero_brian.analysis.rate_model.rate_lyapunov_spectrum` does); each interval then carries
         relative rounding errors of ~1e-7, so use it for large spectra and check a subset against
         float64 (docs/results/lyapunov.md gives the measured differences).
 

@@ -6,9 +6,9 @@
 * :func:`divergence_rate` -- exponential separation rate of a reference and a perturbed
   trajectory, fitted over the window before saturation (or the floating-point floor).
 
-Both return frozen results derived from :class:`analysis.lyapunov.LyapunovResult`
+Both return frozen results derived from :class:`hetero_brian.analysis.lyapunov.LyapunovResult`
 (:class:`SeriesExponentResult`, :class:`DivergenceResult`) with a ``summary()`` string.
-:mod:`analysis.lyapunov` re-exports every public name.
+:mod:`hetero_brian.analysis.lyapunov` re-exports every public name.
 
 Examples
 --------
@@ -29,8 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analysis._lyapunov_common import LyapunovResult, _count, _positive_finite
-from analysis._units import to_si
+from hetero_brian.analysis._lyapunov_common import LyapunovResult, _count, _positive_finite
+from hetero_brian.analysis._units import to_si
 
 __all__ = ["SeriesExponentResult", "DivergenceResult", "largest_from_series", "divergence_rate"]
 

@@ -8,9 +8,9 @@ The simulation side applies a mask between run segments through a per-synapse ``
 one compiled binary is reused; the functions here only compute the new mask and weights.
 
 Weight quantisation (:func:`uniform_levels`, :func:`kmeans_levels`, :func:`quantise_weights`) lives
-in :mod:`analysis.quantisation` and the validation helpers (:func:`check_synapses`,
+in :mod:`hetero_brian.analysis.quantisation` and the validation helpers (:func:`check_synapses`,
 :func:`check_integer`, :func:`check_mask`, :func:`check_fraction`) in
-:mod:`analysis._synapse_checks`; both are re-exported here.
+:mod:`hetero_brian.analysis._synapse_checks`; both are re-exported here.
 
 References
 ----------
@@ -24,10 +24,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analysis._synapse_checks import (  # noqa: F401  (check_* re-exported for analysis.lnp and others)
+from hetero_brian.analysis._synapse_checks import (  # noqa: F401  (check_* re-exported for analysis.lnp and others)
     _check_positive, _degenerate, check_fraction, check_integer, check_mask, check_synapses)
-from analysis._units import to_si
-from analysis.quantisation import (  # noqa: F401  (re-exported)
+from hetero_brian.analysis._units import to_si
+from hetero_brian.analysis.quantisation import (  # noqa: F401  (re-exported)
     _check_levels, kmeans_levels, quantise_weights, uniform_levels)
 
 # Maximum number of (pre, post) products held at once when correlating spike counts.

@@ -6,7 +6,7 @@
 * :func:`quantise_weights` -- each kept weight replaced by its nearest level; pruned synapses
   (``mask`` False) are left unchanged.
 
-Used by the pruning schedule of :mod:`analysis.pruning`, which re-exports every public name.
+Used by the pruning schedule of :mod:`hetero_brian.analysis.pruning`, which re-exports every public name.
 
 Examples
 --------
@@ -24,7 +24,7 @@ arXiv:1710.04734.
 """
 import numpy as np
 
-from analysis._synapse_checks import _degenerate, check_integer, check_mask
+from hetero_brian.analysis._synapse_checks import _degenerate, check_integer, check_mask
 
 __all__ = ["uniform_levels", "kmeans_levels", "quantise_weights"]
 

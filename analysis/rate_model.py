@@ -21,8 +21,8 @@ Chakraborty & Mukhopadhyay, ICLR 2024, arXiv 2403.03409 -- Lyapunov Noise Prunin
 """
 import numpy as np
 
-from analysis._units import to_si
-from analysis.lyapunov import spectrum_flow
+from hetero_brian.analysis._units import to_si
+from hetero_brian.analysis.lyapunov import spectrum_flow
 
 __all__ = ["GAIN_FUNCTIONS", "gain", "rate_rhs", "rate_jacobian", "rate_lyapunov_spectrum",
            "operating_point", "spectral_radius", "leading_eigenvalues"]
@@ -207,7 +207,7 @@ def rate_lyapunov_spectrum(weights, tau, external_input=0.0, *, gain_function="t
         Seeds the initial rates and the initial tangent basis.
     tangent_dtype : {"float64", "float32"}, optional
         Precision of the tangent vectors and Jacobian products (see
-        :func:`analysis.lyapunov.spectrum_flow`); float32 is about twice as fast for large spectra.
+        :func:`hetero_brian.analysis.lyapunov.spectrum_flow`); float32 is about twice as fast for large spectra.
 
     Returns
     -------
@@ -216,7 +216,7 @@ def rate_lyapunov_spectrum(weights, tau, external_input=0.0, *, gain_function="t
 
     Notes
     -----
-    Uses :func:`analysis.lyapunov.spectrum_flow` with J(r) = D (-Id + diag(phi'(W r + I)) W).
+    Uses :func:`hetero_brian.analysis.lyapunov.spectrum_flow` with J(r) = D (-Id + diag(phi'(W r + I)) W).
     For phi = "linear" the exponents are the real parts of the eigenvalues of D (W - Id).
     """
     weights, tau, external_input = _network(weights, tau, external_input)

@@ -16,7 +16,7 @@ Lyapunov exponents are the real parts of the eigenvalues of ``A``.
   (:func:`rate_model_exponent`);
 * :func:`spectrum_report` -- plain-number comparison of two spectra (before / after pruning).
 
-Used by the Lyapunov Noise Pruning pipeline of :mod:`analysis.lnp`, which re-exports every public
+Used by the Lyapunov Noise Pruning pipeline of :mod:`hetero_brian.analysis.lnp`, which re-exports every public
 name.
 
 Examples
@@ -29,8 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analysis._synapse_checks import check_synapses
-from analysis._units import to_si
+from hetero_brian.analysis._synapse_checks import check_synapses
+from hetero_brian.analysis._units import to_si
 
 __all__ = ["synapses_from_dense", "dense_from_synapses", "linear_jacobian", "Spectrum", "spectrum",
            "rate_model_exponent", "spectrum_report"]
@@ -73,7 +73,7 @@ def _tau_and_gain(tau, gain, n_neurons):
 def linear_jacobian(i, j, w, n_neurons, tau, gain=None):
     """Rate Jacobian ``A = diag(1/tau) (-I + diag(gain) W)`` (1/s), ``W[post, pre]``.
 
-    Computed locally from the synapse arrays (same convention as ``analysis.rate_model``); ``gain``
+    Computed locally from the synapse arrays (same convention as ``hetero_brian.analysis.rate_model``); ``gain``
     holds ``phi'(h)`` per neuron (default 1: the linear rate network).
     """
     tau, gain = _tau_and_gain(tau, gain, n_neurons)
@@ -118,7 +118,7 @@ def spectrum(i, j, w, n_neurons, tau, gain=None, lyapunov_exponent=None):
     ----------
     lyapunov_exponent : callable, optional
         ``lyapunov_exponent(weights, tau) -> float`` (``weights`` dense ``W[post, pre]``, ``tau`` in
-        s), e.g. :func:`rate_model_exponent` (the nonlinear rate model of ``analysis.rate_model``).
+        s), e.g. :func:`rate_model_exponent` (the nonlinear rate model of ``hetero_brian.analysis.rate_model``).
     """
     jacobian = linear_jacobian(i, j, w, n_neurons, tau, gain)
     tau_array, gain_array = _tau_and_gain(tau, gain, n_neurons)
@@ -133,11 +133,11 @@ def spectrum(i, j, w, n_neurons, tau, gain=None, lyapunov_exponent=None):
 
 def rate_model_exponent(gain_function="tanh", external_input=0.0, seed=0):
     """A ``lyapunov_exponent`` callable for :func:`spectrum`: the largest Lyapunov exponent (1/s) of
-    ``analysis.rate_model`` (``rate_lyapunov_spectrum`` with one exponent, its default durations).
+    ``hetero_brian.analysis.rate_model`` (``rate_lyapunov_spectrum`` with one exponent, its default durations).
 
     ``external_input`` must be a scalar (the pruned network has fewer neurons).
     """
-    from analysis.rate_model import rate_lyapunov_spectrum
+    from hetero_brian.analysis.rate_model import rate_lyapunov_spectrum
 
     if np.ndim(external_input) != 0:
         raise ValueError(f"external_input must be a scalar; got shape {np.shape(external_input)}")

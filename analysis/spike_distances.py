@@ -6,7 +6,7 @@
   trains, evaluated in closed form in O(n log n) without a pairwise matrix.
 
 Each function takes the spike times of two trains in seconds (brian2 quantities are accepted as
-well). :mod:`analysis.activity` re-exports both.
+well). :mod:`hetero_brian.analysis.activity` re-exports both.
 
 Examples
 --------
@@ -17,8 +17,8 @@ Examples
 """
 import numpy as np
 
-from analysis._spike_checks import _positive_time, _window
-from analysis._units import to_si
+from hetero_brian.analysis._spike_checks import _positive_time, _window
+from hetero_brian.analysis._units import to_si
 
 __all__ = ["spike_time_tiling_coefficient", "van_rossum_distance"]
 

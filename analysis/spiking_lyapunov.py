@@ -37,8 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analysis.finite_size_lyapunov import finite_size_exponents
-from analysis.lyapunov import LyapunovResult, divergence_rate
+from hetero_brian.analysis.finite_size_lyapunov import finite_size_exponents
+from hetero_brian.analysis.lyapunov import LyapunovResult, divergence_rate
 
 __all__ = ["GRID_NOTE", "replica_info", "membrane_distance", "spike_mismatch", "BenettinResult",
            "benettin_exponent", "RegimeResult", "classify_regime", "regime_from_distances",
@@ -346,7 +346,7 @@ def regime_from_distances(times, distances, epsilons, *, final_fraction=0.25, di
                           dt=None):
     """Regime from distance curves ``d_k(t)`` of perturbations of sizes ``epsilons``.
 
-    The smallest epsilon gives the infinitesimal exponent (:func:`analysis.lyapunov.divergence_rate`
+    The smallest epsilon gives the infinitesimal exponent (:func:`hetero_brian.analysis.lyapunov.divergence_rate`
     on the curve); every other curve "diverges" when its mean over the final ``final_fraction``
     of the run exceeds ``divergence_distance`` (threshold distances).
 
@@ -461,7 +461,7 @@ def analyse_replicas(result, renormalised=None, *, bin_width=0.005, final_fracti
         The run must last at least this many ``tau_max`` (FAULTS.md case 16: run too short).
     fsle_ratio : float
         Growth factor between the scales of the finite-size Lyapunov exponents (``finite_size``:
-        :func:`analysis.finite_size_lyapunov.finite_size_exponents` of the RMS membrane distances
+        :func:`hetero_brian.analysis.finite_size_lyapunov.finite_size_exponents` of the RMS membrane distances
         of all perturbed replicas, in threshold units).
     """
     info = replica_info(result)

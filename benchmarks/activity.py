@@ -1,9 +1,9 @@
-"""Time the activity metrics of ``analysis.activity`` on 10^7 spikes from 10^4 neurons, one core.
+"""Time the activity metrics of ``hetero_brian.analysis.activity`` on 10^7 spikes from 10^4 neurons, one core.
 
 Target (issue 5): all activity metrics of a 10^7-spike results file in under 10 s on one core.
 The spikes are Poisson (uniform times, uniform neuron ids) and arrive in time order, as a spike
 monitor saves them; the first step sorts them by (neuron, time) once, every metric after that gets
-the sorted arrays (which :func:`analysis.activity.sort_spikes` recognises in O(n)).
+the sorted arrays (which :func:`hetero_brian.analysis.activity.sort_spikes` recognises in O(n)).
 
 Usage::
 
@@ -19,7 +19,7 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from analysis import activity  # noqa: E402
+from hetero_brian.analysis import activity  # noqa: E402
 
 TARGET_SECONDS = 10.0
 

@@ -12,7 +12,7 @@ Usage::
     hetero-brian tune CONFIG [--trials N] [--workers N] [--resume]
 
 Bad input (unknown scenario, unknown config key, wrong unit...) prints one line naming the value
-and exits with status 2. Scenarios live in the ``scenarios`` package of this distribution; the
+and exits with status 2. Scenarios live in the ``hetero_brian.scenarios`` package (the top-level ``scenarios/`` folder); the
 library finds them by name at run time and never imports them otherwise.
 """
 import argparse
@@ -34,7 +34,7 @@ PLOT_KINDS = ("raster", "rate", "isi", "cv", "tau", "weights")
 def scenario_names():
     """Names of the runnable scenario modules (those defining ``Config`` and ``run``)."""
     try:
-        package = importlib.import_module("scenarios")
+        package = importlib.import_module("hetero_brian.scenarios")
     except ImportError:
         return []
     names = []
@@ -45,16 +45,16 @@ def scenario_names():
 
 
 def load_scenario(name):
-    """Import ``scenarios.<name>``; unknown names give a ConfigError with a suggestion."""
+    """Import ``hetero_brian.scenarios.<name>``; unknown names give a ConfigError with a suggestion."""
     names = scenario_names()
     if name not in names:
         close = difflib.get_close_matches(name, names, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise ConfigError(f"unknown scenario {name!r}; available: {', '.join(names) or 'none'}{hint}")
-    module = importlib.import_module(f"scenarios.{name}")
+    module = importlib.import_module(f"hetero_brian.scenarios.{name}")
     for attribute in ("Config", "run"):
         if not hasattr(module, attribute):
-            raise ConfigError(f"scenario module scenarios.{name} has no {attribute!r}")
+            raise ConfigError(f"scenario module hetero_brian.scenarios.{name} has no {attribute!r}")
     return module
 
 
@@ -135,7 +135,7 @@ def _plot(result_path, kind, out):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from analysis import activity, plots
+    from hetero_brian.analysis import activity, plots
 
     from .results import load
 
@@ -247,7 +247,7 @@ def main(argv=None):
 
 
 def scenario_main(module_name, argv=None):
-    """``main`` of a scenario module: ``python -m scenarios.NAME [--set key=value ...]``."""
+    """``main`` of a scenario module: ``python -m hetero_brian.scenarios.NAME [--set key=value ...]``."""
     name = module_name.rsplit(".", 1)[-1]
     return main(["run", name, *(sys.argv[1:] if argv is None else argv)])
 

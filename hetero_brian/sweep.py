@@ -133,7 +133,7 @@ class Task:
     Attributes
     ----------
     scenario : str
-        Scenario name (``scenarios.<name>``).
+        Scenario name (``hetero_brian.scenarios.<name>``).
     parameters : dict
         Swept values, dotted config key -> value (also the summary's parameter columns).
     seed : int

@@ -70,7 +70,7 @@ def _figure(result, config, output):
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from analysis import activity, plots
+    from hetero_brian.analysis import activity, plots
 
     t_stop = float(config.duration)
     figure, axes = plt.subplots(2, 2, figsize=(11, 7))
@@ -97,7 +97,7 @@ def run(config, output, backend="auto", seed=None):
     """Run the demo; write ``demo.h5`` and ``demo.png`` into ``output``; return the metrics."""
     import numpy as np
 
-    from analysis import activity, energy
+    from hetero_brian.analysis import activity, energy
     from hetero_brian.results import save
 
     spec, duration, recording = network(config, seed)

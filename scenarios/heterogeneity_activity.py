@@ -6,7 +6,7 @@ spikes at ``u_k * input_rate`` during step ``k``. After ``n_train_steps`` steps 
 ``n_steps`` steps are run with plasticity off; on these, the per-step spike counts of the
 excitatory neurons are the reservoir state and the linear memory capacity (Jaeger 2001) is
 ``MC = sum_{d=1}^{max_delay} r^2(u_{k-d}, readout_d(X_k))`` on a held-out split
-(:func:`analysis.capacity.memory_capacity`). Spiking activity is the mean number of spikes per
+(:func:`hetero_brian.analysis.capacity.memory_capacity`). Spiking activity is the mean number of spikes per
 reservoir neuron per input step in the measured part, and ``E = activity / MC`` is the design
 objective of Chakraborty & Mukhopadhyay (ICLR 2023).
 
@@ -31,8 +31,8 @@ import time
 import numpy as np
 from brian2 import Hz, mV, ms, second
 
-from analysis.capacity import activity_over_capacity, memory_capacity
-from analysis.features import binned_spike_counts
+from hetero_brian.analysis.capacity import activity_over_capacity, memory_capacity
+from hetero_brian.analysis.features import binned_spike_counts
 from hetero_brian.config import QuantityField, StrictModel
 from hetero_brian.distributions import Gamma, LogNormal
 from hetero_brian.errors import ConfigError
@@ -230,7 +230,7 @@ def _figure(table, config, output):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from analysis.plots import save_figure
+    from hetero_brian.analysis.plots import save_figure
 
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
     labels = {"tau_m": "tau_m ~ Gamma (STDP homogeneous)", "stdp": "tau_pre, tau_post ~ LogNormal (tau_m homogeneous)"}

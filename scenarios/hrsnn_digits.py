@@ -6,7 +6,7 @@ the reservoir must hold the earlier rows to classify the digit. The rest of the 
 phase over training samples, plasticity frozen, spike-count features in time bins, standardised
 logistic and ridge readouts, the 2x2 of homogeneous or heterogeneous neurons x homogeneous or
 heterogeneous STDP over seeds, a logistic-regression baseline on the same rows) is the one of
-:mod:`scenarios.hrsnn_fsdd`. There is no standard split: a stratified ``test_fraction`` of the
+:mod:`hetero_brian.scenarios.hrsnn_fsdd`. There is no standard split: a stratified ``test_fraction`` of the
 images (drawn from the ``data`` stream of the seed) is held out.
 
 References
@@ -23,7 +23,7 @@ from brian2 import ms
 
 from hetero_brian.config import QuantityField
 from hetero_brian.errors import ConfigError
-from scenarios.hrsnn_fsdd import HRSNNRunConfig, run_2x2
+from hetero_brian.scenarios.hrsnn_fsdd import HRSNNRunConfig, run_2x2
 
 
 class Config(HRSNNRunConfig):

@@ -204,8 +204,8 @@ def _seed_list(seed, n_seeds):
 
 def _evaluate(result, boundaries, n_stdp, n_train, train_labels, test_labels, config, seed):
     """Readout accuracies, spikes and synaptic operations per test sample of one run."""
-    from analysis.energy import synaptic_operations_from_result
-    from analysis.features import binned_spike_counts, period_boundaries
+    from hetero_brian.analysis.energy import synaptic_operations_from_result
+    from hetero_brian.analysis.features import binned_spike_counts, period_boundaries
     from hetero_brian.readouts import LogisticReadout, RidgeReadout
 
     blocks = []
@@ -346,7 +346,7 @@ def plot_2x2(per_seed, baseline, path, title=""):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from analysis.plots import save_figure
+    from hetero_brian.analysis.plots import save_figure
 
     variants = list(per_seed)
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.6))

@@ -11,7 +11,7 @@ predicts the next point of the series (all three variables); the score is the NR
 * **LNP** (Chakraborty et al. 2024): noise pruning of the untrained recurrent synapses with keep
   probabilities from the noise-driven covariance (Moore & Chaudhuri 2020) scaled by Lyapunov
   factors, then removal of the ``neuron_fraction`` of neurons with the lowest betweenness
-  centrality (``analysis.lnp.lyapunov_noise_prune``, ``rescale=False``: weights keep their values,
+  centrality (``hetero_brian.analysis.lnp.lyapunov_noise_prune``, ``rescale=False``: weights keep their values,
   which suits random networks whose weights are one value per projection);
 * **AP**: activity pruning of the dense network after its run (lowest-rate neurons removed, then
   the synapses with the lowest rate x |weight|), at the sparsities LNP reached.
@@ -222,8 +222,8 @@ def simulate_variant(spec, rasters, targets, config, backend, seed, n_points, ta
 
 
 def run(config, output, backend="auto", seed=None):
-    from analysis.lnp import lyapunov_noise_prune, spectrum
-    from analysis.pruning import activity_prune
+    from hetero_brian.analysis.lnp import lyapunov_noise_prune, spectrum
+    from hetero_brian.analysis.pruning import activity_prune
     from hetero_brian.models.neurons import LIF
     from hetero_brian.network.builder import RasterInput
     from hetero_brian.network.reservoir import default_synapses, reservoir_spec
@@ -290,7 +290,7 @@ def _plot(output, metrics):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from analysis.plots import save_figure
+    from hetero_brian.analysis.plots import save_figure
 
     names = ["dense", "lnp", "ap"]
     figure, axes = plt.subplots(1, 2, figsize=(8, 3.2))

@@ -25,7 +25,7 @@ from dataclasses import replace
 import numpy as np
 from brian2 import Hz, mV, ms
 
-from analysis.spiking_lyapunov import analyse_replicas
+from hetero_brian.analysis.spiking_lyapunov import analyse_replicas
 from hetero_brian.config import QuantityField, StrictModel
 from hetero_brian.distributions import Constant, Gamma
 from hetero_brian.models.neurons import LIF
@@ -186,7 +186,7 @@ def _figure(rows, config, output):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from analysis.plots import save_figure
+    from hetero_brian.analysis.plots import save_figure
 
     fig, axes = plt.subplots(len(config.networks), 3, figsize=(13, 3.6 * len(config.networks)), squeeze=False)
     for r, kind in enumerate(config.networks):

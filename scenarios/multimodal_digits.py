@@ -3,7 +3,7 @@
 Two Diehl & Cook winner-take-all ensembles (power-law STDP) learn, unsupervised, MNIST images
 (Poisson rates proportional to pixel intensity) and FSDD recordings (log-mel spectrogram, averaged
 into ``n_time_bins`` time bins, as Poisson rates); an image and a recording of the same digit are
-presented together (``analysis.pairing``). Protocol, in ONE compiled binary: (1) both ensembles learn
+presented together (``hetero_brian.analysis.pairing``). Protocol, in ONE compiled binary: (1) both ensembles learn
 their input weights, cross-modal links off; (2) cross-modal STDP learns the links in both directions
 (input weights frozen); (3) the neurons are labelled (plasticity off) with and without the links;
 (4) test pairs are classified by labelled-neuron votes and by a logistic readout (fitted on the
@@ -16,7 +16,7 @@ Step (1) is saved as ``trained_ensembles.npz`` in the run folder; ``--set
 trained_ensembles=RUN/trained_ensembles.npz`` (same seed and settings but for ``cross_*`` and the
 test conditions) skips it, so a variant of the cross-modal rule costs a quarter of a full run.
 Labelling spike counts (``labelling_counts.npz``) are saved for offline analysis
-(``analysis.cross_modal``: same-label link mass, its Hebbian co-activity ceiling, label purity).
+(``hetero_brian.analysis.cross_modal``: same-label link mass, its Hebbian co-activity ceiling, label purity).
 
 Split: FSDD standard split (takes 0-4 of each speaker and digit test, the rest train); MNIST: the
 10,000 images of ``../shared/data/mnist`` (the only file there), stratified into disjoint
@@ -199,7 +199,7 @@ def cross_sequence(n_pairs, n_passes, rng):
 
 def _scores(label_counts, label_labels, test_counts, test_labels):
     """Vote accuracy and logistic-readout accuracy for one feature set."""
-    from analysis.assignment import accuracy, assign_labels, classify
+    from hetero_brian.analysis.assignment import accuracy, assign_labels, classify
     from hetero_brian.readouts import LogisticReadout
 
     assignments = assign_labels(label_counts, label_labels, N_CLASSES)
@@ -210,7 +210,7 @@ def _scores(label_counts, label_labels, test_counts, test_labels):
 
 
 def run(config, output, backend="auto", seed=None):
-    from analysis.pairing import pair_by_label, stratified_split
+    from hetero_brian.analysis.pairing import pair_by_label, stratified_split
     from hetero_brian.inputs import read_fsdd, read_mnist
     from hetero_brian.network.multimodal import CROSS, MultimodalNetwork
     from hetero_brian.random import SeedStreams
@@ -304,8 +304,8 @@ def run(config, output, backend="auto", seed=None):
                     votes, linear = _scores(train_features, label_labels, test_features, test_labels)
                     metrics[f"{condition}_{variant}_votes"] = votes
                     metrics[f"{condition}_{variant}_readout"] = linear
-        from analysis.assignment import assign_labels
-        from analysis.cross_modal import coactivity_weights, same_label_fraction, spike_label_purity
+        from hetero_brian.analysis.assignment import assign_labels
+        from hetero_brian.analysis.cross_modal import coactivity_weights, same_label_fraction, spike_label_purity
 
         assignments = {m: assign_labels(labelling[False][m], label_labels, N_CLASSES) for m in ("image", "audio")}
         for m in ("image", "audio"):
@@ -367,7 +367,7 @@ def _plot(output, metrics, conditions):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from analysis.plots import save_figure
+    from hetero_brian.analysis.plots import save_figure
 
     variants = ("image_only", "image_links", "audio_only", "audio_links", "multimodal", "multimodal_links")
     width = 0.8 / len(variants)

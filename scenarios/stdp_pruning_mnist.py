@@ -146,7 +146,7 @@ def train_with_progress(network, images, sequence, rng, label, chunk=1000):
 
 def synaptic_operations(network, presentation, mask):
     """Synaptic events of a presentation: input spikes x kept fan-out + exc -> inh + inh -> exc."""
-    from analysis.energy import synaptic_operations as count
+    from hetero_brian.analysis.energy import synaptic_operations as count
 
     n = network.parameters.n_excitatory
     input_ids = presentation.input_spikes[0]
@@ -157,8 +157,8 @@ def synaptic_operations(network, presentation, mask):
 
 def evaluate(network, images, labels, label_range, test_range, rng, name):
     """Label the neurons, test, and return the metrics of one variant."""
-    from analysis.assignment import accuracy, assign_labels, classify
-    from analysis.energy import snn_energy
+    from hetero_brian.analysis.assignment import accuracy, assign_labels, classify
+    from hetero_brian.analysis.energy import snn_energy
 
     from hetero_brian.readouts import LogisticReadout
 
@@ -190,7 +190,7 @@ def evaluate(network, images, labels, label_range, test_range, rng, name):
 
 def prune_step(network, presentation, keep_fraction, n_levels, method, proxy, bin_width):
     """One Rathi-style step: score, mask per postsynaptic neuron, quantise, load into the network."""
-    from analysis.pruning import keep_mask, quantise_weights, spike_correlation
+    from hetero_brian.analysis.pruning import keep_mask, quantise_weights, spike_correlation
 
     n = network.parameters.n_excitatory
     weights = network.weights
@@ -208,7 +208,7 @@ def prune_step(network, presentation, keep_fraction, n_levels, method, proxy, bi
 
 
 def run(config, output, backend="auto", seed=None):
-    from analysis.pruning import PruningSchedule, keep_mask, quantise_weights
+    from hetero_brian.analysis.pruning import PruningSchedule, keep_mask, quantise_weights
     from hetero_brian.inputs import read_mnist
     from hetero_brian.network.diehl_cook import DiehlCookNetwork
     from hetero_brian.random import SeedStreams
@@ -306,7 +306,7 @@ def _plot(output, config, metrics, i, j, dense, pruned):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from analysis.plots import save_figure
+    from hetero_brian.analysis.plots import save_figure
 
     names = ["dense"] + [f"one_shot_q{levels}" for levels in config.test_levels if f"one_shot_q{levels}_accuracy" in metrics]
     if pruned is not None:

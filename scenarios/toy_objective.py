@@ -22,7 +22,7 @@ import numpy as np
 from brian2 import Hz, ms
 from pydantic import Field
 
-from analysis.capacity import activity_over_capacity, memory_capacity
+from hetero_brian.analysis.capacity import activity_over_capacity, memory_capacity
 from hetero_brian.config import DistributionField, QuantityField, StrictModel
 from hetero_brian.errors import ConfigError
 from hetero_brian.random import SeedStreams
@@ -152,7 +152,7 @@ def run(config, output, backend="auto", seed=None):
 
 
 def main(argv=None):
-    """``python -m scenarios.toy_objective [--set key=value ...]``."""
+    """``python -m hetero_brian.scenarios.toy_objective [--set key=value ...]``."""
     from hetero_brian.cli import scenario_main
 
     return scenario_main(__name__, argv)

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from analysis import activity
+from hetero_brian.analysis import activity
 from hetero_brian.errors import DegenerateNetworkError
 
 RATE = 20.0        # Hz

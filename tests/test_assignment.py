@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from analysis.assignment import (UNASSIGNED, accuracy, assign_labels, class_responses, class_scores, classify,
+from hetero_brian.analysis.assignment import (UNASSIGNED, accuracy, assign_labels, class_responses, class_scores, classify,
                                  confusion_matrix)
 
 

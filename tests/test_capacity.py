@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from analysis import capacity
+from hetero_brian.analysis import capacity
 
 N_UNITS = 20
 

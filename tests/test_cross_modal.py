@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from analysis.cross_modal import coactivity_weights, same_label_fraction, spike_label_purity
+from hetero_brian.analysis.cross_modal import coactivity_weights, same_label_fraction, spike_label_purity
 from hetero_brian.network.connectivity import all_to_all
 
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from brian2 import Hz, mV, ms
 
-from analysis.assignment import accuracy, assign_labels, classify
+from hetero_brian.analysis.assignment import accuracy, assign_labels, classify
 from hetero_brian.backends.runtime import RuntimeBackend
 from hetero_brian.distributions import Constant
 from hetero_brian.errors import UnitError

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytest
 
-from analysis import energy
+from hetero_brian.analysis import energy
 from hetero_brian.errors import ResultsError
 
 # A 3-neuron network: 0 -> 1, 0 -> 2, 1 -> 2, 2 -> 0, 2 -> 1, 2 -> 2 (fan-out 2, 1, 3)

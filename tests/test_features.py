@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from analysis.features import binned_spike_counts, check_sample_boundaries, filtered_traces, period_boundaries
+from hetero_brian.analysis.features import binned_spike_counts, check_sample_boundaries, filtered_traces, period_boundaries
 
 BOUNDARIES = np.array([[0.0, 0.1], [0.15, 0.25]])
 

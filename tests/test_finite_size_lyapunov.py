@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from analysis.finite_size_lyapunov import finite_size_exponents
+from hetero_brian.analysis.finite_size_lyapunov import finite_size_exponents
 
 
 def test_exponential_separation_gives_its_rate_at_every_scale():

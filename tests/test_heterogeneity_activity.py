@@ -6,7 +6,7 @@ import pytest
 
 from hetero_brian.errors import ConfigError
 from hetero_brian.results import load
-from scenarios.heterogeneity_activity import Config, check_config, conditions, input_raster, run
+from hetero_brian.scenarios.heterogeneity_activity import Config, check_config, conditions, input_raster, run
 
 
 def test_input_raster_rate_follows_input():

@@ -9,7 +9,7 @@ from hetero_brian.inputs import stimulus_sequence
 from hetero_brian.models.neurons import AdaptiveLIF
 from hetero_brian.network.builder import SpikeInput
 from hetero_brian.network.hrsnn import HRSNNParameters, hrsnn_spec, variant_name, variant_parameters
-from scenarios.hrsnn_fsdd import regular_rate_encode
+from hetero_brian.scenarios.hrsnn_fsdd import regular_rate_encode
 
 from brian_helpers import use_numpy_target
 
@@ -142,7 +142,7 @@ def _tiny_config(module, **changes):
 
 @pytest.mark.slow
 def test_tiny_run_separates_toy_classes(tmp_path):
-    from scenarios import hrsnn_fsdd
+    from hetero_brian.scenarios import hrsnn_fsdd
 
     use_numpy_target()
     rng = np.random.default_rng(0)
@@ -159,7 +159,7 @@ def test_tiny_run_separates_toy_classes(tmp_path):
 
 
 def test_run_2x2_bad_inputs(tmp_path):
-    from scenarios import hrsnn_fsdd
+    from hetero_brian.scenarios import hrsnn_fsdd
 
     rng = np.random.default_rng(1)
     train, train_labels = _toy_frames(3, rng)
@@ -178,7 +178,7 @@ def test_run_2x2_bad_inputs(tmp_path):
 
 
 def test_digits_split_and_frames():
-    from scenarios.hrsnn_digits import row_frames, split_digits
+    from hetero_brian.scenarios.hrsnn_digits import row_frames, split_digits
 
     labels = np.repeat(np.arange(3), 10)
     train, test = split_digits(labels, 0.3, np.random.default_rng(0))
@@ -195,7 +195,7 @@ def test_digits_split_and_frames():
 
 @pytest.mark.slow
 def test_tiny_fsdd_run(tmp_path, shared_data):
-    from scenarios import hrsnn_fsdd
+    from hetero_brian.scenarios import hrsnn_fsdd
 
     use_numpy_target()
     config = _tiny_config(hrsnn_fsdd, data_path=str(shared_data / "fsdd"), n_train=20, n_test=10, n_mels=8,

@@ -3,7 +3,7 @@ import networkx
 import numpy as np
 import pytest
 
-from analysis import lnp
+from hetero_brian.analysis import lnp
 from hetero_brian.errors import DegenerateNetworkError
 
 TAU = 0.02   # s
@@ -129,7 +129,7 @@ def test_covariance_and_shift_of_unstable_network():
 
 
 def test_linear_jacobian_agrees_with_rate_model():
-    from analysis.rate_model import rate_jacobian
+    from hetero_brian.analysis.rate_model import rate_jacobian
 
     rng = np.random.default_rng(4)
     n = 10

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy.integrate import odeint, solve_ivp, trapezoid
 
-from analysis.lyapunov import (divergence_rate, largest_from_series, spectrum_flow,
+from hetero_brian.analysis.lyapunov import (divergence_rate, largest_from_series, spectrum_flow,
                                spectrum_map)
 from hetero_brian.errors import SimulationError
 

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 from brian2 import Hz, ms
 
-from analysis.assignment import accuracy, assign_labels, classify
-from analysis.pairing import pair_by_label, stratified_split
+from hetero_brian.analysis.assignment import accuracy, assign_labels, classify
+from hetero_brian.analysis.pairing import pair_by_label, stratified_split
 from hetero_brian.backends.runtime import RuntimeBackend
 from hetero_brian.errors import ConfigError
 from hetero_brian.network.builder import RateInput
@@ -173,7 +173,7 @@ def test_toy_modalities_learn_and_survive_a_missing_modality(tmp_path, input_mod
 
 @pytest.mark.slow
 def test_multimodal_digits_tiny_end_to_end(tmp_path, shared_data):
-    from scenarios import multimodal_digits
+    from hetero_brian.scenarios import multimodal_digits
 
     config = multimodal_digits.Config.from_dict({
         "mnist_path": str(shared_data / "mnist"), "fsdd_path": str(shared_data / "fsdd"), "n_excitatory": 2,
@@ -217,7 +217,7 @@ def test_multimodal_digits_tiny_end_to_end(tmp_path, shared_data):
 
 # -- audio front end of the scenario -------------------------------------------------------------------
 def test_audio_intensities_peak_and_mean_normalisation():
-    from scenarios.multimodal_digits import add_noise_at_snr, audio_intensities
+    from hetero_brian.scenarios.multimodal_digits import add_noise_at_snr, audio_intensities
 
     rng = np.random.default_rng(2)
     rate = 8000.0
@@ -240,7 +240,7 @@ def test_audio_intensities_peak_and_mean_normalisation():
 
 
 def test_cross_passes_repeat_every_pair_and_bad_counts_are_named():
-    from scenarios.multimodal_digits import Config, _check, cross_sequence
+    from hetero_brian.scenarios.multimodal_digits import Config, _check, cross_sequence
 
     order = cross_sequence(20, 3, np.random.default_rng(0))
     assert order.size == 60 and np.array_equal(order[:20], np.arange(20))

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from analysis import pruning
+from hetero_brian.analysis import pruning
 from hetero_brian.errors import DegenerateNetworkError
 
 T_STOP = 20.0   # s
@@ -225,7 +225,7 @@ def test_bad_inputs():
 
 
 def test_per_step_fractions_land_exactly_on_the_target_count():
-    from analysis.pruning import PruningSchedule, keep_mask
+    from hetero_brian.analysis.pruning import PruningSchedule, keep_mask
 
     n_inputs, n_post = 784, 3
     j = np.repeat(np.arange(n_post), n_inputs)

@@ -4,7 +4,7 @@ import pytest
 
 from hetero_brian.backends.runtime import RuntimeBackend
 from hetero_brian.errors import ConfigError
-from scenarios import lnp_prediction, stdp_pruning_mnist
+from hetero_brian.scenarios import lnp_prediction, stdp_pruning_mnist
 
 
 def test_chaotic_series_follow_their_equations():

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from analysis.rate_model import (leading_eigenvalues, operating_point, rate_jacobian,
+from hetero_brian.analysis.rate_model import (leading_eigenvalues, operating_point, rate_jacobian,
                                  rate_lyapunov_spectrum, rate_rhs, spectral_radius)
 
 

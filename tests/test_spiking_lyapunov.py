@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from analysis.spiking_lyapunov import (analyse_replicas, benettin_exponent, classify_regime, divergence_probability,
+from hetero_brian.analysis.spiking_lyapunov import (analyse_replicas, benettin_exponent, classify_regime, divergence_probability,
                                        membrane_distance, regime_from_distances, spike_mismatch)
 from hetero_brian.results import Population, SimulationResult, SpikeTrains, Trace
 

@@ -11,12 +11,12 @@ assigned and their classes. About 1-3 minutes per pass on one core.
 import sys, time, json, numpy as np
 from dataclasses import replace
 from brian2 import mV, ms
-from scenarios.multimodal_digits import audio_intensities
+from hetero_brian.scenarios.multimodal_digits import audio_intensities
 from hetero_brian.inputs import read_fsdd
 from hetero_brian.network.diehl_cook import DiehlCookNetwork, DiehlCookParameters
 from hetero_brian.models.neurons import DIEHL_COOK_EXCITATORY
 from hetero_brian.readouts import LogisticReadout
-from analysis.assignment import assign_labels, classify, accuracy
+from hetero_brian.analysis.assignment import assign_labels, classify, accuracy
 args = dict(a.split("=") for a in sys.argv[1:])
 xt = float(args.get("x_target", 0.1)); tw = float(args.get("total_weight", 20)); n = int(args.get("n", 100))
 tp = float(args.get("theta_plus", 0.05)); epochs = int(args.get("epochs", 1)); dr = float(args.get("dr", 40))

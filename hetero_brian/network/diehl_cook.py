@@ -30,7 +30,7 @@ Weight normalisation (per excitatory neuron, the sum of its input weights is ``t
 
 Pruning: the plastic synapse carries a per-synapse ``mask`` (0 or 1, a run argument); every weight
 update is multiplied by it, so a pruned synapse stays at 0 and the same binary serves the dense and
-every pruned network (``analysis.pruning`` computes the masks and quantised weights).
+every pruned network (``hetero_brian.analysis.pruning`` computes the masks and quantised weights).
 
 References
 ----------
