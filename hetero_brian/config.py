@@ -21,8 +21,10 @@ Examples
 ...     tau_m: DistributionField(ms) = "20 ms"
 ...     dt: QuantityField(ms) = "0.1 ms"
 >>> config = validate_config(Network, {"tau_m": {"distribution": "gamma", "mean": "20 ms", "cv": 0.5}})
->>> config.tau_m.build()
+>>> config.tau_m
 Gamma(20. * msecond, cv=0.5)
+>>> config.model_dump(mode="json")["tau_m"]
+{'distribution': 'gamma', 'mean': '20.0 ms', 'cv': 0.5}
 """
 
 import copy
@@ -31,37 +33,27 @@ import functools
 import tomllib
 import typing
 from pathlib import Path
-from typing import Annotated, ClassVar, Literal, Optional, Union
+from typing import Annotated, Union
 
 import yaml
-from brian2.units.fundamentalunits import DIMENSIONLESS, Quantity, Unit, get_dimensions
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    PlainValidator,
-    ValidationError,
-    WithJsonSchema,
-    create_model,
-    model_validator,
-)
+from brian2.units.fundamentalunits import Quantity, Unit, get_dimensions
+from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator, ValidationError, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
-from hetero_brian.errors import ConfigError, UnitError
-from hetero_brian.quantities import dimension_name, format_quantity, parse_quantity
+from hetero_brian.distributions import (
+    Distribution,
+    DistributionDescriptionError,
+    distribution_kinds,
+    parse_distribution,
+)
+from hetero_brian.errors import ConfigError
+from hetero_brian.quantities import dimension_name, parse_quantity, quantity_as_text
 
 __all__ = [
     "StrictModel",
     "validate_config",
     "format_validation_error",
     "QuantityField",
-    "DistributionConfig",
-    "ConstantConfig",
-    "UniformConfig",
-    "NormalConfig",
-    "LogNormalConfig",
-    "GammaConfig",
     "DistributionField",
     "load_config_file",
     "apply_overrides",
@@ -81,12 +73,6 @@ class StrictModel(BaseModel):
 
 
 # --- quantities ---------------------------------------------------------------------------------
-
-
-def _serialise_quantity(value):
-    if get_dimensions(value) == DIMENSIONLESS:
-        return float(value)
-    return format_quantity(value)
 
 
 def _expected(unit):
@@ -111,7 +97,7 @@ def _quantity_field(expected):
     return Annotated[
         Quantity,
         PlainValidator(validate),
-        PlainSerializer(_serialise_quantity),
+        PlainSerializer(quantity_as_text),
         WithJsonSchema({"type": "string", "description": description}),
     ]
 
@@ -140,180 +126,48 @@ def QuantityField(unit=None):
 # --- distributions ------------------------------------------------------------------------------
 
 
-class DistributionConfig(StrictModel):
-    """Base of the distribution configurations; :meth:`build` gives the
-    :mod:`hetero_brian.distributions` object. Parameters are checked at validation time by building it.
-    """
-
-    distribution: str
-    quantity_fields: ClassVar[tuple] = ()
-
-    def build(self):
-        """The :class:`hetero_brian.distributions.Distribution` this configuration describes."""
-        raise NotImplementedError
-
-    @model_validator(mode="after")
-    def _check_by_building(self):
-        try:
-            self.build()
-        except (ValueError, TypeError) as error:  # UnitError is a ValueError
-            raise ValueError(str(error)) from None
-        return self
-
-
-class ConstantConfig(DistributionConfig):
-    """``{"distribution": "constant", "value": "20 ms"}``, or just ``"20 ms"``."""
-
-    distribution: Literal["constant"] = "constant"
-    value: QuantityField()
-    quantity_fields: ClassVar[tuple] = ("value",)
-
-    def build(self):
-        from hetero_brian.distributions import Constant
-
-        return Constant(self.value)
-
-
-class UniformConfig(DistributionConfig):
-    """``{"distribution": "uniform", "low": "10 ms", "high": "30 ms"}``."""
-
-    distribution: Literal["uniform"] = "uniform"
-    low: QuantityField()
-    high: QuantityField()
-    quantity_fields: ClassVar[tuple] = ("low", "high")
-
-    def build(self):
-        from hetero_brian.distributions import Uniform
-
-        return Uniform(self.low, self.high)
-
-
-class NormalConfig(DistributionConfig):
-    """``{"distribution": "normal", "mean": "20 ms", "std": "5 ms", "low": "1 ms"}`` (``low`` and
-    ``high`` optional truncation bounds)."""
-
-    distribution: Literal["normal"] = "normal"
-    mean: QuantityField()
-    std: QuantityField()
-    low: Optional[QuantityField()] = None
-    high: Optional[QuantityField()] = None
-    quantity_fields: ClassVar[tuple] = ("mean", "std", "low", "high")
-
-    def build(self):
-        from hetero_brian.distributions import Normal
-
-        return Normal(self.mean, self.std, low=self.low, high=self.high)
-
-
-class LogNormalConfig(DistributionConfig):
-    """``{"distribution": "lognormal", "mean": "20 ms", "cv": 0.5}``."""
-
-    distribution: Literal["lognormal"] = "lognormal"
-    mean: QuantityField()
-    cv: float
-    quantity_fields: ClassVar[tuple] = ("mean",)
-
-    def build(self):
-        from hetero_brian.distributions import LogNormal
-
-        return LogNormal(self.mean, self.cv)
-
-
-class GammaConfig(DistributionConfig):
-    """``{"distribution": "gamma", "mean": "20 ms", "cv": 0.5}`` or
-    ``{"distribution": "gamma", "shape": 4, "scale": "5 ms"}``."""
-
-    distribution: Literal["gamma"] = "gamma"
-    mean: Optional[QuantityField()] = None
-    cv: Optional[float] = None
-    shape: Optional[float] = None
-    scale: Optional[QuantityField()] = None
-    quantity_fields: ClassVar[tuple] = ("mean", "scale")
-
-    def build(self):
-        from hetero_brian.distributions import Gamma
-
-        given = {key for key in ("mean", "cv", "shape", "scale") if getattr(self, key) is not None}
-        if given == {"mean", "cv"}:
-            return Gamma(self.mean, self.cv)
-        if given == {"shape", "scale"}:
-            return Gamma.from_shape_scale(self.shape, self.scale)
-        raise ValueError(
-            "gamma needs either 'mean' and 'cv' or 'shape' and 'scale'; got "
-            f"{', '.join(sorted(given)) or 'none of them'}"
-        )
-
-
-_DISTRIBUTION_CLASSES = {
-    "constant": ConstantConfig,
-    "uniform": UniformConfig,
-    "normal": NormalConfig,
-    "lognormal": LogNormalConfig,
-    "gamma": GammaConfig,
-}
-
-
-def _distribution_as_input(distribution):
-    """Configuration input (a dict) equivalent to a ``hetero_brian.distributions`` object."""
-    description = distribution.to_dict()
-    tag = description.pop("distribution")
-    description.pop("unit", None)
-    quantity_fields = _DISTRIBUTION_CLASSES[tag].quantity_fields
-    values = {
-        key: (
-            Quantity(value, dim=distribution.dim) if key in quantity_fields and value is not None else value
-        )
-        for key, value in description.items()
-    }
-    return {"distribution": tag, **values}
-
-
-def _distribution_input(value):
-    """Turn the accepted shorthands into a tagged dict before the union is validated."""
-    if isinstance(value, DistributionConfig):
-        return {key: getattr(value, key) for key in type(value).model_fields}
-    if isinstance(value, (str, int, float, Quantity)) and not isinstance(value, bool):
-        return {"distribution": "constant", "value": value}
-    if hasattr(value, "to_dict") and hasattr(value, "sample"):
-        return _distribution_as_input(value)
-    if not isinstance(value, dict):
-        raise ValueError(
-            f"expected a quantity such as '20 ms' or a mapping with a 'distribution' key; got {value!r}"
-        )
-    tag = value.get("distribution")
-    if tag is None:
-        raise ValueError(f"missing key 'distribution' (one of {', '.join(map(repr, _DISTRIBUTION_CLASSES))})")
-    if tag not in _DISTRIBUTION_CLASSES:
-        close = difflib.get_close_matches(str(tag), list(_DISTRIBUTION_CLASSES), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise ValueError(
-            f"unknown distribution {tag!r} (known: {', '.join(map(repr, _DISTRIBUTION_CLASSES))}){hint}"
-        )
-    return value
+def _serialise_distribution(distribution):
+    return distribution.to_dict()
 
 
 @functools.lru_cache(maxsize=None)
 def _distribution_field(expected):
-    suffix = "Any" if expected is None else "".join(c for c in dimension_name(expected[0]) if c.isalnum())
-    members = []
-    for base in _DISTRIBUTION_CLASSES.values():
-        overrides = {}
-        for key in base.quantity_fields:
-            optional = not base.model_fields[key].is_required()
-            annotation = _quantity_field(expected)
-            overrides[key] = (Optional[annotation], None) if optional else (annotation, ...)
-        members.append(create_model(f"{base.__name__}_{suffix}", __base__=base, **overrides))
+    dimension, example_unit = expected if expected is not None else (None, None)
+    unit = None if dimension is None else (example_unit or Quantity(1.0, dim=dimension))
+    kinds = ", ".join(distribution_kinds())
+    values = "quantities" if dimension is None else f"values of dimension {dimension_name(dimension)}"
+
+    def validate(value):
+        try:
+            return parse_distribution(value, unit)
+        except DistributionDescriptionError as error:
+            raise PydanticCustomError(
+                "distribution", "{reason}", {"reason": error.reason, "key": error.key}
+            ) from None
+
     return Annotated[
-        Union[tuple(members)],
-        Field(discriminator="distribution"),
-        BeforeValidator(_distribution_input),
+        Distribution,
+        PlainValidator(validate),
+        PlainSerializer(_serialise_distribution),
+        WithJsonSchema(
+            {
+                "description": f"a distribution of {values}: a quantity such as '20 ms' (a constant) "
+                f"or a mapping {{'distribution': one of {kinds}, ...}}"
+            }
+        ),
     ]
 
 
 def DistributionField(unit=None):
-    """Annotated type of a heterogeneous parameter: a :class:`DistributionConfig` whose quantities
-    have the dimension of ``unit`` (``None``: any). Accepts a tagged mapping, a plain quantity
-    (a constant), or a ``hetero_brian.distributions`` object; ``.build()`` gives the distribution."""
+    """Annotated type of a heterogeneous parameter: a
+    :class:`~hetero_brian.distributions.Distribution` whose values have the dimension of ``unit``
+    (``None``: any).
+
+    Accepts what :func:`hetero_brian.distributions.parse_distribution` reads: a description mapping
+    ``{"distribution": "gamma", "mean": "20 ms", "cv": 0.5}``, a plain quantity (a constant), or a
+    distribution object. The field holds the distribution itself and is written back as its
+    description (:meth:`~hetero_brian.distributions.Distribution.to_dict`).
+    """
     return _distribution_field(_expected(unit))
 
 
@@ -353,12 +207,7 @@ def _walk(model, loc):
     for element in loc:
         annotation = _unwrap(annotation)
         if isinstance(annotation, tuple):  # a union: pydantic adds the member's tag to loc
-            matching = [
-                m
-                for m in annotation
-                if _is_model(m)
-                and element in (getattr(m.model_fields.get("distribution"), "default", None), m.__name__)
-            ]
+            matching = [m for m in annotation if _is_model(m) and element == m.__name__]
             if matching:
                 annotation = matching[0]
                 continue
@@ -411,6 +260,11 @@ def format_validation_error(error, model, source=None):
                 else (f"; valid keys: {', '.join(valid)}" if valid else "")
             )
             text = f"{_join(display + [str(key)])}: unknown key (value {_short(problem['input'])}){hint}"
+        elif kind == "distribution":  # parse_distribution names the key inside the description
+            display, _ = _walk(model, loc)
+            context = problem["ctx"]
+            key = [str(context["key"])] if context.get("key") else []
+            text = f"{_join(display + key)}: {context['reason']}"
         else:
             display, _ = _walk(model, loc)
             message = problem["msg"]

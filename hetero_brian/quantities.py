@@ -13,8 +13,9 @@ parser over this grammar::
 
 Unit names are looked up in Brian2's unit registry (``brian2.units`` and
 ``brian2.units.allunits``: ``ms``, ``msecond``, ``mV``, ``Hz``, ``nS``, ``Mohm``, ``um2``, ...) plus the
-aliases ``s`` (second) and ``kg`` (kilogram); a leading ``µ`` is read as the prefix ``u``. Nothing in
-the text is ever executed: anything outside the grammar is rejected with a :class:`UnitError`.
+aliases ``s`` (second), ``kg`` (kilogram) and ``V`` (volt); a leading ``µ`` is read as the prefix
+``u``. Nothing in the text is ever executed: anything outside the grammar is rejected with a
+:class:`UnitError`.
 
 Examples
 --------
@@ -43,7 +44,7 @@ from brian2.units.fundamentalunits import (
 
 from hetero_brian.errors import UnitError
 
-__all__ = ["parse_quantity", "format_quantity", "unit_registry", "dimension_name"]
+__all__ = ["parse_quantity", "format_quantity", "quantity_as_text", "unit_registry", "dimension_name"]
 
 _TOKEN = re.compile(
     r"\s*(?:"
@@ -53,7 +54,7 @@ _TOKEN = re.compile(
     r")"
 )
 _SI_BASE_NAMES = ("metre", "kilogram", "second", "amp", "kelvin", "mole", "candela")
-_ALIASES = {"s": "second", "kg": "kilogram"}
+_ALIASES = {"s": "second", "kg": "kilogram", "V": "volt"}
 _REGISTRY = None
 
 
@@ -61,7 +62,7 @@ def unit_registry():
     """Return the mapping ``name -> brian2 Unit`` used by :func:`parse_quantity`.
 
     Built once from the public :class:`~brian2.units.fundamentalunits.Unit` objects of
-    ``brian2.units`` and ``brian2.units.allunits``, plus the aliases ``s`` and ``kg``.
+    ``brian2.units`` and ``brian2.units.allunits``, plus the aliases ``s``, ``kg`` and ``V``.
     """
     global _REGISTRY
     if _REGISTRY is None:
@@ -310,3 +311,22 @@ def format_quantity(quantity):
     if exact:
         return min(exact, key=len)
     return f"{value!r} {_si_unit_text(dimension)}"
+
+
+def quantity_as_text(quantity):
+    """The plain value a configuration or a description holds for a scalar quantity.
+
+    Parameters
+    ----------
+    quantity : brian2 Quantity, int or float
+        A scalar.
+
+    Returns
+    -------
+    str or float
+        Text that :func:`parse_quantity` reads back exactly (``"20.0 ms"``, see
+        :func:`format_quantity`), or a float for a dimensionless value (``0.5``).
+    """
+    if get_dimensions(quantity) == DIMENSIONLESS:
+        return float(quantity)
+    return format_quantity(quantity)

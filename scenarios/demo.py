@@ -48,9 +48,9 @@ class Config(StrictModel):
 def network(config, seed):
     """The demo's network spec, duration and recording (also used by ``hetero-brian export-cpp``)."""
     streams = SeedStreams(seed)
-    neuron = LIF(tau_m=config.tau_m.build())
-    stdp = STDP(weight=config.excitatory_weight, w_max=config.w_max, tau_pre=config.tau_pre.build(),
-                tau_post=config.tau_post.build(), eta_plus=config.eta_plus, eta_minus=config.eta_minus)
+    neuron = LIF(tau_m=config.tau_m)
+    stdp = STDP(weight=config.excitatory_weight, w_max=config.w_max, tau_pre=config.tau_pre,
+                tau_post=config.tau_post, eta_plus=config.eta_plus, eta_minus=config.eta_minus)
     synapses = ReservoirSynapses(
         ee=stdp, ei=StaticSynapse(weight=config.excitatory_weight),
         ie=StaticSynapse(weight=config.inhibitory_weight, sign=-1),
@@ -82,7 +82,7 @@ def _figure(result, config, output):
     axes[0, 1].set_xlabel("firing rate (Hz)")
     axes[0, 1].set_ylabel("neurons")
     plots.plot_time_constant_histogram(axes[1, 0], result.populations["exc"].parameters["tau_m"],
-                                       config.tau_m.build().pdf_si)
+                                       config.tau_m.pdf_si)
     table = result.synapses["ee"]
     plots.plot_weight_histogram(axes[1, 1], np.asarray(table.extra["w_initial"]) * 1e3, np.asarray(table.w) * 1e3,
                                 unit_label="mV")

@@ -239,7 +239,7 @@ def run(config, output, backend="auto", seed=None):
         rasters[name], targets[name] = encode(series, config, input_rng)
     drive = RasterInput("drive", rasters["lorenz"], config.dt)
     spec = reservoir_spec(config.n_neurons, drive, streams.generator("structure"),
-                          neuron=LIF(tau_m=config.tau_m.build()), synapses=default_synapses(False, weight_scale=config.weight_scale),
+                          neuron=LIF(tau_m=config.tau_m), synapses=default_synapses(False, weight_scale=config.weight_scale),
                           p_recurrent=config.p_recurrent, p_input=config.p_input, dt=config.dt)
     metrics = {}
     start = time.perf_counter()

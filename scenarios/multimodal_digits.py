@@ -134,7 +134,7 @@ def parameters_from(config, n_audio_inputs):
     from hetero_brian.network.diehl_cook import DiehlCookParameters
     from hetero_brian.network.multimodal import MultimodalParameters
 
-    excitatory = replace(DIEHL_COOK_EXCITATORY, tau_m=config.tau_m.build(), tau_theta=config.tau_theta.build())
+    excitatory = replace(DIEHL_COOK_EXCITATORY, tau_m=config.tau_m, tau_theta=config.tau_theta)
     common = dict(n_excitatory=config.n_excitatory, max_rate=config.max_rate, t_present=config.t_present,
                   t_rest=config.t_rest, dt=config.dt, images_per_run=config.images_per_run, excitatory=excitatory,
                   input_mode=config.input_mode, synapse={"eta_plus": config.eta_plus, "x_target": config.x_target})

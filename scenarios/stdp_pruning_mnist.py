@@ -112,8 +112,8 @@ def parameters_from(config):
     from hetero_brian.network.diehl_cook import DiehlCookParameters
     from dataclasses import replace
 
-    excitatory = replace(DIEHL_COOK_EXCITATORY, tau_m=config.tau_m.build(), tau_theta=config.tau_theta.build(),
-                         theta_plus=config.theta_plus.build())
+    excitatory = replace(DIEHL_COOK_EXCITATORY, tau_m=config.tau_m, tau_theta=config.tau_theta,
+                         theta_plus=config.theta_plus)
     return DiehlCookParameters(
         n_excitatory=config.n_excitatory, max_rate=config.max_rate, t_present=config.t_present,
         t_rest=config.t_rest, dt=config.dt, images_per_run=config.images_per_run, total_weight=config.total_weight,

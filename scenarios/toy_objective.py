@@ -119,7 +119,7 @@ def run(config, output, backend="auto", seed=None):
                           f"({config.washout} + {config.max_delay})")
     streams = SeedStreams(seed)
     dt = float(config.dt)
-    tau = np.asarray(config.tau_m.build().sample(config.n_units, streams.generator("parameters")), dtype=float)
+    tau = np.asarray(config.tau_m.sample(config.n_units, streams.generator("parameters")), dtype=float)
     tau = np.maximum(tau, float(config.tau_min))
     structure = streams.generator("structure")
     recurrent = _recurrent_matrix(config.n_units, config.spectral_radius, structure)
@@ -144,7 +144,7 @@ def run(config, output, backend="auto", seed=None):
                     "t_start": 0.0, "t_stop": dt * config.n_steps, "scenario": "toy_objective",
                     "wall_time": time.perf_counter() - start, "status": "complete",
                     "spec": {"populations": [{"name": "reservoir",
-                                              "model": {"tau_m": config.tau_m.build().to_dict()}}]}},
+                                              "model": {"tau_m": config.tau_m.to_dict()}}]}},
         metrics=metrics,
     )
     save(result, output / "toy_objective.h5")

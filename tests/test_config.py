@@ -140,8 +140,8 @@ def _error(data):
 
 def test_defaults_and_serialisation_round_trip():
     config = validate_config(ScenarioConfig, {})
-    assert config.network.tau_m.build() == Constant(20 * ms)
-    assert config.network.tau_pre.build() == Gamma(15 * ms, 0.3)
+    assert config.network.tau_m == Constant(20 * ms)
+    assert config.network.tau_pre == Gamma(15 * ms, 0.3)
     assert config.network.v_threshold == -50 * mV and config.duration == 1 * second
     dumped = config.model_dump(mode="json")
     assert dumped["duration"] == "1.0 s" and dumped["network"]["tau_pre"]["mean"] == "15.0 ms"
@@ -200,14 +200,14 @@ def test_distribution_configs_build_the_right_objects():
         ),
     ]
     for given, expected in cases:
-        built = validate_config(NeuronConfig, {"tau_m": given}).tau_m.build()
+        built = validate_config(NeuronConfig, {"tau_m": given}).tau_m
         assert type(built) is type(expected) and built == expected, given
     # shape 4, scale 5 ms is mean 20 ms and cv 1/2
-    gamma = validate_config(NeuronConfig, {"tau_m": cases[6][0]}).tau_m.build()
+    gamma = validate_config(NeuronConfig, {"tau_m": cases[6][0]}).tau_m
     assert float(gamma.mean) == pytest.approx(0.020) and gamma.cv == pytest.approx(0.5)
     assert validate_config(
         NeuronConfig, {"weight": {"distribution": "uniform", "low": 0, "high": 1}}
-    ).weight.build() == Uniform(0, 1)
+    ).weight == Uniform(0, 1)
 
 
 def test_distribution_config_errors():
@@ -256,7 +256,7 @@ def test_yaml_and_toml_files_give_the_same_config(tmp_path):
     )
     from_yaml = validate_config(ScenarioConfig, load_config_file(yaml_file))
     from_toml = validate_config(ScenarioConfig, load_config_file(toml_file))
-    assert from_yaml == from_toml and from_yaml.network.tau_m.build() == Gamma(20 * ms, 0.5)
+    assert from_yaml == from_toml and from_yaml.network.tau_m == Gamma(20 * ms, 0.5)
     empty = tmp_path / "empty.yaml"
     empty.write_text("")
     assert load_config_file(empty) == {}
@@ -300,7 +300,7 @@ def test_overrides():
     assert base == {"network": {"tau_m": "20 ms"}, "seeds": [1]}  # the input is not modified
     config = validate_config(ScenarioConfig, updated)
     assert config.n_neurons == 200 and config.seeds == [3, 4] and config.network.v_threshold == -55 * mV
-    assert config.network.tau_pre.build() == Gamma(20 * ms, 0.5) and config.duration == 2 * second
+    assert config.network.tau_pre == Gamma(20 * ms, 0.5) and config.duration == 2 * second
     typo = apply_overrides({}, ["network.tau_mn=5 ms"])
     with pytest.raises(ConfigError, match="network.tau_mn: unknown key.*did you mean 'tau_m'"):
         validate_config(ScenarioConfig, typo)

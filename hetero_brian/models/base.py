@@ -14,6 +14,7 @@ from brian2.units.fundamentalunits import get_unit
 
 from ..distributions import Constant, Distribution, as_distribution
 from ..errors import UnitError
+from ..quantities import quantity_as_text
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,8 @@ class Spec:
             value = getattr(self, field.name)
             if isinstance(value, Distribution):
                 description[field.name] = value.to_dict()
-            elif isinstance(value, Quantity):
-                description[field.name] = {"value": float(value), "unit": str(get_unit(value.dim))}
+            elif isinstance(value, Quantity) and value.shape == ():
+                description[field.name] = quantity_as_text(value)
             elif isinstance(value, (int, float, str, bool)) or value is None:
                 description[field.name] = value
             else:
