@@ -4,7 +4,7 @@ A leaf module (numpy only), so both can import it without an import cycle.
 """
 import numpy as np
 
-from hetero_brian.analysis._units import to_si
+from hetero_brian.units import to_si
 
 
 def _window(t_start, t_stop):

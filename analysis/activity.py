@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hetero_brian.analysis._spike_checks import _positive_time, _window
-from hetero_brian.analysis._units import to_si
+from hetero_brian.units import to_si
 from hetero_brian.analysis.spike_distances import spike_time_tiling_coefficient, van_rossum_distance  # noqa: F401
 from hetero_brian.errors import DegenerateNetworkError
 

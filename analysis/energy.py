@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hetero_brian.analysis._units import to_si
+from hetero_brian.units import to_si
 from hetero_brian.errors import ResultsError
 
 __all__ = [

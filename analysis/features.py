@@ -20,7 +20,7 @@ filtered spike trains read out linearly).
 """
 import numpy as np
 
-from hetero_brian.analysis._units import to_si
+from hetero_brian.units import to_si
 
 
 def _check_spikes(node_ids, timestamps, n_neurons):

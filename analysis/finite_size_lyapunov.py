@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hetero_brian.analysis._units import to_si
+from hetero_brian.units import to_si
 
 __all__ = ["FiniteSizeResult", "finite_size_exponents"]
 

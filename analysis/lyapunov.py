@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hetero_brian.analysis._lyapunov_common import LyapunovResult, _count, _positive_finite
-from hetero_brian.analysis._units import to_si
+from hetero_brian.units import to_si
 from hetero_brian.analysis.lyapunov_series import (  # noqa: F401  (re-exported)
     DivergenceResult, SeriesExponentResult, divergence_rate, largest_from_series)
 from hetero_brian.errors import SimulationError

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hetero_brian.analysis._lyapunov_common import LyapunovResult, _count, _positive_finite
-from hetero_brian.analysis._units import to_si
+from hetero_brian.units import to_si
 
 __all__ = ["SeriesExponentResult", "DivergenceResult", "largest_from_series", "divergence_rate"]
 

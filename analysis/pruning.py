@@ -26,7 +26,7 @@ import numpy as np
 
 from hetero_brian.analysis._synapse_checks import (  # noqa: F401  (check_* re-exported for analysis.lnp and others)
     _check_positive, _degenerate, check_fraction, check_integer, check_mask, check_synapses)
-from hetero_brian.analysis._units import to_si
+from hetero_brian.units import to_si
 from hetero_brian.analysis.quantisation import (  # noqa: F401  (re-exported)
     _check_levels, kmeans_levels, quantise_weights, uniform_levels)
 

@@ -21,7 +21,7 @@ Chakraborty & Mukhopadhyay, ICLR 2024, arXiv 2403.03409 -- Lyapunov Noise Prunin
 """
 import numpy as np
 
-from hetero_brian.analysis._units import to_si
+from hetero_brian.units import to_si
 from hetero_brian.analysis.lyapunov import spectrum_flow
 
 __all__ = ["GAIN_FUNCTIONS", "gain", "rate_rhs", "rate_jacobian", "rate_lyapunov_spectrum",

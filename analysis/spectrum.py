@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hetero_brian.analysis._synapse_checks import check_synapses
-from hetero_brian.analysis._units import to_si
+from hetero_brian.units import to_si
 
 __all__ = ["synapses_from_dense", "dense_from_synapses", "linear_jacobian", "Spectrum", "spectrum",
            "rate_model_exponent", "spectrum_report"]

@@ -18,7 +18,7 @@ Examples
 import numpy as np
 
 from hetero_brian.analysis._spike_checks import _positive_time, _window
-from hetero_brian.analysis._units import to_si
+from hetero_brian.units import to_si
 
 __all__ = ["spike_time_tiling_coefficient", "van_rossum_distance"]
 

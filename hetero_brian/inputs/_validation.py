@@ -1,40 +1,11 @@
 """Argument checks shared by the input readers, the audio front end and the encoders.
 
-Physical arguments of :mod:`hetero_brian.inputs` are plain floats **in SI units** (seconds, hertz).
-A Brian2 ``Quantity`` is accepted too: its dimension is read from ``value.dim`` (brian2 is not
-imported here) and checked, and its SI value is used. A bare number is taken to be in SI already.
+Physical arguments of :mod:`hetero_brian.inputs` follow the package's unit rule
+(:mod:`hetero_brian.units`): a Brian2 ``Quantity`` of the right dimension, or a plain number **in SI
+units** (seconds, hertz), converted by :func:`hetero_brian.units.to_si` and
+:func:`hetero_brian.units.to_si_scalar`. This module holds the other checks.
 """
-import math
-
 import numpy as np
-
-
-from hetero_brian.si import as_si_array  # noqa: E402,F401  (shared with analysis)
-
-
-def as_si_scalar(value, unit, name, minimum=None, strict=True, allow_none=False):
-    """Return ``value`` as a finite Python float in SI ``unit``, optionally bounded below.
-
-    ``strict=True`` requires ``value > minimum``; ``strict=False`` requires ``value >= minimum``.
-    """
-    if value is None:
-        if allow_none:
-            return None
-        raise ValueError(f"{name} is required: a number in {unit}; got None")
-    if isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be a number in {unit}; got {value!r}")
-    array = as_si_array(value, unit, name)
-    if array.ndim != 0:
-        raise ValueError(f"{name} must be a scalar in {unit}; got an array of shape {array.shape}")
-    number = float(array)
-    if not math.isfinite(number):
-        raise ValueError(f"{name} must be finite; got {value!r}")
-    if minimum is not None:
-        if strict and not number > minimum:
-            raise ValueError(f"{name} must be > {minimum:g} {unit}; got {value!r}")
-        if not strict and not number >= minimum:
-            raise ValueError(f"{name} must be >= {minimum:g} {unit}; got {value!r}")
-    return number
 
 
 def check_int(value, name, minimum=None):

@@ -23,7 +23,8 @@ import numpy as np
 import scipy.signal
 import scipy.sparse
 
-from hetero_brian.inputs._validation import as_si_scalar, check_choice, check_finite, check_int
+from hetero_brian.inputs._validation import check_choice, check_finite, check_int
+from hetero_brian.units import to_si_scalar
 
 # Slaney's mel scale (Auditory Toolbox, 1998): linear below 1 kHz, logarithmic above.
 _MEL_LINEAR_HZ = 200.0 / 3.0  # Hz per mel below the break
@@ -50,9 +51,9 @@ def mel_to_hz(mel):
 
 
 def _frame_parameters(sample_rate, frame_length, hop):
-    sample_rate = as_si_scalar(sample_rate, "hertz", "sample_rate", minimum=0.0)
-    frame_length = as_si_scalar(frame_length, "second", "frame_length", minimum=0.0)
-    hop = as_si_scalar(hop, "second", "hop", minimum=0.0)
+    sample_rate = to_si_scalar(sample_rate, "hertz", "sample_rate", minimum=0.0)
+    frame_length = to_si_scalar(frame_length, "second", "frame_length", minimum=0.0)
+    hop = to_si_scalar(hop, "second", "hop", minimum=0.0)
     frame_samples = int(round(frame_length * sample_rate))
     hop_samples = int(round(hop * sample_rate))
     if frame_samples < 1:
@@ -152,11 +153,11 @@ def _sparse_filterbank(sample_rate, n_fft, n_mels, f_min, f_max):
 
 def _filterbank_arguments(sample_rate, n_fft, n_mels, f_min, f_max):
     """Check the filterbank arguments and return them as plain (hashable) numbers."""
-    sample_rate = as_si_scalar(sample_rate, "hertz", "sample_rate", minimum=0.0)
+    sample_rate = to_si_scalar(sample_rate, "hertz", "sample_rate", minimum=0.0)
     n_fft = check_int(n_fft, "n_fft", minimum=2)
     n_mels = check_int(n_mels, "n_mels", minimum=1)
-    f_min = as_si_scalar(f_min, "hertz", "f_min", minimum=0.0, strict=False)
-    f_max = sample_rate / 2.0 if f_max is None else as_si_scalar(f_max, "hertz", "f_max", minimum=0.0)
+    f_min = to_si_scalar(f_min, "hertz", "f_min", minimum=0.0, strict=False)
+    f_max = sample_rate / 2.0 if f_max is None else to_si_scalar(f_max, "hertz", "f_max", minimum=0.0)
     if not f_min < f_max <= sample_rate / 2.0:
         raise ValueError(
             f"need 0 <= f_min < f_max <= sample_rate / 2; got f_min={f_min:g} Hz, f_max={f_max:g} Hz, "
@@ -234,10 +235,10 @@ def log_mel_spectrogram(signal, sample_rate, n_mels=40, frame_length=0.025, hop=
     ``S[m, k] = ln(sum_f M[m, f] |X[f, k]|^2 + floor)`` with ``X`` from :func:`stft` and ``M`` from
     :func:`mel_filterbank` (Slaney area normalisation).
     """
-    floor = as_si_scalar(floor, "1", "floor", minimum=0.0)
+    floor = to_si_scalar(floor, "1", "floor", minimum=0.0)
     spectrum = stft(signal, sample_rate, frame_length, hop, n_fft, window)
     power = spectrum.real**2 + spectrum.imag**2
-    sample_rate = as_si_scalar(sample_rate, "hertz", "sample_rate", minimum=0.0)
+    sample_rate = to_si_scalar(sample_rate, "hertz", "sample_rate", minimum=0.0)
     n_fft = 2 * (power.shape[0] - 1)
     weights = _sparse_filterbank(*_filterbank_arguments(sample_rate, n_fft, n_mels, f_min, f_max))
     return np.log(weights @ power + floor)
@@ -261,8 +262,8 @@ def erb_space(f_min, f_max, n_channels):
     B. R. Glasberg, B. C. J. Moore, "Derivation of auditory filter shapes from notched-noise data",
     Hearing Research 47:103-138 (1990).
     """
-    f_min = as_si_scalar(f_min, "hertz", "f_min", minimum=0.0)
-    f_max = as_si_scalar(f_max, "hertz", "f_max", minimum=0.0)
+    f_min = to_si_scalar(f_min, "hertz", "f_min", minimum=0.0)
+    f_max = to_si_scalar(f_max, "hertz", "f_max", minimum=0.0)
     n_channels = check_int(n_channels, "n_channels", minimum=1)
     if not f_min < f_max:
         raise ValueError(f"need f_min < f_max; got f_min={f_min:g} Hz, f_max={f_max:g} Hz")
@@ -297,8 +298,8 @@ def _gammatone_tail(lowest_centre, sample_rate):
 def gammatone_filter(signal, sample_rate, centre_frequency):
     """Output of one 4th-order IIR gammatone filter (unit gain at its centre frequency, Hz)."""
     signal = _check_signal(signal)
-    sample_rate = as_si_scalar(sample_rate, "hertz", "sample_rate", minimum=0.0)
-    centre = as_si_scalar(centre_frequency, "hertz", "centre_frequency", minimum=0.0)
+    sample_rate = to_si_scalar(sample_rate, "hertz", "sample_rate", minimum=0.0)
+    centre = to_si_scalar(centre_frequency, "hertz", "centre_frequency", minimum=0.0)
     if not centre < sample_rate / 2.0:
         raise ValueError(f"centre_frequency must be < sample_rate / 2 = {sample_rate / 2:g} Hz; got {centre:g} Hz")
     (sections,) = _gammatone_sections((centre,), sample_rate)
@@ -350,11 +351,11 @@ def gammatone_cochleagram(signal, sample_rate, n_channels=32, f_min=50.0, f_max=
     """
     signal = _check_signal(signal)
     sample_rate, frame_samples, hop_samples = _frame_parameters(sample_rate, frame_length, hop)
-    f_max = 0.45 * sample_rate if f_max is None else as_si_scalar(f_max, "hertz", "f_max", minimum=0.0)
+    f_max = 0.45 * sample_rate if f_max is None else to_si_scalar(f_max, "hertz", "f_max", minimum=0.0)
     if not f_max < sample_rate / 2.0:
         raise ValueError(f"f_max must be < sample_rate / 2 = {sample_rate / 2:g} Hz; got {f_max:g} Hz")
     check_choice(compression, "compression", {"log", "cube_root", None})
-    floor = as_si_scalar(floor, "1", "floor", minimum=0.0)
+    floor = to_si_scalar(floor, "1", "floor", minimum=0.0)
     centres = tuple(float(value) for value in erb_space(f_min, f_max, n_channels))
     # all channels at once: multiply the spectrum by each channel's frequency response; the zero padding
     # (a power of two >= n_samples + tail) is longer than every impulse response, so the circular

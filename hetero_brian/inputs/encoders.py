@@ -20,14 +20,14 @@ import numpy as np
 import scipy.signal
 
 from hetero_brian.inputs._validation import (
-    as_si_array,
-    as_si_scalar,
     check_choice,
     check_finite,
     check_generator,
     check_int,
     n_steps_of,
 )
+from hetero_brian.units import to_si, to_si_scalar
+
 
 @dataclass(frozen=True)
 class EncodedSpikes:
@@ -54,7 +54,7 @@ class EncodedSpikes:
         indices = np.asarray(self.indices, dtype=np.int64).reshape(-1)
         times = np.asarray(self.times, dtype=np.float64).reshape(-1)
         n_channels = check_int(self.n_channels, "n_channels", minimum=1)
-        duration = as_si_scalar(self.duration, "second", "duration", minimum=0.0)
+        duration = to_si_scalar(self.duration, "second", "duration", minimum=0.0)
         if indices.size != times.size:
             raise ValueError(f"indices and times must have equal lengths; got {indices.size} and {times.size}")
         if indices.size:
@@ -92,9 +92,9 @@ def _frames(values, name, frame_duration, duration, truncate):
     values = check_finite(np.asarray(values, dtype=np.float64), name)
     if values.ndim not in (1, 2) or values.shape[0] == 0 or values.size == 0:
         raise ValueError(f"{name} must have shape (n_channels,) or (n_channels, n_frames); got {values.shape}")
-    duration = as_si_scalar(duration, "second", "duration", minimum=0.0, allow_none=True)
+    duration = to_si_scalar(duration, "second", "duration", minimum=0.0, allow_none=True)
     if values.ndim == 1:
-        frame_duration = as_si_scalar(frame_duration, "second", "frame_duration", minimum=0.0, allow_none=True)
+        frame_duration = to_si_scalar(frame_duration, "second", "frame_duration", minimum=0.0, allow_none=True)
         if duration is None and frame_duration is None:
             raise ValueError(f"a one-dimensional {name} needs duration (seconds)")
         values = values[:, None]
@@ -103,7 +103,7 @@ def _frames(values, name, frame_duration, duration, truncate):
         return values, frame_duration, duration
     if frame_duration is None:
         raise ValueError(f"a two-dimensional {name} (n_channels, n_frames) needs frame_duration (seconds)")
-    frame_duration = as_si_scalar(frame_duration, "second", "frame_duration", minimum=0.0)
+    frame_duration = to_si_scalar(frame_duration, "second", "frame_duration", minimum=0.0)
     natural = values.shape[1] * frame_duration
     if duration is None:
         return values, frame_duration, natural
@@ -149,7 +149,7 @@ def poisson_encode(rates, dt, rng, duration=None, frame_duration=None, truncate=
     drawn uniformly from the frame (repeated draws are redrawn, which by symmetry gives a uniform subset).
     """
     rates, frame_duration, duration = _frames(rates, "rates", frame_duration, duration, truncate)
-    dt = as_si_scalar(dt, "second", "dt", minimum=0.0)
+    dt = to_si_scalar(dt, "second", "dt", minimum=0.0)
     check_generator(rng)
     if rates.min() < 0:
         raise ValueError(f"rates must be >= 0 Hz; got min {rates.min():g} Hz")
@@ -223,15 +223,15 @@ def latency_encode(intensities, t_max, method="lif", tau=None, threshold=None, d
     Neural Networks 14:715-725 (2001).
     """
     check_choice(method, "method", {"lif", "linear"})
-    t_max = as_si_scalar(t_max, "second", "t_max", minimum=0.0)
+    t_max = to_si_scalar(t_max, "second", "t_max", minimum=0.0)
     if frame_duration is None and np.ndim(intensities) == 1:
         frame_duration = t_max
     values, frame_duration, duration = _frames(intensities, "intensities", frame_duration, duration, truncate)
     if t_max > frame_duration * (1 + 1e-12):
         raise ValueError(f"t_max={t_max:g} s must be <= frame_duration={frame_duration:g} s")
     if method == "lif":
-        tau = as_si_scalar(tau, "second", "tau", minimum=0.0)
-        threshold = 1.0 if threshold is None else as_si_scalar(threshold, "1", "threshold", minimum=0.0)
+        tau = to_si_scalar(tau, "second", "tau", minimum=0.0)
+        threshold = 1.0 if threshold is None else to_si_scalar(threshold, "1", "threshold", minimum=0.0)
         active = values > threshold
         with np.errstate(divide="ignore", invalid="ignore"):
             latency = np.where(active, tau * np.log(values / (values - threshold)), np.inf)
@@ -242,10 +242,10 @@ def latency_encode(intensities, t_max, method="lif", tau=None, threshold=None, d
             raise ValueError(
                 f"intensities must lie in [0, 1] for method='linear'; got min {values.min():g}, max {values.max():g}"
             )
-        threshold = 0.0 if threshold is None else as_si_scalar(threshold, "1", "threshold", minimum=0.0, strict=False)
+        threshold = 0.0 if threshold is None else to_si_scalar(threshold, "1", "threshold", minimum=0.0, strict=False)
         latency = np.where(values > threshold, t_max * (1.0 - values), np.inf)
     if dt is not None:
-        dt = as_si_scalar(dt, "second", "dt", minimum=0.0)
+        dt = to_si_scalar(dt, "second", "dt", minimum=0.0)
         latency = np.ceil(latency / dt - 1e-9) * dt
     channels, frames = np.nonzero(latency < t_max)
     times = frames * frame_duration + latency[channels, frames]
@@ -265,7 +265,7 @@ def _signal_matrix(signal, name):
 
 def _grid_duration(n_samples, sample_interval, duration, truncate):
     natural = n_samples * sample_interval
-    duration = as_si_scalar(duration, "second", "duration", minimum=0.0, allow_none=True)
+    duration = to_si_scalar(duration, "second", "duration", minimum=0.0, allow_none=True)
     if duration is None:
         return natural
     if natural > duration * (1 + 1e-9) and not truncate:
@@ -324,10 +324,10 @@ def delta_encode(signal, threshold, sample_interval, method="step_forward", dura
     check_choice(method, "method", {"step_forward", "delta"})
     signal = _signal_matrix(signal, "signal")
     n_channels, n_samples = signal.shape
-    threshold = np.broadcast_to(as_si_array(threshold, "1", "threshold"), (n_channels,)).astype(np.float64)
+    threshold = np.broadcast_to(to_si(threshold, "1", "threshold"), (n_channels,)).astype(np.float64)
     if not np.all(threshold > 0):
         raise ValueError(f"threshold must be > 0; got min {threshold.min():g}")
-    sample_interval = as_si_scalar(sample_interval, "second", "sample_interval", minimum=0.0)
+    sample_interval = to_si_scalar(sample_interval, "second", "sample_interval", minimum=0.0)
     duration = _grid_duration(n_samples, sample_interval, duration, truncate)
     if method == "delta":
         change = np.diff(signal, axis=1)
@@ -363,8 +363,8 @@ def bsa_filter(n_taps, cutoff, sample_interval):
         Seconds between samples.
     """
     n_taps = check_int(n_taps, "n_taps", minimum=1)
-    cutoff = as_si_scalar(cutoff, "hertz", "cutoff", minimum=0.0)
-    sample_interval = as_si_scalar(sample_interval, "second", "sample_interval", minimum=0.0)
+    cutoff = to_si_scalar(cutoff, "hertz", "cutoff", minimum=0.0)
+    sample_interval = to_si_scalar(sample_interval, "second", "sample_interval", minimum=0.0)
     nyquist = 0.5 / sample_interval
     if not cutoff < nyquist:
         raise ValueError(f"cutoff must be < the Nyquist frequency {nyquist:g} Hz; got {cutoff:g} Hz")
@@ -416,8 +416,8 @@ def bsa_encode(signal, filter_taps, sample_interval, threshold=None, duration=No
     if residual.min() < 0:
         raise ValueError(f"signal must be >= 0 for BSA (shift or scale it); got min {residual.min():g}")
     taps = _check_taps(filter_taps)
-    threshold = 0.95 * taps.sum() if threshold is None else as_si_scalar(threshold, "1", "threshold")
-    sample_interval = as_si_scalar(sample_interval, "second", "sample_interval", minimum=0.0)
+    threshold = 0.95 * taps.sum() if threshold is None else to_si_scalar(threshold, "1", "threshold")
+    sample_interval = to_si_scalar(sample_interval, "second", "sample_interval", minimum=0.0)
     n_channels, n_samples = residual.shape
     duration = _grid_duration(n_samples, sample_interval, duration, truncate)
     fired = np.zeros((n_channels, n_samples), dtype=bool)
@@ -454,7 +454,7 @@ def bsa_decode(spikes, filter_taps, sample_interval, n_samples):
     numpy.ndarray of float64, shape (n_channels, n_samples)
     """
     taps = _check_taps(filter_taps)
-    sample_interval = as_si_scalar(sample_interval, "second", "sample_interval", minimum=0.0)
+    sample_interval = to_si_scalar(sample_interval, "second", "sample_interval", minimum=0.0)
     n_samples = check_int(n_samples, "n_samples", minimum=1)
     train = np.zeros((spikes.n_channels, n_samples))
     steps = np.rint(spikes.times / sample_interval).astype(np.int64)

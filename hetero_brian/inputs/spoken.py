@@ -11,8 +11,9 @@ import numpy as np
 import scipy.io.wavfile
 import scipy.signal
 
-from hetero_brian.inputs._validation import as_si_scalar, check_choice, check_int
+from hetero_brian.inputs._validation import check_choice, check_int
 from hetero_brian.inputs.datasets import Dataset, check_labels, data_path
+from hetero_brian.units import to_si_scalar
 
 FSDD_SOURCE = (
     "the Free Spoken Digit Dataset (https://github.com/Jakobovski/free-spoken-digit-dataset; "
@@ -64,7 +65,7 @@ def read_wav(path, sample_rate=None, resample=True):
     path = pathlib.Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"WAV file not found: {str(path)!r}")
-    target = as_si_scalar(sample_rate, "hertz", "sample_rate", minimum=0.0, allow_none=True)
+    target = to_si_scalar(sample_rate, "hertz", "sample_rate", minimum=0.0, allow_none=True)
     try:
         source_rate, data = scipy.io.wavfile.read(path)
     except (ValueError, EOFError, OSError) as error:
@@ -174,8 +175,8 @@ def read_fsdd(path=None, split="train", sample_rate=8000.0, resample=True, speak
     """
     check_choice(split, "split", {"train", "test", "all"})
     n_classes = check_int(n_classes, "n_classes", minimum=1)
-    sample_rate = as_si_scalar(sample_rate, "hertz", "sample_rate", minimum=0.0)
-    max_duration = as_si_scalar(max_duration, "second", "max_duration", minimum=0.0, allow_none=True)
+    sample_rate = to_si_scalar(sample_rate, "hertz", "sample_rate", minimum=0.0)
+    max_duration = to_si_scalar(max_duration, "second", "max_duration", minimum=0.0, allow_none=True)
     folder = _fsdd_folder(path)
     files = [entry for entry in folder.iterdir() if entry.suffix.lower() == ".wav" and entry.is_file()]
     if not files:

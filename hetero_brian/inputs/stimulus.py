@@ -7,8 +7,9 @@ import math
 
 import numpy as np
 
-from hetero_brian.inputs._validation import as_si_array, as_si_scalar, check_finite, check_int, n_steps_of
+from hetero_brian.inputs._validation import check_finite, check_int, n_steps_of
 from hetero_brian.inputs.encoders import EncodedSpikes
+from hetero_brian.units import to_si, to_si_scalar
 
 
 def stimulus_sequence(samples, t_present, t_rest, dt=None, truncate=False):
@@ -35,10 +36,10 @@ def stimulus_sequence(samples, t_present, t_rest, dt=None, truncate=False):
     boundaries : numpy.ndarray of float64, shape (n_samples, 2)
         ``[t_start, t_stop)`` of each presentation, seconds.
     """
-    t_present = as_si_scalar(t_present, "second", "t_present", minimum=0.0)
-    t_rest = as_si_scalar(t_rest, "second", "t_rest", minimum=0.0, strict=False)
+    t_present = to_si_scalar(t_present, "second", "t_present", minimum=0.0)
+    t_rest = to_si_scalar(t_rest, "second", "t_rest", minimum=0.0, strict=False)
     if dt is not None:
-        dt = as_si_scalar(dt, "second", "dt", minimum=0.0)
+        dt = to_si_scalar(dt, "second", "dt", minimum=0.0)
         n_steps_of(t_present, dt, "t_present")
         n_steps_of(t_rest, dt, "t_rest")
     samples = list(samples)
@@ -96,10 +97,10 @@ def to_dense_raster(indices, times, n_channels, dt, duration, truncate=False):
         If two spikes of one channel fall in one step (use a smaller ``dt``), or on bad indices/times.
     """
     indices = np.asarray(indices, dtype=np.int64).reshape(-1)
-    times = check_finite(as_si_array(times, "second", "times").reshape(-1), "times")
+    times = check_finite(to_si(times, "second", "times").reshape(-1), "times")
     n_channels = check_int(n_channels, "n_channels", minimum=1)
-    dt = as_si_scalar(dt, "second", "dt", minimum=0.0)
-    duration = as_si_scalar(duration, "second", "duration", minimum=0.0)
+    dt = to_si_scalar(dt, "second", "dt", minimum=0.0)
+    duration = to_si_scalar(duration, "second", "duration", minimum=0.0)
     n_steps = n_steps_of(duration, dt)
     if indices.size != times.size:
         raise ValueError(f"indices and times must have equal lengths; got {indices.size} and {times.size}")
