@@ -73,6 +73,20 @@ class SeedStreams:
         return self.integer_seed("device")
 
 
+def check_generator(rng, name="rng"):
+    """Require a :class:`numpy.random.Generator` (no global state, no hidden seeding).
+
+    Functions that draw numbers take ``rng``, a Generator; functions that make one take ``seed``, an
+    int (see :func:`as_generator` for the few that take either).
+    """
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(
+            f"{name} must be a numpy.random.Generator; got {rng!r} "
+            "(use numpy.random.default_rng(seed) or hetero_brian.random.SeedStreams)"
+        )
+    return rng
+
+
 def as_generator(rng, name="rng"):
     """Return a :class:`numpy.random.Generator` from a Generator, an int seed or a SeedSequence.
 

@@ -20,6 +20,7 @@ from brian2.units.fundamentalunits import DIMENSIONLESS, get_unit
 
 from ..errors import ConfigError, UnitError
 from ..quantities import parse_quantity, quantity_as_text
+from ..random import check_generator
 
 __all__ = ["Distribution", "DistributionDescriptionError", "distribution_from_dict", "distribution_kinds"]
 
@@ -81,14 +82,6 @@ def _check_count(n):
     if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n <= 0:
         raise ValueError(f"n (the number of samples) must be a positive integer; got {n!r}")
     return int(n)
-
-
-def _check_rng(rng):
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(
-            f"rng must be a numpy.random.Generator (see hetero_brian.random.SeedStreams); got {rng!r}"
-        )
-    return rng
 
 
 class Distribution:
@@ -156,7 +149,7 @@ class Distribution:
         brian2.Quantity
             Array of shape ``(n,)`` in the distribution's unit.
         """
-        values = self._sample_si(_check_count(n), _check_rng(rng))
+        values = self._sample_si(_check_count(n), check_generator(rng))
         return self._quantity(np.asarray(values, dtype=float))
 
     @property

@@ -33,16 +33,6 @@ def check_choice(value, name, choices):
     return value
 
 
-def check_generator(rng, name="rng"):
-    """Require a :class:`numpy.random.Generator` (no global state, no hidden seeding)."""
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(
-            f"{name} must be a numpy.random.Generator; got {rng!r} "
-            "(use numpy.random.default_rng(seed) or hetero_brian.random.SeedStreams)"
-        )
-    return rng
-
-
 def n_steps_of(duration, dt, duration_name="duration", dt_name="dt"):
     """Number of steps of length ``dt`` in ``duration``; ``duration`` must be a multiple of ``dt``."""
     ratio = duration / dt

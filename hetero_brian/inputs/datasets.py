@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hetero_brian.inputs._validation import check_choice, check_generator, check_int
+from hetero_brian.inputs._validation import check_choice, check_int
+from hetero_brian.random import check_generator
 
 DATA_ENV_VAR = "HETERO_BRIAN_DATA"
 

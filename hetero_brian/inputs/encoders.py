@@ -22,10 +22,10 @@ import scipy.signal
 from hetero_brian.inputs._validation import (
     check_choice,
     check_finite,
-    check_generator,
     check_int,
     n_steps_of,
 )
+from hetero_brian.random import check_generator
 from hetero_brian.units import to_si, to_si_scalar
 
 
