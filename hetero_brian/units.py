@@ -47,7 +47,16 @@ def _exponents(value):
     dim = getattr(value, "dim", None)
     if dim is None:
         return None
-    return tuple(int(round(float(exponent))) for exponent in getattr(dim, "_dims", ()))
+    return tuple(float(exponent) for exponent in getattr(dim, "_dims", ()))
+
+
+def _expected(unit):
+    """(exponents, name) of ``unit``: a name in :data:`DIMENSIONS`, or a brian2 Unit, Quantity or
+    Dimension (read from ``.dim`` or ``._dims``, without importing brian2)."""
+    if isinstance(unit, str):
+        return DIMENSIONS[unit], unit
+    dim = getattr(unit, "dim", unit)
+    return tuple(float(exponent) for exponent in dim._dims), str(unit)
 
 
 def to_si(value, unit, name, *, plain_numbers=True):
@@ -57,8 +66,9 @@ def to_si(value, unit, name, *, plain_numbers=True):
     ----------
     value : array_like or brian2.Quantity
         A quantity of dimension ``unit``, or (see ``plain_numbers``) a plain number or array.
-    unit : {"second", "hertz", "volt", "joule", "1"}
-        The expected dimension; ``"1"`` is dimensionless (plain numbers always allowed).
+    unit : {"second", "hertz", "volt", "joule", "1"} or brian2 Unit, Quantity or Dimension
+        The expected dimension; ``"1"`` is dimensionless (plain numbers always allowed). A brian2
+        object gives any other dimension (``nS``), read without importing brian2.
     name : str
         Argument name used in error messages.
     plain_numbers : bool, optional
@@ -78,10 +88,10 @@ def to_si(value, unit, name, *, plain_numbers=True):
     ValueError
         A value that is not numeric.
     """
-    expected = DIMENSIONS[unit]
+    expected, unit = _expected(unit)
     exponents = _exponents(value)
     if exponents is None:
-        if not plain_numbers and unit != "1" and not isinstance(value, (str, bytes)):
+        if not plain_numbers and any(expected) and not isinstance(value, (str, bytes)):
             example = _EXAMPLES.get(unit, unit)
             raise UnitError(f"{name} must be a quantity in units of {unit} (e.g. {example}); "
                             f"got the bare number {value!r}")

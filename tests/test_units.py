@@ -31,3 +31,11 @@ def test_scalar_checks_bounds_finiteness_and_shape():
     assert to_si_scalar(0.0, "second", "duration", minimum=0.0, strict=False) == 0.0
     with pytest.raises(UnitError):
         to_si_scalar(0.5, "second", "duration", plain_numbers=False)
+
+
+def test_any_dimension_given_by_a_brian2_unit():
+    from brian2 import nS
+
+    assert float(to_si(3 * nS, nS, "conductance")) == float(3 * nS)
+    with pytest.raises(UnitError, match="conductance must be in units of nS"):
+        to_si(3 * ms, nS, "conductance")

@@ -21,6 +21,7 @@ from brian2.units.fundamentalunits import DIMENSIONLESS, get_unit
 from ..errors import ConfigError, UnitError
 from ..quantities import parse_quantity, quantity_as_text
 from ..random import check_generator
+from ..units import to_si_scalar
 
 __all__ = ["Distribution", "DistributionDescriptionError", "distribution_from_dict", "distribution_kinds"]
 
@@ -57,12 +58,7 @@ def si_scalar(value, name, dim=None):
         raise UnitError(
             f"{name} must have the same unit as the other parameters ({get_unit(dim)}); got {value!r}"
         )
-    array = np.asarray(value, dtype=float)
-    if array.shape != ():
-        raise UnitError(f"{name} must be a scalar quantity; got an array of shape {array.shape}")
-    if not np.isfinite(array):
-        raise ValueError(f"{name} must be finite; got {value!r}")
-    return float(array), value_dim
+    return to_si_scalar(value, value_dim, name, plain_numbers=False), value_dim
 
 
 def check_number(value, name, minimum=None, exclusive=True):
