@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 from brian2 import mV, ms, second
 
-from hetero_brian.distributions import (Constant, Gamma, LogNormal, Normal, Uniform, as_distribution,
-                                        check_positive_samples)
+from hetero_brian.distributions import (Constant, DistributionDescriptionError, Gamma, LogNormal, Normal,
+                                        Uniform, as_distribution, check_positive_samples,
+                                        distribution_from_dict, parse_distribution)
 from hetero_brian.errors import UnitError
 from hetero_brian.random import SeedStreams, as_generator, check_seed
 
@@ -121,6 +122,47 @@ def test_to_dict_is_json_serialisable():
     for distribution in (Constant(1 * ms), Uniform(1 * ms, 2 * ms), Normal(1 * ms, 1 * ms, low=0.1 * ms),
                          LogNormal(1 * ms, 0.3), Gamma(1 * ms, 0.3)):
         json.dumps(distribution.to_dict(), allow_nan=False)
+
+
+def test_descriptions_are_quantity_text_and_read_back_bit_for_bit():
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        mean = float(rng.uniform(1e-4, 1.0)) * second
+        for distribution in (Constant(mean), Uniform(mean, 2.5 * mean), Normal(mean, mean / 3, low=mean / 7),
+                             LogNormal(mean, float(rng.uniform(0, 2))), Gamma(mean, float(rng.uniform(0, 2)))):
+            description = distribution.to_dict()
+            assert all(isinstance(value, (str, float)) for value in description.values())
+            assert distribution_from_dict(description, ms) == distribution
+    assert Gamma(20 * ms, 0.5).to_dict() == {"distribution": "gamma", "mean": "20.0 ms", "cv": 0.5}
+    assert Uniform(0, 1).to_dict() == {"distribution": "uniform", "low": 0.0, "high": 1.0}
+
+
+def test_descriptions_of_earlier_versions_are_read():
+    legacy = {"distribution": "normal", "unit": "V", "mean": -0.07, "std": 0.002, "low": None, "high": -0.05}
+    assert distribution_from_dict(legacy) == Normal(-70 * mV, 2 * mV, high=-50 * mV)
+    assert distribution_from_dict({"distribution": "gamma", "unit": "s", "mean": 0.02, "cv": 0.5}) == Gamma(20 * ms, 0.5)
+
+
+def test_description_errors_name_the_key_and_the_value():
+    def error(value):
+        with pytest.raises(DistributionDescriptionError) as caught:
+            parse_distribution(value, ms)
+        return caught.value.key, caught.value.reason
+
+    assert error({"distribution": "gamma", "mean": "20 ms", "cvv": 0.5}) == (
+        "cvv", "unknown key (value 0.5); did you mean 'cv'?")
+    assert error({"distribution": "normal", "mean": "20 ms"}) == ("std", "missing required key")
+    assert error({"distribution": "gamma", "mean": "20 mV", "cv": 0.5})[0] == "mean"
+    assert "did you mean 'gamma'" in error({"distribution": "gama"})[1]
+    assert "bare number" in error(5)[1]
+    assert parse_distribution("20 ms", ms) == Constant(20 * ms)
+
+
+def test_at_mean_is_the_homogeneous_constant():
+    assert Gamma(20 * ms, 0.5).at_mean() == Constant(20 * ms)
+    truncated = Normal(0 * ms, 1 * ms, low=0 * ms)
+    assert truncated.at_mean() == Constant(truncated.mean)
+    assert float(truncated.mean) == pytest.approx(1e-3 * math.sqrt(2 / math.pi))
 
 
 def test_seed_streams_are_reproducible_named_and_independent():
