@@ -449,3 +449,29 @@ def test_save_arrays_writes_once_and_atomically(tmp_path):
     with pytest.raises(ValueError, match="must end in .npz"):
         save_arrays(tmp_path / "counts.h5", counts=np.zeros(1))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["counts.npz"]  # no temporary file left
+
+
+def test_atomic_writer_semantics(tmp_path):
+    from hetero_brian.results.atomic import write_atomically, write_text_atomically
+
+    path = tmp_path / "note.txt"
+    write_text_atomically(path, "first")
+    with pytest.raises(FileExistsError, match="never replaced"):
+        write_text_atomically(path, "second")
+    assert path.read_text() == "first"
+    write_text_atomically(path, "second", if_exists="replace")
+    assert path.read_text() == "second"
+    write_text_atomically(path, "third", if_exists="keep-previous")
+    aside = [p for p in tmp_path.iterdir() if p.name.startswith("note.txt.old-")]
+    assert path.read_text() == "third" and len(aside) == 1 and aside[0].read_text() == "second"
+
+    def failing(temporary):
+        temporary.write_text("partial")
+        raise RuntimeError("writer failed")
+
+    with pytest.raises(RuntimeError, match="writer failed"):
+        write_atomically(path, failing, if_exists="replace")
+    assert path.read_text() == "third"
+    assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]  # no temporary file left
+    with pytest.raises(ValueError, match="if_exists must be one of"):
+        write_text_atomically(path, "x", if_exists="overwrite")
