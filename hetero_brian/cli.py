@@ -27,7 +27,10 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from hetero_brian.errors import ConfigError, HeteroBrianError, ResultsError, UnitError
+from hetero_brian.experiment.executors import dask_executor
 from hetero_brian.experiment.runner import export_cpp, load_scenario, run_scenario, scenario_names
+from hetero_brian.experiment.sweep import load_sweep_config, run_sweep, tasks_from_config
+from hetero_brian.results import load, summary
 
 __all__ = ["COMMAND_GROUP", "build_parser", "main", "scenario_main"]
 
@@ -94,8 +97,6 @@ def build_parser():
 def _executor(arguments):
     """The executor context of a sweep or study: None (default local pool) or a Dask executor."""
     if arguments.dask or arguments.scheduler:
-        from hetero_brian.experiment.executors import dask_executor
-
         return dask_executor(arguments.scheduler, arguments.workers)
     return contextlib.nullcontext(None)
 
@@ -106,8 +107,6 @@ def _check_workers(workers):
 
 
 def _sweep(arguments):
-    from hetero_brian.experiment.sweep import load_sweep_config, run_sweep, tasks_from_config
-
     _check_workers(arguments.workers)
     config = load_sweep_config(arguments.config)
     out = arguments.out or str(Path("hetero_brian_sweeps") / Path(arguments.config).stem)
@@ -128,7 +127,7 @@ def _tune(arguments):
         import optuna  # noqa: F401  (an optional extra: checked before the study module needs it)
     except ImportError:
         raise ConfigError("hetero-brian tune needs optuna >= 4: pip install 'hetero_brian[tune]'") from None
-    from hetero_brian.experiment.tune import load_tune_config, run_study
+    from hetero_brian.experiment.tune import load_tune_config, run_study  # needs the optional optuna
 
     config = load_tune_config(arguments.config, arguments.trials)
     out = arguments.out or str(Path("hetero_brian_studies") / Path(arguments.config).stem)
@@ -157,8 +156,6 @@ def _dispatch(arguments):
         for key, value in sorted(metrics.items()):
             print(f"  {key}: {value:.6g}" if isinstance(value, float) else f"  {key}: {value}")
     elif arguments.command == "info":
-        from hetero_brian.results import load, summary
-
         print(summary(load(arguments.result)))
     elif arguments.command == "export-cpp":
         print(export_cpp(arguments.scenario, arguments.directory, arguments.config, arguments.set, arguments.seed))

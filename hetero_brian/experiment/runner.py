@@ -19,7 +19,10 @@ import pkgutil
 import time
 from pathlib import Path
 
+import yaml
+
 from hetero_brian.errors import ConfigError
+from hetero_brian.random import fresh_seed
 from hetero_brian.results.atomic import write_text_atomically
 from hetero_brian.results.rundirs import OutputDirectory, RunManifest, unique_subdir
 
@@ -68,6 +71,7 @@ def resolve_config(module, config_file=None, overrides=()):
     pydantic.BaseModel
         The validated ``module.Config``.
     """
+    # hetero_brian.config imports brian2 (seconds): only when a configuration is resolved
     from hetero_brian.config import apply_overrides, deep_merge, load_config_file, validate_config
 
     data = module.Config().model_dump(mode="json")
@@ -91,10 +95,6 @@ def run_scenario(name, config_file=None, overrides=(), backend="auto", seed=None
     ``config.yaml``, ``metrics.json`` and ``manifest.json`` are written there atomically;
     ``metrics.json`` is written before the manifest says "complete".
     """
-    import yaml
-
-    from hetero_brian.random import fresh_seed
-
     module = load_scenario(name)
     config = resolve_config(module, config_file, overrides)
     seed = fresh_seed() if seed is None else seed
@@ -121,7 +121,7 @@ def export_cpp(name, directory, config_file=None, overrides=(), seed=None):
     The project builds with ``make`` and runs as ``./main`` without Python; its results folder
     is read back by :func:`hetero_brian.experiment.cpp_export.load_exported_results`.
     """
-    from hetero_brian.experiment.cpp_export import export_project
+    from hetero_brian.experiment.cpp_export import export_project  # imports brian2: only when exporting
 
     module = load_scenario(name)
     if not hasattr(module, "network"):
