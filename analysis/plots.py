@@ -6,9 +6,10 @@ are plain arrays in SI units (seconds, hertz, joules); time axes are drawn in se
 time constants and STDP lags, drawn in milliseconds.
 """
 import os
-import tempfile
 
 import numpy as np
+
+from hetero_brian.results.atomic import write_atomically
 
 __all__ = [
     "plot_raster", "plot_result_raster", "plot_population_rate", "plot_isi_histogram",
@@ -213,7 +214,7 @@ def plot_memory_capacity(ax, delays, r_squared, label=None):
 
 
 def save_figure(fig, path, overwrite=False, dpi=150):
-    """Write ``fig`` atomically (temporary file in the same folder, then ``os.replace``).
+    """Write ``fig`` atomically with :func:`hetero_brian.results.atomic.write_atomically`.
 
     The format comes from the suffix (``.png``, ``.svg``, ``.pdf``, ...).
 
@@ -228,16 +229,10 @@ def save_figure(fig, path, overwrite=False, dpi=150):
         raise ValueError(f"path needs a suffix naming the format (.png, .svg, .pdf); got {path!r}")
     if os.path.exists(path) and not overwrite:
         raise FileExistsError(f"{path!r} exists; pass overwrite=True to replace it")
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix="." + suffix, dir=folder)
-    try:
-        with os.fdopen(handle, "wb") as stream:
+
+    def write(temporary):
+        with open(temporary, "xb") as stream:
             fig.savefig(stream, format=suffix, dpi=dpi)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
+
+    write_atomically(path, write, "replace" if overwrite else "refuse")
     return path

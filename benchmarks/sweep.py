@@ -18,7 +18,8 @@ import shutil
 import tempfile
 import time
 
-from hetero_brian.sweep import Task, dask_executor, run_sweep
+from hetero_brian.experiment.executors import dask_executor
+from hetero_brian.experiment.sweep import Task, run_sweep
 
 TARGET = 1.6
 

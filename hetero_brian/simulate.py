@@ -33,7 +33,7 @@ from .errors import ConfigError, SimulationError, UnitError
 from .network.builder import (RateInput, assignable_value, build, check_rates, parameter_targets,
                               sample_network_parameters)
 from .random import SeedStreams, check_seed
-from .results import Population, SimulationResult, SpikeTrains, SynapseTable, Trace
+from .results.records import PopulationRecord, SimulationResult, SpikeTrains, SynapseTable, Trace
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -361,7 +361,7 @@ class Simulator:
         populations = {}
         for population in self.spec.populations:
             values = sampled[population.name]
-            populations[population.name] = Population(
+            populations[population.name] = PopulationRecord(
                 population.n_neurons, {k: np.asarray(v, dtype=float) for k, v in values.items()},
                 {k: str(v.dim) if hasattr(v, "dim") else "1" for k, v in values.items()})
         provenance = {

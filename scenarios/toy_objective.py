@@ -26,7 +26,7 @@ from hetero_brian.analysis.capacity import activity_over_capacity, memory_capaci
 from hetero_brian.config import DistributionField, QuantityField, StrictModel
 from hetero_brian.errors import ConfigError
 from hetero_brian.random import SeedStreams
-from hetero_brian.results import Population, SimulationResult, save
+from hetero_brian.results import PopulationRecord, SimulationResult, save
 
 __all__ = ["Config", "run", "main", "leaky_reservoir_states"]
 
@@ -139,7 +139,7 @@ def run(config, output, backend="auto", seed=None):
         "tau_m_cv": float(tau.std() / tau.mean()),
     }
     result = SimulationResult(
-        populations={"reservoir": Population(config.n_units, {"tau_m": tau}, {"tau_m": "s"})},
+        populations={"reservoir": PopulationRecord(config.n_units, {"tau_m": tau}, {"tau_m": "s"})},
         provenance={"master_seed": streams.master_seed, "backend": "numpy", "dt": dt,
                     "t_start": 0.0, "t_stop": dt * config.n_steps, "scenario": "toy_objective",
                     "wall_time": time.perf_counter() - start, "status": "complete",

@@ -77,7 +77,7 @@ def test_info_and_plot_of_a_results_file(tmp_path, capsys):
 def test_export_cpp_builds_with_make_and_reproduces_the_python_run(tmp_path):
     import subprocess
 
-    from hetero_brian.standalone_export import load_exported_results
+    from hetero_brian.experiment.cpp_export import load_exported_results
 
     settings = ["--set", "n_neurons=60", "--set", "n_inputs=40", "--set", "duration=100 ms", "--seed", "4"]
     assert main(["export-cpp", "demo", str(tmp_path / "project"), *settings]) == 0

@@ -14,23 +14,26 @@ import h5py
 import numpy as np
 import pytest
 
-from hetero_brian import results
 from hetero_brian.errors import ResultsError
 from hetero_brian.results import (
-    OutputDirectory,
-    Population,
-    RunManifest,
+    PopulationRecord,
     SimulationResult,
     SpikeTrains,
     SynapseTable,
     Trace,
-    directory_lock,
+    hdf5,
     load,
-    read_manifest,
     result_equal,
+    rundirs,
     save,
     summary,
-    to_nwb,
+)
+from hetero_brian.results.nwb import to_nwb
+from hetero_brian.results.rundirs import (
+    OutputDirectory,
+    RunManifest,
+    directory_lock,
+    read_manifest,
     unique_subdir,
 )
 
@@ -68,12 +71,12 @@ def make_result(seed=0, n_spikes=1000):
             "nothing": Trace("silent", "v", "V", [], [], np.zeros((0, 0))),
         },
         populations={
-            "excitatory": Population(
+            "excitatory": PopulationRecord(
                 80,
                 {"tau_m": rng.gamma(4.0, 0.005, 80), "v_threshold": np.full(80, -0.05)},
                 {"tau_m": "s", "v_threshold": "V"},
             ),
-            "silent": Population(0),
+            "silent": PopulationRecord(0),
         },
         provenance={
             "master_seed": np.int64(1234),
@@ -178,7 +181,7 @@ def test_unfinished_status_is_refused(tmp_path):
 
 def test_disk_space_is_checked_first(tmp_path, monkeypatch):
     usage = collections.namedtuple("usage", "total used free")
-    monkeypatch.setattr(results.shutil, "disk_usage", lambda directory: usage(10**6, 10**6 - 1000, 1000))
+    monkeypatch.setattr(hdf5.shutil, "disk_usage", lambda directory: usage(10**6, 10**6 - 1000, 1000))
     big = make_result(n_spikes=100_000)
     with pytest.raises(ResultsError, match=r"about 1\.\d MB needed, 0\.0 MB free"):
         save(big, tmp_path / "run.h5")
@@ -186,7 +189,7 @@ def test_disk_space_is_checked_first(tmp_path, monkeypatch):
     # the estimate bounds the real size
     monkeypatch.undo()
     path = save(big, tmp_path / "run.h5")
-    assert path.stat().st_size <= results.estimate_size(big)
+    assert path.stat().st_size <= hdf5.estimate_size(big)
 
 
 def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
@@ -196,7 +199,7 @@ def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
         handle.create_group("spikes")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(results, "_write", failing_write)
+    monkeypatch.setattr(hdf5, "_write", failing_write)
     with pytest.raises(ResultsError, match="No space left"):
         save(make_result(seed=2), path, overwrite=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.h5"]
@@ -207,7 +210,8 @@ KILLED_WRITER = textwrap.dedent("""
     import sys, time
     import numpy as np
     from hetero_brian import results
-    original = results._write_array
+    from hetero_brian.results import hdf5
+    original = hdf5._write_array
     calls = []
     def slow_write_array(group, name, array, compression, units=None):
         dataset = original(group, name, array, compression, units)
@@ -217,7 +221,7 @@ KILLED_WRITER = textwrap.dedent("""
             print("WRITING", flush=True)
             time.sleep(60)
         return dataset
-    results._write_array = slow_write_array
+    hdf5._write_array = slow_write_array
     n = 200_000
     rng = np.random.default_rng(7)
     big = results.SimulationResult(spikes={
@@ -282,7 +286,7 @@ def test_unique_subdir_retries_when_another_process_wins(tmp_path, monkeypatch):
             stolen.append(Path(path).name)
         return real_mkdir(path, *args)
 
-    monkeypatch.setattr(results.os, "mkdir", racing_mkdir)
+    monkeypatch.setattr(rundirs.os, "mkdir", racing_mkdir)
     made = unique_subdir(tmp_path, "job-")
     assert stolen == ["job-0001"] and made.name == "job-0002"
 
@@ -308,7 +312,7 @@ def test_manifest_lifecycle(tmp_path):
 
 def test_manifest_of_a_killed_process_reads_incomplete(tmp_path):
     script = (
-        "import sys, time; from hetero_brian.results import RunManifest; "
+        "import sys, time; from hetero_brian.results.rundirs import RunManifest; "
         "RunManifest.start(sys.argv[1]); print('STARTED', flush=True); time.sleep(60)"
     )
     child = subprocess.Popen(
@@ -445,3 +449,29 @@ def test_save_arrays_writes_once_and_atomically(tmp_path):
     with pytest.raises(ValueError, match="must end in .npz"):
         save_arrays(tmp_path / "counts.h5", counts=np.zeros(1))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["counts.npz"]  # no temporary file left
+
+
+def test_atomic_writer_semantics(tmp_path):
+    from hetero_brian.results.atomic import write_atomically, write_text_atomically
+
+    path = tmp_path / "note.txt"
+    write_text_atomically(path, "first")
+    with pytest.raises(FileExistsError, match="never replaced"):
+        write_text_atomically(path, "second")
+    assert path.read_text() == "first"
+    write_text_atomically(path, "second", if_exists="replace")
+    assert path.read_text() == "second"
+    write_text_atomically(path, "third", if_exists="keep-previous")
+    aside = [p for p in tmp_path.iterdir() if p.name.startswith("note.txt.old-")]
+    assert path.read_text() == "third" and len(aside) == 1 and aside[0].read_text() == "second"
+
+    def failing(temporary):
+        temporary.write_text("partial")
+        raise RuntimeError("writer failed")
+
+    with pytest.raises(RuntimeError, match="writer failed"):
+        write_atomically(path, failing, if_exists="replace")
+    assert path.read_text() == "third"
+    assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]  # no temporary file left
+    with pytest.raises(ValueError, match="if_exists must be one of"):
+        write_text_atomically(path, "x", if_exists="overwrite")

@@ -20,7 +20,7 @@ from hetero_brian.network.builder import NetworkSpec, PoissonInput, Population, 
 from hetero_brian.network.connectivity import fixed_probability
 from hetero_brian.network.reservoir import ReservoirSynapses, reservoir_spec
 from hetero_brian.resources import check_memory, estimate_memory
-from hetero_brian.results import read_manifest
+from hetero_brian.results.rundirs import read_manifest
 from hetero_brian.simulate import Recording, Simulator, simulate
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from hetero_brian.analysis.spiking_lyapunov import (analyse_replicas, benettin_exponent, classify_regime, divergence_probability,
                                        membrane_distance, regime_from_distances, spike_mismatch)
-from hetero_brian.results import Population, SimulationResult, SpikeTrains, Trace
+from hetero_brian.results import PopulationRecord, SimulationResult, SpikeTrains, Trace
 
 TAU = 0.02
 V_REST, V_TH = -0.065, -0.050
@@ -39,7 +39,7 @@ def synthetic_result(epsilons, n=5, duration=0.2, record=1e-3, diverge=(), seed=
     return SimulationResult(
         spikes={"cells": SpikeTrains(np.array(ids), np.array(stamps), n * n_copies)},
         traces={"cells.v": Trace("cells", "v", "V", times, np.arange(n * n_copies), values)},
-        populations={"cells": Population(n * n_copies, {"v_rest": np.full(n * n_copies, V_REST),
+        populations={"cells": PopulationRecord(n * n_copies, {"v_rest": np.full(n * n_copies, V_REST),
                                                          "v_th": np.full(n * n_copies, V_TH)}, {})},
         provenance={"dt": 1e-4, "t_stop": duration, "replicas": info})
 

@@ -7,13 +7,13 @@ import sys
 import pytest
 import yaml
 
-from hetero_brian.cli import run_scenario
 from hetero_brian.config import validate_config
 from hetero_brian.errors import ConfigError, ResultsError
 
 optuna = pytest.importorskip("optuna")
 
-from hetero_brian.tune import TuneConfig, load_tune_config, run_study  # noqa: E402
+from hetero_brian.experiment.runner import run_scenario  # noqa: E402
+from hetero_brian.experiment.tune import TuneConfig, load_tune_config, run_study  # noqa: E402
 
 SMALL = {"n_units": 12, "n_steps": 400, "max_delay": 20, "washout": 20,
          "tau_m": {"distribution": "gamma", "mean": "20 ms", "cv": 0.5}}

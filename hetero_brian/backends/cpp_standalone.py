@@ -18,7 +18,7 @@ import brian2
 from brian2 import NeuronGroup, prefs
 
 from ..errors import ResultsError, SimulationError
-from ..results import RunManifest, directory_lock, read_manifest
+from ..results.rundirs import RunManifest, directory_lock, read_manifest
 from .base import Backend, register
 
 MAX_SLOTS = 64

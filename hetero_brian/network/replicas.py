@@ -34,8 +34,7 @@ import time
 import numpy as np
 from brian2 import Quantity, second, volt
 
-from ..results import Population as PopulationRecord
-from ..results import SimulationResult, Trace
+from ..results.records import PopulationRecord, SimulationResult, Trace
 from ..random import SeedStreams
 from ..simulate import Recording, Simulator, StateRecord
 from .builder import NetworkSpec, Population, Projection, sample_network_parameters

@@ -8,7 +8,7 @@
 * :class:`directory_lock`: an exclusive ``fcntl.flock`` on ``<directory>/.lock``;
 * :func:`process_alive` / :func:`socket_hostname`: liveness of the process named in a manifest.
 
-Never imports brian2. :mod:`hetero_brian.results` re-exports the public names.
+Never imports brian2.
 
 Examples
 --------
@@ -27,13 +27,13 @@ Examples
 import json
 import logging
 import os
-import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hetero_brian._results_common import _check_name, _json_default, _json_normalise
 from hetero_brian.errors import ResultsError
+from hetero_brian.results._common import _check_name, _json_default, _json_normalise
+from hetero_brian.results.atomic import write_text_atomically
 
 __all__ = [
     "MANIFEST_NAME",
@@ -53,16 +53,8 @@ _MANIFEST_STATUSES = ("running", "complete", "failed")
 
 
 def _write_json_atomically(path, payload):
-    path = Path(path)
-    temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
-    try:
-        with open(temporary, "w", encoding="utf-8") as stream:
-            json.dump(payload, stream, indent=2, default=_json_default)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    text = json.dumps(payload, indent=2, default=_json_default)
+    write_text_atomically(path, text, if_exists="replace")
 
 
 def _process_start_ticks(pid):

@@ -2,7 +2,7 @@
 
 A sweep is a list of :class:`Task` (a scenario, config overrides, a seed). :func:`run_sweep` runs
 them with any :class:`concurrent.futures.Executor`; each task writes its own folder
-``<sweep directory>/<task name>`` through :func:`hetero_brian.cli.run_scenario` (``config.yaml``,
+``<sweep directory>/<task name>`` through :func:`hetero_brian.experiment.runner.run_scenario` (``config.yaml``,
 ``metrics.json``, ``manifest.json`` and the scenario's files), and the scalar metrics of all tasks
 are gathered in ``summary.csv``. Task names are digests of their content, so re-running the same
 sweep with ``resume=True`` skips every task whose manifest says "complete" and re-runs the others
@@ -12,7 +12,7 @@ reported with its traceback (``failures.txt``) while the other tasks go on.
 Every task runs in a fresh process: Brian2 keeps global state (device, preferences) and installs a
 SIGINT handler at import, which fails in a non-main thread. The default executor is a ``spawn``
 process pool with ``max_tasks_per_child=1``; with any other executor (Dask's, a thread pool) each
-task starts its own ``python -m hetero_brian.sweep`` subprocess (``isolate=True``). As with any
+task starts its own ``python -m hetero_brian.experiment.sweep`` subprocess (``isolate=True``). As with any
 ``spawn`` pool, a script that calls :func:`run_sweep` must do so under ``if __name__ == "__main__":``
 (each new process imports the script's module). With ``--scheduler``, the sweep directory must be
 on a file system that the Dask workers share.
@@ -37,8 +37,6 @@ import hashlib
 import io
 import itertools
 import json
-import multiprocessing
-import os
 import subprocess
 import sys
 import tempfile
@@ -48,11 +46,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, ResultsError
+from hetero_brian.errors import ConfigError, ResultsError
+from hetero_brian.experiment.executors import local_executor
+from hetero_brian.experiment.runner import load_scenario, resolve_config, run_scenario
+from hetero_brian.results.atomic import write_text_atomically
+from hetero_brian.results.rundirs import directory_lock, read_manifest
 
 __all__ = ["SweepConfig", "Task", "TaskOutcome", "SweepReport", "load_sweep_config", "tasks_from_config",
-           "check_tasks", "local_executor", "dask_executor", "execute_task", "task_state", "run_sweep",
-           "summary_rows", "write_summary"]
+           "check_tasks", "execute_task", "task_state", "run_sweep", "summary_rows", "write_summary"]
 
 SUMMARY_NAME = "summary.csv"
 FAILURES_NAME = "failures.txt"
@@ -65,7 +66,7 @@ def _define_sweep_config():
     this module is imported by every task process, including the spare ones a process pool starts."""
     from pydantic import Field, field_validator
 
-    from .config import StrictModel
+    from hetero_brian.config import StrictModel
 
     class SweepConfig(StrictModel):
         """A sweep file: ``scenario``, ``base`` overrides, ``grid`` and/or ``points``, ``seeds``."""
@@ -113,7 +114,7 @@ def __getattr__(name):
 
 def load_sweep_config(path):
     """Read and validate a sweep file (``.yaml``, ``.yml`` or ``.toml``); raises ConfigError."""
-    from .config import load_config_file, validate_config
+    from hetero_brian.config import load_config_file, validate_config
 
     return validate_config(__getattr__("SweepConfig"), load_config_file(path), source=str(path))
 
@@ -220,8 +221,6 @@ def check_tasks(tasks):
         Naming the task and its parameters: an unknown scenario or config key (with a
         "did you mean"), a wrong unit, a bad value; or two tasks with the same name.
     """
-    from .cli import load_scenario, resolve_config
-
     if not tasks:
         raise ConfigError("the sweep has no tasks")
     names = [task.name for task in tasks]
@@ -241,8 +240,6 @@ def check_tasks(tasks):
 
 def task_state(task_directory):
     """"complete" (manifest complete and metrics.json readable), "absent", or the manifest state."""
-    from .results import read_manifest
-
     task_directory = Path(task_directory)
     if not task_directory.is_dir():
         return "absent"
@@ -260,8 +257,6 @@ def task_state(task_directory):
 
 def _run_here(task, directory):
     """Run ``task`` in this process; never raises (failures come back with their traceback)."""
-    from .cli import run_scenario
-
     output = Path(directory) / task.name
     start = time.perf_counter()
     used = output.is_dir() and any(output.iterdir())
@@ -277,12 +272,12 @@ def _run_here(task, directory):
 
 
 def _run_isolated(task, directory):
-    """Run ``task`` in a fresh ``python -m hetero_brian.sweep`` subprocess."""
+    """Run ``task`` in a fresh ``python -m hetero_brian.experiment.sweep`` subprocess."""
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="hetero-brian-task-") as scratch:
         task_file, outcome_file = Path(scratch) / "task.json", Path(scratch) / "outcome.json"
         task_file.write_text(json.dumps({"task": asdict(task), "directory": str(directory)}), encoding="utf-8")
-        completed = subprocess.run([sys.executable, "-m", "hetero_brian.sweep", str(task_file), str(outcome_file)],
+        completed = subprocess.run([sys.executable, "-m", "hetero_brian.experiment.sweep", str(task_file), str(outcome_file)],
                                    capture_output=True, text=True, check=False)
         if outcome_file.exists():
             return TaskOutcome(**json.loads(outcome_file.read_text(encoding="utf-8")))
@@ -304,67 +299,6 @@ def execute_task(task, directory, isolate=False):
         threads, e.g. Dask's).
     """
     return _run_isolated(task, directory) if isolate else _run_here(task, directory)
-
-
-def _limit_threads(threads):
-    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(variable, str(threads))
-
-
-def local_executor(workers=None, blas_threads=1):
-    """A ``spawn`` process pool with a fresh process per task (``max_tasks_per_child=1``).
-
-    Parameters
-    ----------
-    workers : int, optional
-        Processes at a time (default ``os.cpu_count()``).
-    blas_threads : int
-        ``OMP/OPENBLAS/MKL_NUM_THREADS`` in each task process unless already set (avoids
-        oversubscribing the cores with several workers).
-    """
-    workers = os.cpu_count() if workers is None else workers
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"workers must be an int >= 1; got {workers!r}")
-    return concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                                  max_tasks_per_child=1, initializer=_limit_threads,
-                                                  initargs=(blas_threads,))
-
-
-class dask_executor:
-    """Context manager giving a Dask ``client.get_executor()`` (needs the 'dask' extra).
-
-    Parameters
-    ----------
-    scheduler : str, optional
-        Address of a running scheduler (``tcp://host:8786``). Without one, an embedded
-        ``LocalCluster`` of ``workers`` single-threaded workers is started in this process (tasks
-        are subprocesses anyway) and closed on exit.
-    workers : int, optional
-        Workers of the embedded cluster (default ``os.cpu_count()``).
-    """
-
-    def __init__(self, scheduler=None, workers=None):
-        self.scheduler, self.workers = scheduler, workers
-        self.client = self.cluster = None
-
-    def __enter__(self):
-        try:
-            from distributed import Client, LocalCluster
-        except ImportError:
-            raise ConfigError("the Dask executor needs dask.distributed: pip install 'hetero_brian[dask]'") from None
-        if self.scheduler:
-            self.client = Client(self.scheduler)
-        else:
-            self.cluster = LocalCluster(n_workers=self.workers or os.cpu_count(), threads_per_worker=1,
-                                        processes=False, dashboard_address=None)
-            self.client = Client(self.cluster)
-        return self.client.get_executor(pure=False)
-
-    def __exit__(self, kind, error, traceback_):
-        self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
-        return False
 
 
 def _scalars(metrics):
@@ -416,8 +350,6 @@ def run_sweep(tasks, directory, executor=None, workers=None, retries=1, resume=F
     """
     from tqdm import tqdm
 
-    from .results import directory_lock
-
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise ValueError(f"retries must be an int >= 0; got {retries!r}")
     tasks = list(tasks)
@@ -431,8 +363,8 @@ def run_sweep(tasks, directory, executor=None, workers=None, retries=1, resume=F
     directory.mkdir(parents=True, exist_ok=True)
     isolate = executor is not None if isolate is None else isolate
     with directory_lock(directory, timeout=0):
-        (directory / TASKS_NAME).write_text(json.dumps({task.name: asdict(task) for task in tasks}, indent=2,
-                                                       default=str), encoding="utf-8")
+        listing = json.dumps({task.name: asdict(task) for task in tasks}, indent=2, default=str)
+        write_text_atomically(directory / TASKS_NAME, listing, if_exists="replace")
         outcomes = {}
         for task in tasks:
             if resume and task_state(directory / task.name) == "complete":
@@ -470,9 +402,9 @@ def _write_failures(directory, outcomes):
     if not failed:
         path.unlink(missing_ok=True)
         return
-    with open(path, "w", encoding="utf-8") as stream:
-        for outcome in failed:
-            stream.write(f"== task {outcome.name}: failed after {outcome.attempts} attempt(s)\n{outcome.traceback}\n")
+    text = "".join(f"== task {outcome.name}: failed after {outcome.attempts} attempt(s)\n{outcome.traceback}\n"
+                   for outcome in failed)
+    write_text_atomically(path, text, if_exists="replace")
 
 
 def summary_rows(directory, tasks):
@@ -511,15 +443,11 @@ def write_summary(directory, tasks):
         metrics = row.pop("metrics")
         writer.writerow({**row, **{key: repr(value) if isinstance(value, float) else value
                                    for key, value in metrics.items()}})
-    path = Path(directory) / SUMMARY_NAME
-    temporary = path.with_suffix(".csv.tmp")
-    temporary.write_text(buffer.getvalue(), encoding="utf-8")
-    os.replace(temporary, path)
-    return path
+    return write_text_atomically(Path(directory) / SUMMARY_NAME, buffer.getvalue(), if_exists="replace")
 
 
 def _isolated_main(task_file, outcome_file):
-    """Entry of ``python -m hetero_brian.sweep TASK.json OUTCOME.json``."""
+    """Entry of ``python -m hetero_brian.experiment.sweep TASK.json OUTCOME.json``."""
     payload = json.loads(Path(task_file).read_text(encoding="utf-8"))
     outcome = _run_here(Task(**payload["task"]), payload["directory"])
     Path(outcome_file).write_text(json.dumps(asdict(outcome), default=str), encoding="utf-8")
@@ -528,5 +456,5 @@ def _isolated_main(task_file, outcome_file):
 
 if __name__ == "__main__":
     if len(sys.argv) != 3:
-        sys.exit("usage: python -m hetero_brian.sweep TASK.json OUTCOME.json (internal: one sweep task)")
+        sys.exit("usage: python -m hetero_brian.experiment.sweep TASK.json OUTCOME.json (internal: one sweep task)")
     sys.exit(_isolated_main(sys.argv[1], sys.argv[2]))

@@ -1,7 +1,7 @@
-"""Export of a :class:`~hetero_brian.results.SimulationResult` to an NWB 2 file.
+"""Export of a :class:`~hetero_brian.results.records.SimulationResult` to an NWB 2 file.
 
 Needs the optional package ``pynwb`` (``pip install hetero_brian[nwb]``), imported only when
-:func:`to_nwb` is called. :mod:`hetero_brian.results` re-exports :func:`to_nwb`.
+:func:`to_nwb` is called.
 """
 
 import json
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from hetero_brian._results_common import _json_default
 from hetero_brian.errors import ResultsError
+from hetero_brian.results._common import _json_default
 
 __all__ = ["to_nwb"]
 

@@ -5,7 +5,7 @@ constants, learning rates...), each mapped onto a dotted key of the scenario's c
 the configuration that optimises one or several metrics returned by the scenario (``accuracy``,
 ``spikes_per_sample``, ``activity_over_memory_capacity``... any metric name, with a direction).
 Each trial runs the scenario once per seed (the metric is averaged over seeds) as sweep tasks, in
-fresh processes by default (:mod:`hetero_brian.sweep`). The study lives in an Optuna journal file
+fresh processes by default (:mod:`hetero_brian.experiment.sweep`). The study lives in an Optuna journal file
 (``study.journal``), so it survives interruption and several ``hetero-brian tune`` processes can
 share it; the best configuration (single objective) or the Pareto front (several objectives) is
 written as scenario config files that ``hetero-brian run NAME --config FILE`` reads.
@@ -36,6 +36,7 @@ import concurrent.futures
 import concurrent.futures.process
 import csv
 import difflib
+import io
 import json
 import math
 import os
@@ -46,9 +47,13 @@ from typing import Any, Literal, Optional, Union
 import yaml
 from pydantic import Field, field_validator, model_validator
 
-from .config import StrictModel, load_config_file, validate_config
-from .errors import ConfigError, ResultsError
-from .sweep import Task, TaskOutcome, execute_task, local_executor, task_state
+from hetero_brian.config import StrictModel, apply_overrides, load_config_file, validate_config
+from hetero_brian.errors import ConfigError, ResultsError
+from hetero_brian.experiment.executors import local_executor
+from hetero_brian.experiment.runner import load_scenario, resolve_config
+from hetero_brian.experiment.sweep import Task, TaskOutcome, execute_task, task_state
+from hetero_brian.results.atomic import write_text_atomically
+from hetero_brian.results.rundirs import process_alive, socket_hostname
 
 __all__ = ["DEFAULT_DIRECTIONS", "ParameterSpace", "Objective", "TuneConfig", "load_tune_config",
            "check_search_space", "run_study", "StudyReport", "write_study_files"]
@@ -92,7 +97,7 @@ class ParameterSpace(StrictModel):
 
     def bounds(self):
         """``(low, high, unit)``: numbers in the unit written in ``low`` (``unit`` None for numbers)."""
-        from .quantities import parse_quantity
+        from hetero_brian.quantities import parse_quantity
 
         if not isinstance(self.low, str) and not isinstance(self.high, str):
             return float(self.low), float(self.high), None
@@ -208,9 +213,6 @@ def check_search_space(config):
     ConfigError
         An unknown parameter (with the closest existing key), a value the scenario refuses.
     """
-    from .cli import load_scenario, resolve_config
-    from .config import apply_overrides
-
     module = load_scenario(config.scenario)
     base = Task(config.scenario, {}, config.seeds[0], dict(config.base), config.backend)
     data = apply_overrides(module.Config().model_dump(mode="json"), base.overrides)
@@ -269,8 +271,6 @@ def _requeue_stale_trials(study):
     """Fail the RUNNING trials of dead processes on this host and enqueue their parameters again."""
     from optuna.trial import TrialState
 
-    from .results import process_alive, socket_hostname
-
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         owner = trial.user_attrs.get("owner", {})
         if owner.get("host") == socket_hostname() and not process_alive(owner.get("pid", -1)):
@@ -316,7 +316,7 @@ def run_study(config, directory, executor=None, workers=1, resume=False, isolate
         Study folder: ``study.journal``, ``runs/<task>`` (one folder per scenario run, shared by
         trials with the same values), ``trials.csv`` and ``best.yaml`` or ``pareto/``.
     executor : concurrent.futures.Executor, optional
-        Runs the tasks; default a :func:`hetero_brian.sweep.local_executor` of ``workers`` processes.
+        Runs the tasks; default a :func:`hetero_brian.experiment.executors.local_executor` of ``workers`` processes.
     workers : int
         Tasks run at the same time (processes of the default executor); ``max(1, workers // n_seeds)``
         trials are in flight at once. With one trial in flight (``workers < 2 * n_seeds``) a fixed
@@ -325,7 +325,7 @@ def run_study(config, directory, executor=None, workers=1, resume=False, isolate
     resume : bool
         Continue a study found in ``directory`` (a non-empty folder is refused otherwise).
     isolate : bool, optional
-        As in :func:`hetero_brian.sweep.run_sweep`.
+        As in :func:`hetero_brian.experiment.sweep.run_sweep`.
     progress : bool
         tqdm bar over trials.
 
@@ -337,8 +337,6 @@ def run_study(config, directory, executor=None, workers=1, resume=False, isolate
     """
     from optuna.trial import TrialState
     from tqdm import tqdm
-
-    from .results import socket_hostname
 
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be an int >= 1; got {workers!r}")
@@ -454,8 +452,6 @@ def _tell(study, trial, config, outcomes):
 
 def _scenario_config(config, trial_params):
     """The full scenario configuration (defaults <- base <- trial values) as plain data."""
-    from .cli import load_scenario, resolve_config
-
     parameters = {key: _parameter_value(config.parameters[key], trial_params[key]) for key in config.parameters}
     task = Task(config.scenario, parameters, config.seeds[0], dict(config.base), config.backend)
     return resolve_config(load_scenario(config.scenario), None, task.overrides).model_dump(mode="json")
@@ -468,14 +464,15 @@ def write_study_files(study, config, directory):
 
     directory = Path(directory)
     names = [objective.metric for objective in config.objectives]
-    with open(directory / "trials.csv", "w", encoding="utf-8", newline="") as stream:
-        writer = csv.writer(stream, lineterminator="\n")
-        units = {key: space.bounds()[2] if space.choices is None else None for key, space in config.parameters.items()}
-        writer.writerow(["trial", "state", *(f"{key} [{units[key]}]" if units[key] else key for key in units), *names])
-        for trial in study.get_trials(deepcopy=False):
-            values = trial.values if trial.state == TrialState.COMPLETE else [""] * len(names)
-            writer.writerow([trial.number, trial.state.name,
-                             *(trial.params.get(key, "") for key in config.parameters), *values])
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    units = {key: space.bounds()[2] if space.choices is None else None for key, space in config.parameters.items()}
+    writer.writerow(["trial", "state", *(f"{key} [{units[key]}]" if units[key] else key for key in units), *names])
+    for trial in study.get_trials(deepcopy=False):
+        values = trial.values if trial.state == TrialState.COMPLETE else [""] * len(names)
+        writer.writerow([trial.number, trial.state.name, *(trial.params.get(key, "") for key in config.parameters),
+                         *values])
+    write_text_atomically(directory / "trials.csv", buffer.getvalue(), if_exists="replace")
     if not study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
         return []
     best = [study.best_trial] if len(names) == 1 else sorted(study.best_trials, key=lambda trial: trial.number)
@@ -487,7 +484,7 @@ def write_study_files(study, config, directory):
         header = (f"# {config.scenario}: trial {trial.number} of study {config.study_name!r}; "
                   + ", ".join(f"{name} = {value:.6g}" for name, value in zip(names, trial.values))
                   + f" (mean over seeds {config.seeds})\n")
-        path.write_text(header + yaml.safe_dump(_scenario_config(config, trial.params), sort_keys=False),
-                        encoding="utf-8")
+        text = header + yaml.safe_dump(_scenario_config(config, trial.params), sort_keys=False)
+        write_text_atomically(path, text, if_exists="replace")
         written.append(path)
     return written

@@ -1,7 +1,7 @@
-"""Small helpers shared by :mod:`hetero_brian.results`, :mod:`hetero_brian.rundirs` and
-:mod:`hetero_brian.nwb_export`: name checks and JSON conversion of numpy / Brian2 values.
+"""Small helpers shared by the modules of :mod:`hetero_brian.results`: name checks and JSON
+conversion of numpy / Brian2 values.
 
-A leaf module (numpy only, never brian2), so the three modules can import it without cycles.
+A leaf module (numpy only, never brian2), so every results module can import it without cycles.
 """
 
 import json
