@@ -1,6 +1,6 @@
-"""Time-argument checks shared by :mod:`hetero_brian.analysis.activity` and :mod:`hetero_brian.analysis.spike_distances`.
+"""Time-argument checks shared by the spike-statistics modules of :mod:`hetero_brian.analysis`.
 
-A leaf module (numpy only), so both can import it without an import cycle.
+A leaf module (numpy only), so each can import it without an import cycle.
 """
 import numpy as np
 

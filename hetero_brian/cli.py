@@ -135,7 +135,7 @@ def _plot(result_path, kind, out):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from hetero_brian.analysis import activity, plots
+    from hetero_brian.analysis import activity, plots, spike_intervals
 
     from .results import load
 
@@ -146,15 +146,15 @@ def _plot(result_path, kind, out):
         if not result.spikes:
             raise ResultsError(f"{result_path} holds no recorded spikes")
         name, trains = next(iter(result.spikes.items()))
-        arguments = (trains.node_ids, trains.timestamps, trains.n_neurons, 0.0, t_stop)
+        window = {"t_start": 0.0, "t_stop": t_stop}
         if kind == "raster":
             plots.plot_result_raster(axes, result, name)
         elif kind == "rate":
-            plots.plot_population_rate(axes, *activity.population_rate(*arguments, bin_size=0.005), label=name)
+            plots.plot_population_rate(axes, *activity.population_rate(trains, 0.005, **window), label=name)
         elif kind == "isi":
-            plots.plot_isi_histogram(axes, activity.interspike_intervals(*arguments)[0])
+            plots.plot_isi_histogram(axes, spike_intervals.interspike_intervals(trains, **window)[0])
         else:
-            plots.plot_cv_histogram(axes, activity.cv_isi(*arguments), label=name)
+            plots.plot_cv_histogram(axes, spike_intervals.cv_isi(trains, **window), label=name)
     elif kind == "weights":
         table = next(iter(result.synapses.values()), None)
         if table is None:
