@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hetero_brian.analysis._spike_checks import _window
+from hetero_brian.analysis._spike_checks import _spike_trains, _window
 from hetero_brian.analysis._units import to_si
-from hetero_brian.results import SpikeTrains
 
 __all__ = ["SpikeArrays", "sort_spikes"]
 
@@ -102,14 +101,6 @@ class SpikeArrays:
     def duration(self):
         """``t_stop - t_start`` in seconds."""
         return self.t_stop - self.t_start
-
-
-def _spike_trains(spikes):
-    """``spikes`` itself when it is a :class:`~hetero_brian.results.SpikeTrains`; a clear error otherwise."""
-    if not isinstance(spikes, SpikeTrains):
-        raise TypeError(f"spikes must be a hetero_brian.results.SpikeTrains (node_ids, timestamps in s, "
-                        f"n_neurons); got {type(spikes).__name__}")
-    return spikes
 
 
 def sort_spikes(spikes, *, t_start, t_stop, sort=True):
