@@ -75,7 +75,7 @@ def _figure(result, config, output):
     t_stop = float(config.duration)
     figure, axes = plt.subplots(2, 2, figsize=(11, 7))
     exc = result.spikes["exc"]
-    plots.plot_raster(axes[0, 0], exc.node_ids, exc.timestamps)
+    plots.plot_raster(axes[0, 0], exc)
     axes[0, 0].set_title("excitatory spikes")
     rates = activity.firing_rates(exc, t_start=0.0, t_stop=t_stop)
     axes[0, 1].hist(rates, bins=30, color="0.6")
