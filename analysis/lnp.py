@@ -18,9 +18,10 @@ graph steps (betweenness centrality, neuron removal, heterogeneity edges) in
 
 LNP steps (Chakraborty et al. 2024): (1) :func:`noise_prune` -- synapses sampled with the
 noise-prune probabilities of Moore & Chaudhuri (2020) scaled by Lyapunov factors;
-(2) :func:`~hetero_brian.analysis.graph_edits.remove_low_betweenness` -- neurons of lowest betweenness centrality removed;
-(3) :func:`~hetero_brian.analysis.graph_edits.add_heterogeneity_edges` -- local preferential attachment; (4) timescale tuning is the
-``timescale_tuner`` hook of :func:`lyapunov_noise_prune` (Bayesian optimisation lives elsewhere).
+(2) :func:`~hetero_brian.analysis.graph_edits.remove_low_betweenness` -- neurons of lowest
+betweenness centrality removed; (3) :func:`~hetero_brian.analysis.graph_edits.add_heterogeneity_edges`
+-- local preferential attachment; (4) timescale tuning is the ``timescale_tuner`` hook of
+:func:`lyapunov_noise_prune` (Bayesian optimisation lives elsewhere).
 
 References
 ----------

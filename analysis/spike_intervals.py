@@ -36,6 +36,13 @@ def _intervals(spikes):
 def interspike_intervals(spikes, *, t_start, t_stop):
     """All interspike intervals in the window.
 
+    Parameters
+    ----------
+    spikes : SpikeTrains
+        Spikes of one population (times in s).
+    t_start, t_stop : float or Quantity
+        Analysis window in seconds.
+
     Returns
     -------
     intervals : ndarray of float, shape (n_intervals,)
@@ -53,6 +60,17 @@ def cv_isi(spikes, *, t_start, t_stop, ddof=0, min_intervals=2):
 
     ``CV = std(ISI) / mean(ISI)`` with ``ddof`` degrees of freedom in the standard deviation
     (``ddof=0`` like elephant's ``cv``). A Poisson train has CV = 1, a regular train CV = 0.
+
+    Parameters
+    ----------
+    spikes : SpikeTrains
+        Spikes of one population (times in s).
+    t_start, t_stop : float or Quantity
+        Analysis window in seconds.
+    ddof : int
+        Delta degrees of freedom of the standard deviation.
+    min_intervals : int
+        Fewest intervals (>= 2, > ddof) for a defined CV.
 
     Returns
     -------
@@ -104,6 +122,17 @@ def _pair_sums(spikes, measure):
 def cv2(spikes, *, t_start, t_stop):
     """Local coefficient of variation CV2 of each neuron (Holt et al. 1996).
 
+    Parameters
+    ----------
+    spikes : SpikeTrains
+        Spikes of one population (times in s).
+    t_start, t_stop : float or Quantity
+        Analysis window in seconds.
+
+    Returns
+    -------
+    ndarray, shape (n_neurons,)
+
     Notes
     -----
     ``CV2 = < 2 |I_{i+1} - I_i| / (I_{i+1} + I_i) >`` averaged over consecutive interval pairs of a
@@ -120,10 +149,22 @@ def cv2(spikes, *, t_start, t_stop):
 def local_variation(spikes, *, t_start, t_stop):
     """Local variation LV of each neuron (Shinomoto et al. 2003).
 
+    Parameters
+    ----------
+    spikes : SpikeTrains
+        Spikes of one population (times in s).
+    t_start, t_stop : float or Quantity
+        Analysis window in seconds.
+
+    Returns
+    -------
+    ndarray, shape (n_neurons,)
+
     Notes
     -----
     With ``n`` intervals,
-    ``LV = 3 / (n - 1) sum_{i=1}^{n-1} ((I_i - I_{i+1}) / (I_i + I_{i+1}))^2``; 1 for a Poisson train, 0 for a regular one. ``nan`` for neurons with < 2 intervals.
+    ``LV = 3 / (n - 1) sum_{i=1}^{n-1} ((I_i - I_{i+1}) / (I_i + I_{i+1}))^2``; 1 for a Poisson
+    train, 0 for a regular one. ``nan`` for neurons with < 2 intervals.
 
     References
     ----------

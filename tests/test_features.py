@@ -4,7 +4,8 @@ import math
 import numpy as np
 import pytest
 
-from hetero_brian.analysis.features import check_sample_boundaries, filtered_traces, period_boundaries, sample_spike_counts
+from hetero_brian.analysis.features import (check_sample_boundaries, filtered_traces, period_boundaries,
+                                            sample_spike_counts)
 from hetero_brian.results import SpikeTrains
 
 BOUNDARIES = np.array([[0.0, 0.1], [0.15, 0.25]])
