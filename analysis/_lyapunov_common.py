@@ -1,8 +1,9 @@
-"""Pieces shared by :mod:`hetero_brian.analysis.lyapunov` and :mod:`hetero_brian.analysis.lyapunov_series`: the result base
-class :class:`LyapunovResult` and the argument checks.
+"""Pieces shared by the Lyapunov estimators (:mod:`~hetero_brian.analysis.lyapunov`,
+:mod:`~hetero_brian.analysis.lyapunov_series`, :mod:`~hetero_brian.analysis.trajectory_divergence`,
+:mod:`~hetero_brian.analysis.spiking_regime`): the result base class :class:`LyapunovResult`, the
+argument checks and the least-squares line fit.
 
-A leaf module (numpy only), so both can import it without an import cycle;
-:mod:`hetero_brian.analysis.lyapunov` re-exports :class:`LyapunovResult`.
+A leaf module (numpy only), so each can import it without an import cycle.
 """
 from dataclasses import dataclass
 
@@ -78,3 +79,10 @@ def _count(value, name, minimum):
             or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}; got {name}={value!r}")
     return int(value)
+
+
+def _linear_fit(times, values):
+    slope, intercept = np.polyfit(times, values, 1)
+    residual = values - (slope * times + intercept)
+    total = np.sum((values - values.mean()) ** 2)
+    return float(slope), float(1.0 - np.sum(residual ** 2) / total) if total > 0 else 1.0

@@ -1,10 +1,19 @@
-"""Time-argument checks shared by :mod:`hetero_brian.analysis.activity` and :mod:`hetero_brian.analysis.spike_distances`.
+"""Spike and time-argument checks shared by the spike-statistics modules of :mod:`hetero_brian.analysis`.
 
-A leaf module (numpy only), so both can import it without an import cycle.
+A leaf module (numpy and the results records only), so each can import it without an import cycle.
 """
 import numpy as np
 
 from hetero_brian.units import to_si
+from hetero_brian.results import SpikeTrains
+
+
+def _spike_trains(spikes):
+    """``spikes`` itself when it is a :class:`~hetero_brian.results.SpikeTrains`; a clear error otherwise."""
+    if not isinstance(spikes, SpikeTrains):
+        raise TypeError(f"spikes must be a hetero_brian.results.SpikeTrains (node_ids, timestamps in s, "
+                        f"n_neurons); got {type(spikes).__name__}")
+    return spikes
 
 
 def _window(t_start, t_stop):

@@ -24,7 +24,7 @@ plasticity", Front. Comput. Neurosci. 9:99 (2015).
 """
 import numpy as np
 
-from hetero_brian.analysis.pruning import check_integer
+from hetero_brian.analysis._synapse_checks import check_integer
 
 UNASSIGNED = -1
 

@@ -12,7 +12,8 @@ Neuron 0 projects to two targets, neuron 1 to one; spikes of 0, 1, 0 cost 2 + 1 
 
 >>> fan_out([0, 0, 1], 2)
 array([2, 1])
->>> synaptic_operations([0, 1, 0], [0, 0, 1], 2)
+>>> from hetero_brian.results import SpikeTrains
+>>> synaptic_operations(SpikeTrains(node_ids=[0, 1, 0], timestamps=[0.0, 0.1, 0.2], n_neurons=2), [0, 0, 1])
 5
 >>> float(snn_energy(5))  # 5 x 0.9 pJ
 4.5e-12
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hetero_brian.analysis._spike_checks import _spike_trains
 from hetero_brian.units import to_si
 from hetero_brian.errors import ResultsError
 
@@ -99,20 +101,27 @@ def fan_out(presynaptic_indices, n_neurons, mask=None):
     return np.bincount(indices, minlength=int(n_neurons))
 
 
-def synaptic_operations(node_ids, presynaptic_indices, n_neurons, mask=None):
+def synaptic_operations(spikes, presynaptic_indices, mask=None):
     """Total synaptic operations: ``SOPs = sum over spikes of the spiking neuron's fan-out``.
 
     Parameters
     ----------
-    node_ids : array_like of int, shape (n_spikes,)
-        Presynaptic neuron of each spike (restrict them to the window of interest first).
-    presynaptic_indices, n_neurons, mask
+    spikes : SpikeTrains
+        Spikes of the presynaptic population (restrict them to the window of interest first); its
+        ``n_neurons`` is the size of that population.
+    presynaptic_indices, mask
         As in :func:`fan_out`.
 
     Returns
     -------
     int
     """
+    spikes = _spike_trains(spikes)
+    return _synaptic_operations(spikes.node_ids, presynaptic_indices, spikes.n_neurons, mask)
+
+
+def _synaptic_operations(node_ids, presynaptic_indices, n_neurons, mask):
+    """Array core of :func:`synaptic_operations`."""
     node_ids = _indices(node_ids, "node_ids")
     fan = fan_out(presynaptic_indices, n_neurons, mask)
     if node_ids.size and (node_ids.min() < 0 or node_ids.max() >= fan.size):
@@ -121,14 +130,15 @@ def synaptic_operations(node_ids, presynaptic_indices, n_neurons, mask=None):
     return int(fan[node_ids].sum())
 
 
-def synaptic_operations_per_sample(node_ids, timestamps, presynaptic_indices, n_neurons,
-                                   sample_boundaries, mask=None):
+def synaptic_operations_per_sample(spikes, presynaptic_indices, sample_boundaries, mask=None):
     """Synaptic operations in each sample ``[sample_boundaries[s], sample_boundaries[s + 1])``.
 
     Parameters
     ----------
-    timestamps : array_like of float
-        Spike times in seconds.
+    spikes : SpikeTrains
+        Spikes of the presynaptic population (times in s).
+    presynaptic_indices, mask
+        As in :func:`fan_out`.
     sample_boundaries : array_like of float, shape (n_samples + 1,)
         Strictly increasing, in seconds.
 
@@ -136,6 +146,14 @@ def synaptic_operations_per_sample(node_ids, timestamps, presynaptic_indices, n_
     -------
     ndarray of int, shape (n_samples,)
     """
+    spikes = _spike_trains(spikes)
+    return _synaptic_operations_per_sample(spikes.node_ids, spikes.timestamps, presynaptic_indices,
+                                           spikes.n_neurons, sample_boundaries, mask)
+
+
+def _synaptic_operations_per_sample(node_ids, timestamps, presynaptic_indices, n_neurons, sample_boundaries,
+                                    mask):
+    """Array core of :func:`synaptic_operations_per_sample`."""
     node_ids = _indices(node_ids, "node_ids")
     timestamps = to_si(timestamps, "second", "timestamps").ravel()
     boundaries = to_si(sample_boundaries, "second", "sample_boundaries").ravel()
@@ -333,10 +351,10 @@ def synaptic_operations_from_result(result, synapse_names=None, sample_boundarie
         extra = getattr(table, "extra", None) or {}
         mask = extra.get("mask") if use_mask else None
         if sample_boundaries is None:
-            value = synaptic_operations(trains.node_ids, table.i, trains.n_neurons, mask)
+            value = _synaptic_operations(trains.node_ids, table.i, trains.n_neurons, mask)
         else:
-            value = synaptic_operations_per_sample(trains.node_ids, trains.timestamps, table.i,
-                                                   trains.n_neurons, sample_boundaries, mask)
+            value = _synaptic_operations_per_sample(trains.node_ids, trains.timestamps, table.i,
+                                                    trains.n_neurons, sample_boundaries, mask)
         by_synapses[name] = value
         by_population[table.source] = by_population.get(table.source, 0) + value
     total = sum(by_synapses.values())

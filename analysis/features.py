@@ -5,12 +5,13 @@ A run presents samples back to back; sample ``s`` occupies the window
 :func:`hetero_brian.inputs.stimulus_sequence`. Each window is cut into ``n_bins`` equal bins and
 each neuron gives one number per bin:
 
-* :func:`binned_spike_counts`: the number of its spikes in the bin;
+* :func:`sample_spike_counts`: the number of its spikes in the bin;
 * :func:`filtered_traces`: its exponentially filtered spike train sampled at the end of the bin.
 
 Spikes outside every window (the rest periods) are ignored, and the traces start from zero at each
 window's start: the features of a sample do not depend on earlier samples through the filter (the
-network itself may carry state across samples; that is the simulation's business).
+network itself may carry state across samples; that is the simulation's business). Counts in
+consecutive bins of one continuous window are :func:`hetero_brian.analysis.spike_counts.binned_spike_counts`.
 
 References
 ----------
@@ -20,10 +21,17 @@ filtered spike trains read out linearly).
 """
 import numpy as np
 
+from hetero_brian.analysis._spike_checks import _spike_trains
 from hetero_brian.units import to_si
 
 
-def _check_spikes(node_ids, timestamps, n_neurons):
+def _check_spikes(spikes):
+    """``(node_ids, timestamps, n_neurons)`` of a :class:`~hetero_brian.results.SpikeTrains`, checked."""
+    spikes = _spike_trains(spikes)
+    return _checked_arrays(spikes.node_ids, spikes.timestamps, spikes.n_neurons)
+
+
+def _checked_arrays(node_ids, timestamps, n_neurons):
     if isinstance(n_neurons, (bool, np.bool_)) or not isinstance(n_neurons, (int, np.integer)) or n_neurons <= 0:
         raise ValueError(f"n_neurons must be a positive integer; got {n_neurons!r}")
     node_ids = np.asarray(node_ids)
@@ -84,17 +92,13 @@ def _assign(timestamps, boundaries):
     return np.where(inside, sample, -1)
 
 
-def binned_spike_counts(node_ids, timestamps, n_neurons, sample_boundaries, n_bins=1):
+def sample_spike_counts(spikes, sample_boundaries, n_bins=1):
     """Spike counts of every neuron in ``n_bins`` equal bins of every sample window.
 
     Parameters
     ----------
-    node_ids : array_like of int, shape (n_spikes,)
-        Neuron of each spike, in ``[0, n_neurons)``.
-    timestamps : array_like of float, shape (n_spikes,)
-        Spike times in seconds.
-    n_neurons : int
-        Number of neurons.
+    spikes : SpikeTrains
+        Spikes of one population (``n_neurons`` >= 1, times in s).
     sample_boundaries : array_like, shape (n_samples, 2)
         ``[t_start, t_stop)`` of each sample in seconds (sorted, not overlapping).
     n_bins : int
@@ -106,7 +110,7 @@ def binned_spike_counts(node_ids, timestamps, n_neurons, sample_boundaries, n_bi
     numpy.ndarray of int64, shape (n_samples, n_bins, n_neurons)
         ``counts[s, b, i]``; reshape to ``(n_samples, -1)`` for a readout.
     """
-    node_ids, timestamps, n_neurons = _check_spikes(node_ids, timestamps, n_neurons)
+    node_ids, timestamps, n_neurons = _check_spikes(spikes)
     boundaries = check_sample_boundaries(sample_boundaries)
     n_bins = _check_bins(n_bins)
     n_samples = boundaries.shape[0]
@@ -120,13 +124,13 @@ def binned_spike_counts(node_ids, timestamps, n_neurons, sample_boundaries, n_bi
     return counts.reshape(n_samples, n_bins, n_neurons).astype(np.int64)
 
 
-def filtered_traces(node_ids, timestamps, n_neurons, sample_boundaries, tau, n_bins=1):
+def filtered_traces(spikes, sample_boundaries, tau, n_bins=1):
     """Exponentially filtered spike trains sampled at the end of each bin of each sample window.
 
     Parameters
     ----------
-    node_ids, timestamps, n_neurons, sample_boundaries, n_bins
-        As in :func:`binned_spike_counts`.
+    spikes, sample_boundaries, n_bins
+        As in :func:`sample_spike_counts`.
     tau : float or brian2 Quantity
         Filter time constant in seconds (> 0).
 
@@ -145,7 +149,7 @@ def filtered_traces(node_ids, timestamps, n_neurons, sample_boundaries, tau, n_b
 
     i.e. the trace ``tau dx/dt = -x``, ``x -> x + 1`` at each spike, started at zero at ``t_s``.
     """
-    node_ids, timestamps, n_neurons = _check_spikes(node_ids, timestamps, n_neurons)
+    node_ids, timestamps, n_neurons = _check_spikes(spikes)
     boundaries = check_sample_boundaries(sample_boundaries)
     n_bins = _check_bins(n_bins)
     tau = float(to_si(tau, "second", "tau"))
@@ -198,4 +202,4 @@ def period_boundaries(sample_boundaries, t_stop=None):
     return np.concatenate([boundaries[:, 0], [t_stop]])
 
 
-__all__ = ["binned_spike_counts", "filtered_traces", "check_sample_boundaries", "period_boundaries"]
+__all__ = ["sample_spike_counts", "filtered_traces", "check_sample_boundaries", "period_boundaries"]

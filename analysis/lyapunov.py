@@ -1,17 +1,17 @@
-"""Lyapunov exponents: spectra of maps and flows, and largest exponents from data.
+"""Lyapunov spectra of maps and flows (tangent vectors re-orthonormalised by QR).
 
-Four estimators, each returning a frozen result object whose ``exponents`` are sorted in
+Two estimators, each returning a frozen result object whose ``exponents`` are sorted in
 descending order, per unit of time (per iteration for maps), with a ``standard_error`` from
 block averages of the local exponents, the ``method``, ``dt``, ``duration``, ``n_steps``,
 ``renormalisation_interval`` and ``transient`` used, and a ``summary()`` string:
 
 * :func:`spectrum_map` -- discrete maps, tangent vectors re-orthonormalised by QR;
-* :func:`spectrum_flow` -- ODEs, variational equations integrated with the state (RK4);
-* :func:`largest_from_series` -- largest exponent of a scalar series (Rosenstein et al. 1993);
-* :func:`divergence_rate` -- exponential separation rate of two given trajectories.
+* :func:`spectrum_flow` -- ODEs, variational equations integrated with the state (RK4).
 
-The last two (and their result classes) live in :mod:`hetero_brian.analysis.lyapunov_series` and are
-re-exported here, as is the base class :class:`LyapunovResult`.
+The largest exponent of a scalar series (Rosenstein et al. 1993) is
+:func:`hetero_brian.analysis.lyapunov_series.largest_from_series`, the separation rate of two given
+trajectories :func:`hetero_brian.analysis.trajectory_divergence.divergence_rate`; every result
+derives from :class:`hetero_brian.analysis._lyapunov_common.LyapunovResult`.
 
 Notes
 -----
@@ -37,14 +37,9 @@ import numpy as np
 
 from hetero_brian.analysis._lyapunov_common import LyapunovResult, _count, _positive_finite
 from hetero_brian.units import to_si
-from hetero_brian.analysis.lyapunov_series import (  # noqa: F401  (re-exported)
-    DivergenceResult, SeriesExponentResult, divergence_rate, largest_from_series)
 from hetero_brian.errors import SimulationError
 
-__all__ = [
-    "LyapunovResult", "SpectrumResult", "SeriesExponentResult", "DivergenceResult",
-    "spectrum_map", "spectrum_flow", "largest_from_series", "divergence_rate",
-]
+__all__ = ["SpectrumResult", "spectrum_map", "spectrum_flow"]
 
 # Growth spread ln(max R_ii / min R_ii) within one renormalisation interval above which the
 # weakest tangent direction has lost most of its digits (e^27.6 ~ 1e12).

@@ -11,7 +11,7 @@ the first population that has it, against the density specified in the provenanc
 
 from pathlib import Path
 
-from hetero_brian.analysis import activity, plots
+from hetero_brian.analysis import activity, plots, spike_intervals
 from hetero_brian.errors import ResultsError
 from hetero_brian.results import load
 
@@ -69,15 +69,15 @@ def plot_result(result_path, kind, out=None):
         if not result.spikes:
             raise ResultsError(f"{result_path} holds no recorded spikes")
         name, trains = next(iter(result.spikes.items()))
-        arguments = (trains.node_ids, trains.timestamps, trains.n_neurons, 0.0, t_stop)
+        window = {"t_start": 0.0, "t_stop": t_stop}
         if kind == "raster":
             plots.plot_result_raster(axes, result, name)
         elif kind == "rate":
-            plots.plot_population_rate(axes, *activity.population_rate(*arguments, bin_size=RATE_BIN_SIZE), label=name)
+            plots.plot_population_rate(axes, *activity.population_rate(trains, RATE_BIN_SIZE, **window), label=name)
         elif kind == "isi":
-            plots.plot_isi_histogram(axes, activity.interspike_intervals(*arguments)[0])
+            plots.plot_isi_histogram(axes, spike_intervals.interspike_intervals(trains, **window)[0])
         else:
-            plots.plot_cv_histogram(axes, activity.cv_isi(*arguments), label=name)
+            plots.plot_cv_histogram(axes, spike_intervals.cv_isi(trains, **window), label=name)
     elif kind == "weights":
         table = next(iter(result.synapses.values()), None)
         if table is None:

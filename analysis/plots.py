@@ -10,6 +10,7 @@ import os
 import numpy as np
 
 from hetero_brian.results.atomic import write_atomically
+from hetero_brian.analysis._spike_checks import _spike_trains
 
 __all__ = [
     "plot_raster", "plot_result_raster", "plot_population_rate", "plot_isi_histogram",
@@ -28,13 +29,19 @@ def _finite(values, name):
     return values[np.isfinite(values)]
 
 
-def plot_raster(ax, node_ids, timestamps, marker_size=1.0, color="k",
-                rasterize_above=RASTERIZE_ABOVE):
-    """Spike raster: one dot per spike at (time in s, neuron index).
+def plot_raster(ax, spikes, marker_size=1.0, color="k", rasterize_above=RASTERIZE_ABOVE):
+    """Spike raster of a :class:`~hetero_brian.results.SpikeTrains`: one dot per spike at (time in s,
+    neuron index).
 
     Rasterised (``rasterized=True``) when there are more than ``rasterize_above`` spikes, so
     SVG/PDF files stay small.
     """
+    spikes = _spike_trains(spikes)
+    return _raster(ax, spikes.node_ids, spikes.timestamps, marker_size, color, rasterize_above)
+
+
+def _raster(ax, node_ids, timestamps, marker_size, color="k", rasterize_above=RASTERIZE_ABOVE):
+    """Array core of :func:`plot_raster` (ids, times in s)."""
     node_ids, timestamps = np.asarray(node_ids), np.asarray(timestamps, dtype=float)
     if node_ids.shape != timestamps.shape:
         raise ValueError(f"node_ids and timestamps must have equal shapes; got {node_ids.shape} "
@@ -53,7 +60,7 @@ def plot_result_raster(ax, result, population, marker_size=1.0):
         raise KeyError(f"population {population!r} has no recorded spikes; recorded: "
                        f"{sorted(spikes)}")
     trains = spikes[population]
-    plot_raster(ax, trains.node_ids, trains.timestamps, marker_size)
+    _raster(ax, trains.node_ids, trains.timestamps, marker_size)
     ax.set_ylim(-0.5, trains.n_neurons - 0.5)
     ax.set_title(population)
     return ax

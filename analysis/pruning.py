@@ -2,7 +2,8 @@
 
 Connectivity is given as synapse arrays ``i`` (presynaptic index), ``j`` (postsynaptic index) and
 ``w`` (weight); masks are boolean arrays with one entry per synapse (``True`` = kept). Spikes are
-flat ``node_ids`` / ``timestamps`` (seconds) arrays, as saved in a results file.
+:class:`~hetero_brian.results.SpikeTrains` (``node_ids``, ``timestamps`` in s), as saved in a
+results file.
 
 The simulation side applies a mask between run segments through a per-synapse ``mask`` variable, so
 one compiled binary is reused; the functions here only compute the new mask and weights.
@@ -10,7 +11,7 @@ one compiled binary is reused; the functions here only compute the new mask and 
 Weight quantisation (:func:`uniform_levels`, :func:`kmeans_levels`, :func:`quantise_weights`) lives
 in :mod:`hetero_brian.analysis.quantisation` and the validation helpers (:func:`check_synapses`,
 :func:`check_integer`, :func:`check_mask`, :func:`check_fraction`) in
-:mod:`hetero_brian.analysis._synapse_checks`; both are re-exported here.
+:mod:`hetero_brian.analysis._synapse_checks`.
 
 References
 ----------
@@ -24,11 +25,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hetero_brian.analysis._synapse_checks import (  # noqa: F401  (check_* re-exported for analysis.lnp and others)
+from hetero_brian.analysis._synapse_checks import (
     _check_positive, _degenerate, check_fraction, check_integer, check_mask, check_synapses)
 from hetero_brian.units import to_si
-from hetero_brian.analysis.quantisation import (  # noqa: F401  (re-exported)
-    _check_levels, kmeans_levels, quantise_weights, uniform_levels)
+from hetero_brian.analysis.quantisation import _check_levels, quantise_weights
+from hetero_brian.analysis.spike_counts import binned_spike_counts
 
 # Maximum number of (pre, post) products held at once when correlating spike counts.
 _CHUNK_ENTRIES = 4_000_000
@@ -37,46 +38,7 @@ _CHUNK_ENTRIES = 4_000_000
 # ----------------------------------------------------------------------------------------------
 # spike correlation
 # ----------------------------------------------------------------------------------------------
-def binned_spike_counts(node_ids, timestamps, n_neurons, t_start, t_stop, bin_width):
-    """Spike counts per neuron and time bin.
-
-    Parameters
-    ----------
-    node_ids : array_like of int, shape (n_spikes,)
-    timestamps : array_like of float, shape (n_spikes,)
-        Spike times (s). Spikes outside ``[t_start, t_stop)`` are ignored.
-    n_neurons : int
-    t_start, t_stop : float
-        Window (s), ``t_stop > t_start``.
-    bin_width : float
-        Bin width (s). The window holds ``ceil((t_stop - t_start) / bin_width)`` bins; the last one is
-        shorter when the window is not a multiple of the bin width.
-
-    Returns
-    -------
-    counts : ndarray of float, shape (n_neurons, n_bins)
-    """
-    t_start = float(to_si(t_start, "second", "t_start"))
-    t_stop = float(to_si(t_stop, "second", "t_stop"))
-    bin_width = _check_positive(to_si(bin_width, "second", "bin_width"), "bin_width")
-    if not t_stop > t_start:
-        raise ValueError(f"t_stop must be > t_start; got t_start={t_start} s, t_stop={t_stop} s")
-    node_ids = np.asarray(node_ids)
-    timestamps = to_si(timestamps, "second", "timestamps")
-    if node_ids.shape != timestamps.shape or node_ids.ndim != 1:
-        raise ValueError(f"node_ids and timestamps must be 1-D arrays of one length; "
-                         f"got shapes {node_ids.shape} and {timestamps.shape}")
-    if node_ids.size and (node_ids.min() < 0 or node_ids.max() >= n_neurons):
-        raise ValueError(f"node_ids must lie in [0, {n_neurons}); got [{node_ids.min()}, {node_ids.max()}]")
-    n_bins = max(int(np.ceil((t_stop - t_start) / bin_width - 1e-9)), 1)
-    inside = (timestamps >= t_start) & (timestamps < t_stop)
-    bins = np.minimum(((timestamps[inside] - t_start) / bin_width).astype(np.int64), n_bins - 1)
-    flat = node_ids[inside].astype(np.int64) * n_bins + bins
-    return np.bincount(flat, minlength=n_neurons * n_bins).reshape(n_neurons, n_bins).astype(float)
-
-
-def spike_correlation(i, j, pre_node_ids, pre_timestamps, n_pre, post_node_ids, post_timestamps,
-                      n_post, t_start, t_stop, bin_width):
+def spike_correlation(i, j, pre_spikes, post_spikes, bin_size, *, t_start, t_stop):
     """Pearson correlation of binned pre- and postsynaptic spike counts, for each synapse.
 
     Only the existing synapses are evaluated: the cross-products are formed with sparse count
@@ -86,14 +48,15 @@ def spike_correlation(i, j, pre_node_ids, pre_timestamps, n_pre, post_node_ids, 
     ----------
     i, j : array_like of int, shape (n_synapses,)
         Presynaptic and postsynaptic indices.
-    pre_node_ids, pre_timestamps : array_like
-        Spikes of the presynaptic population (indices, times in s).
-    n_pre : int
-    post_node_ids, post_timestamps : array_like
-        Spikes of the postsynaptic population.
-    n_post : int
-    t_start, t_stop, bin_width : float
-        Window and bin width (s), see :func:`binned_spike_counts`.
+    pre_spikes, post_spikes : SpikeTrains
+        Spikes of the presynaptic and postsynaptic populations (times in s); their ``n_neurons``
+        bound ``i`` and ``j``.
+    bin_size : float or Quantity
+        Bin width in seconds. The window holds ``ceil((t_stop - t_start) / bin_size)`` bins; the
+        last one is shorter when the window is not a multiple of ``bin_size``
+        (:func:`~hetero_brian.analysis.spike_counts.binned_spike_counts` with ``partial_bin=True``).
+    t_start, t_stop : float or Quantity
+        Window in seconds; spikes outside it are ignored.
 
     Returns
     -------
@@ -108,9 +71,11 @@ def spike_correlation(i, j, pre_node_ids, pre_timestamps, n_pre, post_node_ids, 
     """
     from scipy import sparse
 
+    window = {"t_start": t_start, "t_stop": t_stop, "partial_bin": True}
+    pre = binned_spike_counts(pre_spikes, bin_size, **window).astype(float)
+    post = binned_spike_counts(post_spikes, bin_size, **window).astype(float)
+    n_pre, n_post = pre.shape[0], post.shape[0]
     i, j, _ = check_synapses(i, j, np.zeros(np.size(i)), n_pre, n_post)
-    pre = binned_spike_counts(pre_node_ids, pre_timestamps, n_pre, t_start, t_stop, bin_width)
-    post = binned_spike_counts(post_node_ids, post_timestamps, n_post, t_start, t_stop, bin_width)
     n_bins = pre.shape[1]
     mean_pre, mean_post = pre.mean(axis=1), post.mean(axis=1)
     std_pre = np.sqrt(np.maximum((pre ** 2).mean(axis=1) - mean_pre ** 2, 0.0))
@@ -222,7 +187,7 @@ class PruningSchedule:
     proxy : {"correlation", "weight"}
         Score used to rank synapses: the pre/post spike correlation over the last interval, or the
         STDP weight.
-    bin_width : float
+    bin_size : float or Quantity
         Bin width (s) of the spike counts correlated by ``proxy="correlation"``.
     """
 
@@ -233,7 +198,7 @@ class PruningSchedule:
     n_levels: int = None
     quantisation: str = "uniform"
     proxy: str = "correlation"
-    bin_width: float = 0.01
+    bin_size: float = 0.01
 
     def __post_init__(self):
         if self.interval_unit not in ("second", "sample"):
@@ -254,8 +219,8 @@ class PruningSchedule:
             raise ValueError(f"quantisation must be 'uniform' or 'kmeans'; got {self.quantisation!r}")
         if self.proxy not in ("correlation", "weight"):
             raise ValueError(f"proxy must be 'correlation' or 'weight'; got {self.proxy!r}")
-        object.__setattr__(self, "bin_width", _check_positive(to_si(self.bin_width, "second", "bin_width"),
-                                                               "bin_width"))
+        object.__setattr__(self, "bin_size", _check_positive(to_si(self.bin_size, "second", "bin_size"),
+                                                              "bin_size"))
 
     def step_points(self, total):
         """Pruning points ``interval, 2 interval, ... <= total`` (seconds or sample counts)."""
@@ -317,8 +282,8 @@ class PruningStep:
         return 1.0 - self.n_kept / self.n_synapses
 
 
-def pruning_step(schedule, i, j, w, mask, n_pre, n_post, w_min, w_max, pre_node_ids=None,
-                 pre_timestamps=None, post_node_ids=None, post_timestamps=None, t_start=None, t_stop=None):
+def pruning_step(schedule, i, j, w, mask, n_pre, n_post, w_min, w_max, pre_spikes=None, post_spikes=None, *,
+                 t_start=None, t_stop=None):
     """One pruning + quantisation step of a :class:`PruningSchedule`.
 
     Parameters
@@ -331,9 +296,9 @@ def pruning_step(schedule, i, j, w, mask, n_pre, n_post, w_min, w_max, pre_node_
     n_pre, n_post : int
     w_min, w_max : float
         Weight bounds used by the quantisation.
-    pre_node_ids, pre_timestamps, post_node_ids, post_timestamps : array_like, optional
+    pre_spikes, post_spikes : SpikeTrains, optional
         Spikes since the last step (times in s); needed when ``schedule.proxy == "correlation"``.
-    t_start, t_stop : float, optional
+    t_start, t_stop : float or Quantity, optional
         Window (s) of those spikes.
 
     Returns
@@ -350,13 +315,12 @@ def pruning_step(schedule, i, j, w, mask, n_pre, n_post, w_min, w_max, pre_node_
     if schedule.proxy == "weight":
         scores = w.copy()
     else:
-        missing = [name for name, value in (("pre_node_ids", pre_node_ids), ("pre_timestamps", pre_timestamps),
-                                            ("post_node_ids", post_node_ids), ("post_timestamps", post_timestamps),
+        missing = [name for name, value in (("pre_spikes", pre_spikes), ("post_spikes", post_spikes),
                                             ("t_start", t_start), ("t_stop", t_stop)) if value is None]
         if missing:
             raise ValueError(f"proxy='correlation' needs spikes and a window; missing {', '.join(missing)}")
-        scores = spike_correlation(i, j, pre_node_ids, pre_timestamps, n_pre, post_node_ids, post_timestamps,
-                                   n_post, t_start, t_stop, schedule.bin_width)
+        scores = spike_correlation(i, j, pre_spikes, post_spikes, schedule.bin_size, t_start=t_start,
+                                   t_stop=t_stop)
     new_mask = keep_mask(scores, j, n_post, threshold=schedule.threshold,
                          keep_fraction=schedule.keep_fraction, mask=mask)
     levels = np.empty(0)

@@ -6,13 +6,13 @@
   trains, evaluated in closed form in O(n log n) without a pairwise matrix.
 
 Each function takes the spike times of two trains in seconds (brian2 quantities are accepted as
-well). :mod:`hetero_brian.analysis.activity` re-exports both.
+well); time windows are keyword arguments.
 
 Examples
 --------
 >>> round(van_rossum_distance([0.1], [], tau=0.01), 4)  # one spike against none: sqrt(1/2)
 0.7071
->>> spike_time_tiling_coefficient([0.1, 0.5], [0.1, 0.5], t_start=0.0, t_stop=1.0, dt=0.01)
+>>> spike_time_tiling_coefficient([0.1, 0.5], [0.1, 0.5], 0.01, t_start=0.0, t_stop=1.0)
 1.0
 """
 import numpy as np
@@ -47,17 +47,17 @@ def _fraction_near(times, others, dt):
     return float(np.mean(np.minimum(before, after) <= dt))
 
 
-def spike_time_tiling_coefficient(times_a, times_b, t_start, t_stop, dt):
+def spike_time_tiling_coefficient(times_a, times_b, dt, *, t_start, t_stop):
     """Spike time tiling coefficient of two trains (Cutts & Eglen 2014).
 
     Parameters
     ----------
     times_a, times_b : array_like of float
         Spike times in seconds; spikes outside ``[t_start, t_stop)`` are ignored.
-    t_start, t_stop : float or Quantity
-        Recording window in seconds.
     dt : float or Quantity
         Synchrony window in seconds (a spike is "tiled" within +-dt, inclusive).
+    t_start, t_stop : float or Quantity
+        Recording window in seconds.
 
     Returns
     -------

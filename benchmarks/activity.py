@@ -1,9 +1,9 @@
-"""Time the activity metrics of ``hetero_brian.analysis.activity`` on 10^7 spikes from 10^4 neurons, one core.
+"""Time the spike statistics of ``hetero_brian.analysis`` on 10^7 spikes from 10^4 neurons, one core.
 
 Target (issue 5): all activity metrics of a 10^7-spike results file in under 10 s on one core.
 The spikes are Poisson (uniform times, uniform neuron ids) and arrive in time order, as a spike
 monitor saves them; the first step sorts them by (neuron, time) once, every metric after that gets
-the sorted arrays (which :func:`hetero_brian.analysis.activity.sort_spikes` recognises in O(n)).
+the sorted arrays (which :func:`hetero_brian.analysis.spike_arrays.sort_spikes` recognises in O(n)).
 
 Usage::
 
@@ -19,7 +19,9 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from hetero_brian.analysis import activity  # noqa: E402
+from hetero_brian.analysis import (  # noqa: E402
+    activity, spike_arrays, spike_counts, spike_distances, spike_intervals)
+from hetero_brian.results import SpikeTrains  # noqa: E402
 
 TARGET_SECONDS = 10.0
 
@@ -52,32 +54,33 @@ def main(argv=None):
     arguments = parser.parse_args(argv)
     n, duration = arguments.n_neurons, arguments.duration
     node_ids, timestamps = make_spikes(arguments.n_spikes, n, duration, arguments.seed)
-    window = (n, 0.0, duration)
+    window = {"t_start": 0.0, "t_stop": duration}
 
-    sorted_spikes = activity.sort_spikes(node_ids, timestamps, *window)
-    ids, times = sorted_spikes.node_ids, sorted_spikes.timestamps
+    spikes = SpikeTrains(node_ids, timestamps, n)
+    sorted_spikes = spike_arrays.sort_spikes(spikes, **window)
+    times = sorted_spikes.timestamps
+    ordered = SpikeTrains(sorted_spikes.node_ids, times, n)
     pairs = np.random.default_rng(1).integers(0, n, (100, 2))
     boundaries = np.linspace(0.0, duration, 101)
     correlation_neurons = np.arange(min(n, 500))
     rows = [
-        ("sort by (neuron, time), time-ordered input",
-         lambda: activity.sort_spikes(node_ids, timestamps, *window)),
-        ("firing_rates", lambda: activity.firing_rates(ids, times, *window)),
-        ("mean_firing_rate", lambda: activity.mean_firing_rate(ids, times, *window)),
-        ("fraction_silent", lambda: activity.fraction_silent(ids, times, *window)),
-        ("rate_sanity", lambda: activity.rate_sanity(ids, times, *window)),
-        ("interspike_intervals", lambda: activity.interspike_intervals(ids, times, *window)),
-        ("cv_isi", lambda: activity.cv_isi(ids, times, *window)),
-        ("cv2", lambda: activity.cv2(ids, times, *window)),
-        ("local_variation", lambda: activity.local_variation(ids, times, *window)),
-        ("fano_factor (100 ms windows)", lambda: activity.fano_factor(ids, times, *window, 0.1)),
-        ("population_rate (1 ms bins)", lambda: activity.population_rate(ids, times, *window, 1e-3)),
+        ("sort by (neuron, time), time-ordered input", lambda: spike_arrays.sort_spikes(spikes, **window)),
+        ("firing_rates", lambda: activity.firing_rates(ordered, **window)),
+        ("mean_firing_rate", lambda: activity.mean_firing_rate(ordered, **window)),
+        ("fraction_silent", lambda: activity.fraction_silent(ordered, **window)),
+        ("rate_sanity", lambda: activity.rate_sanity(ordered, **window)),
+        ("interspike_intervals", lambda: spike_intervals.interspike_intervals(ordered, **window)),
+        ("cv_isi", lambda: spike_intervals.cv_isi(ordered, **window)),
+        ("cv2", lambda: spike_intervals.cv2(ordered, **window)),
+        ("local_variation", lambda: spike_intervals.local_variation(ordered, **window)),
+        ("fano_factor (100 ms bins)", lambda: spike_counts.fano_factor(ordered, 0.1, **window)),
+        ("population_rate (1 ms bins)", lambda: activity.population_rate(ordered, 1e-3, **window)),
         ("population_rate (1 ms, gaussian 5 ms)",
-         lambda: activity.population_rate(ids, times, *window, 1e-3, "gaussian", 5e-3)),
+         lambda: activity.population_rate(ordered, 1e-3, **window, kernel="gaussian", width=5e-3)),
         ("spikes_per_neuron_per_sample (100 samples)",
-         lambda: activity.spikes_per_neuron_per_sample(ids, times, n, boundaries)),
+         lambda: activity.spikes_per_neuron_per_sample(ordered, boundaries)),
         ("correlation_matrix (500 neurons, 10 ms bins)",
-         lambda: activity.correlation_matrix(ids, times, *window, 0.01, correlation_neurons)),
+         lambda: spike_counts.correlation_matrix(ordered, 0.01, **window, neurons=correlation_neurons)),
     ]
     offsets = sorted_spikes.offsets
 
@@ -85,9 +88,9 @@ def main(argv=None):
         return times[offsets[k]:offsets[k + 1]]
     rows += [
         ("van_rossum_distance (100 pairs, tau 10 ms)",
-         lambda: [activity.van_rossum_distance(train(a), train(b), 0.01) for a, b in pairs]),
+         lambda: [spike_distances.van_rossum_distance(train(a), train(b), 0.01) for a, b in pairs]),
         ("spike_time_tiling_coefficient (100 pairs, 5 ms)",
-         lambda: [activity.spike_time_tiling_coefficient(train(a), train(b), 0.0, duration, 0.005)
+         lambda: [spike_distances.spike_time_tiling_coefficient(train(a), train(b), 0.005, **window)
                   for a, b in pairs]),
     ]
     print(f"{arguments.n_spikes:,} spikes, {n:,} neurons, {duration:g} s, one core, "

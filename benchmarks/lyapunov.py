@@ -27,8 +27,9 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 from scipy.integrate import odeint  # noqa: E402
 
-from hetero_brian.analysis.lyapunov import (divergence_rate, largest_from_series, spectrum_flow,  # noqa: E402
-                               spectrum_map)
+from hetero_brian.analysis.lyapunov import spectrum_flow, spectrum_map  # noqa: E402
+from hetero_brian.analysis.lyapunov_series import largest_from_series  # noqa: E402
+from hetero_brian.analysis.trajectory_divergence import divergence_rate  # noqa: E402
 from hetero_brian.analysis.rate_model import rate_lyapunov_spectrum  # noqa: E402
 
 TARGET_SECONDS = 120.0

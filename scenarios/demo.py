@@ -75,9 +75,9 @@ def _figure(result, config, output):
     t_stop = float(config.duration)
     figure, axes = plt.subplots(2, 2, figsize=(11, 7))
     exc = result.spikes["exc"]
-    plots.plot_raster(axes[0, 0], exc.node_ids, exc.timestamps)
+    plots.plot_raster(axes[0, 0], exc)
     axes[0, 0].set_title("excitatory spikes")
-    rates = activity.firing_rates(exc.node_ids, exc.timestamps, exc.n_neurons, 0.0, t_stop)
+    rates = activity.firing_rates(exc, t_start=0.0, t_stop=t_stop)
     axes[0, 1].hist(rates, bins=30, color="0.6")
     axes[0, 1].set_xlabel("firing rate (Hz)")
     axes[0, 1].set_ylabel("neurons")
@@ -97,7 +97,7 @@ def run(config, output, backend="auto", seed=None):
     """Run the demo; write ``demo.h5`` and ``demo.png`` into ``output``; return the metrics."""
     import numpy as np
 
-    from hetero_brian.analysis import activity, energy
+    from hetero_brian.analysis import activity, energy, spike_intervals
     from hetero_brian.results import save
 
     spec, duration, recording = network(config, seed)
@@ -109,12 +109,12 @@ def run(config, output, backend="auto", seed=None):
                "compile_time": result.provenance["compile_time"]}
     for name in ("exc", "inh"):
         trains = result.spikes[name]
-        arguments = (trains.node_ids, trains.timestamps, trains.n_neurons, 0.0, t_stop)
-        metrics[f"rate_{name}_hz"] = float(activity.mean_firing_rate(*arguments))
-        metrics[f"fraction_silent_{name}"] = float(activity.fraction_silent(*arguments))
-        metrics[f"mean_cv_{name}"] = float(np.nanmean(activity.cv_isi(*arguments)))
+        window = {"t_start": 0.0, "t_stop": t_stop}
+        metrics[f"rate_{name}_hz"] = float(activity.mean_firing_rate(trains, **window))
+        metrics[f"fraction_silent_{name}"] = float(activity.fraction_silent(trains, **window))
+        metrics[f"mean_cv_{name}"] = float(np.nanmean(spike_intervals.cv_isi(trains, **window)))
         if name == "exc":
-            metrics["activity_status"] = activity.rate_sanity(*arguments).status
+            metrics["activity_status"] = activity.rate_sanity(trains, **window).status
     operations = energy.synaptic_operations_from_result(result, synapse_names=["ee", "ei", "ie", "ii"])
     metrics["synaptic_operations"] = float(operations.total)
     metrics["energy_joule"] = float(energy.snn_energy(operations.total))

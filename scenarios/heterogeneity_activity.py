@@ -32,7 +32,7 @@ import numpy as np
 from brian2 import Hz, mV, ms, second
 
 from hetero_brian.analysis.capacity import activity_over_capacity, memory_capacity
-from hetero_brian.analysis.features import binned_spike_counts
+from hetero_brian.analysis.features import sample_spike_counts
 from hetero_brian.config import QuantityField, StrictModel
 from hetero_brian.distributions import Gamma, LogNormal
 from hetero_brian.errors import ConfigError
@@ -156,8 +156,8 @@ def run_seed(config, index, master, output, backend, build_root=None):
             result = simulator.run(seed=net_seed, parameters=values, label=f"{sweep}-cv{cv:g}-seed{index}")
             wall = time.perf_counter() - start
             exc, inh = result.spikes["exc"], result.spikes["inh"]
-            counts = binned_spike_counts(exc.node_ids, exc.timestamps, n_exc, boundaries)[:, 0, :]
-            inh_counts = binned_spike_counts(inh.node_ids, inh.timestamps, n_inh, boundaries)[:, 0, :]
+            counts = sample_spike_counts(exc, boundaries)[:, 0, :]
+            inh_counts = sample_spike_counts(inh, boundaries)[:, 0, :]
             mc = memory_capacity(measured_u, counts, config.max_delay, ridge=config.ridge)
             floor = memory_capacity(shuffle_rng.permutation(measured_u), counts, config.max_delay, ridge=config.ridge)
             spikes_per_neuron = float((counts.sum() + inh_counts.sum()) / (config.n_neurons * config.n_steps))

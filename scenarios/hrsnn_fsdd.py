@@ -205,14 +205,13 @@ def _seed_list(seed, n_seeds):
 def _evaluate(result, boundaries, n_stdp, n_train, train_labels, test_labels, config, seed):
     """Readout accuracies, spikes and synaptic operations per test sample of one run."""
     from hetero_brian.analysis.energy import synaptic_operations_from_result
-    from hetero_brian.analysis.features import binned_spike_counts, period_boundaries
+    from hetero_brian.analysis.features import period_boundaries, sample_spike_counts
     from hetero_brian.readouts import LogisticReadout, RidgeReadout
 
     blocks = []
     for name in ("exc", "inh"):
         trains = result.spikes[name]
-        blocks.append(binned_spike_counts(trains.node_ids, trains.timestamps, trains.n_neurons, boundaries,
-                                          config.n_bins).reshape(len(boundaries), -1))
+        blocks.append(sample_spike_counts(trains, boundaries, config.n_bins).reshape(len(boundaries), -1))
     features = np.log1p(np.concatenate(blocks, axis=1))
     train = features[n_stdp:n_stdp + n_train]
     test = features[n_stdp + n_train:]

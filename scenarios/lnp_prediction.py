@@ -222,7 +222,8 @@ def simulate_variant(spec, rasters, targets, config, backend, seed, n_points, ta
 
 
 def run(config, output, backend="auto", seed=None):
-    from hetero_brian.analysis.lnp import lyapunov_noise_prune, spectrum
+    from hetero_brian.analysis.lnp import lyapunov_noise_prune
+    from hetero_brian.analysis.spectrum import spectrum
     from hetero_brian.analysis.pruning import activity_prune
     from hetero_brian.models.neurons import LIF
     from hetero_brian.network.builder import RasterInput

@@ -147,10 +147,11 @@ def train_with_progress(network, images, sequence, rng, label, chunk=1000):
 def synaptic_operations(network, presentation, mask):
     """Synaptic events of a presentation: input spikes x kept fan-out + exc -> inh + inh -> exc."""
     from hetero_brian.analysis.energy import synaptic_operations as count
+    from hetero_brian.results import SpikeTrains
 
     n = network.parameters.n_excitatory
     input_ids = presentation.input_spikes[0]
-    total = count(input_ids, network.i[mask], network.n_inputs) if input_ids.size else 0
+    total = count(SpikeTrains(*presentation.input_spikes, network.n_inputs), network.i[mask]) if input_ids.size else 0
     total += presentation.excitatory_spikes[0].size * 1 + presentation.inhibitory_spikes[0].size * (n - 1)
     return int(total)
 
@@ -190,15 +191,17 @@ def evaluate(network, images, labels, label_range, test_range, rng, name):
 
 def prune_step(network, presentation, keep_fraction, n_levels, method, proxy, bin_width):
     """One Rathi-style step: score, mask per postsynaptic neuron, quantise, load into the network."""
-    from hetero_brian.analysis.pruning import keep_mask, quantise_weights, spike_correlation
+    from hetero_brian.analysis.pruning import keep_mask, spike_correlation
+    from hetero_brian.analysis.quantisation import quantise_weights
+    from hetero_brian.results import SpikeTrains
 
     n = network.parameters.n_excitatory
     weights = network.weights
     tie_break = 1e-6 * weights / network.w_max
     if proxy == "correlation":
-        scores = spike_correlation(network.i, network.j, *presentation.input_spikes, network.n_inputs,
-                                   *presentation.excitatory_spikes, n, presentation.t_start, presentation.t_stop,
-                                   bin_width) + tie_break
+        scores = spike_correlation(network.i, network.j, SpikeTrains(*presentation.input_spikes, network.n_inputs),
+                                   SpikeTrains(*presentation.excitatory_spikes, n), bin_width,
+                                   t_start=presentation.t_start, t_stop=presentation.t_stop) + tie_break
     else:
         scores = weights.copy()
     mask = keep_mask(scores, network.j, n, keep_fraction=keep_fraction, mask=network.mask)
@@ -208,7 +211,8 @@ def prune_step(network, presentation, keep_fraction, n_levels, method, proxy, bi
 
 
 def run(config, output, backend="auto", seed=None):
-    from hetero_brian.analysis.pruning import PruningSchedule, keep_mask, quantise_weights
+    from hetero_brian.analysis.pruning import PruningSchedule, keep_mask
+    from hetero_brian.analysis.quantisation import quantise_weights
     from hetero_brian.inputs import read_mnist
     from hetero_brian.network.diehl_cook import DiehlCookNetwork
     from hetero_brian.random import SeedStreams

@@ -6,6 +6,7 @@ import pytest
 
 from hetero_brian.analysis import energy
 from hetero_brian.errors import ResultsError
+from hetero_brian.results import SpikeTrains
 
 # A 3-neuron network: 0 -> 1, 0 -> 2, 1 -> 2, 2 -> 0, 2 -> 1, 2 -> 2 (fan-out 2, 1, 3)
 PRE = np.array([0, 0, 1, 2, 2, 2])
@@ -13,12 +14,13 @@ POST = np.array([1, 2, 2, 0, 1, 2])
 # spikes: neuron 0 twice, neuron 1 once, neuron 2 three times
 NODE_IDS = np.array([0, 2, 1, 2, 0, 2])
 TIMESTAMPS = np.array([0.01, 0.02, 0.03, 0.12, 0.15, 0.19])
+SPIKES = SpikeTrains(NODE_IDS, TIMESTAMPS, 3)
 
 
 def test_hand_computed_sops_and_energy():
     np.testing.assert_array_equal(energy.fan_out(PRE, 3), [2, 1, 3])
     expected = 2 * 2 + 1 * 1 + 3 * 3  # 14
-    assert energy.synaptic_operations(NODE_IDS, PRE, 3) == expected
+    assert energy.synaptic_operations(SPIKES, PRE) == expected
     assert energy.snn_energy(expected) == pytest.approx(expected * 0.9e-12)
     assert energy.snn_energy(expected, energy_per_ac=2e-12) == pytest.approx(28e-12)
     # optional neuron updates: 3 neurons x 100 steps at one MAC each
@@ -28,10 +30,10 @@ def test_hand_computed_sops_and_energy():
 
 def test_sops_per_sample_and_mask():
     # sample 0 = [0, 0.1): spikes 0, 2, 1 -> 2 + 3 + 1 = 6; sample 1 = [0.1, 0.2): 2, 0, 2 -> 8
-    per_sample = energy.synaptic_operations_per_sample(NODE_IDS, TIMESTAMPS, PRE, 3, [0.0, 0.1, 0.2])
+    per_sample = energy.synaptic_operations_per_sample(SPIKES, PRE, [0.0, 0.1, 0.2])
     np.testing.assert_array_equal(per_sample, [6, 8])
     mask = np.array([True, False, True, True, True, False])  # drop 0 -> 2 and 2 -> 2
-    assert energy.synaptic_operations(NODE_IDS, PRE, 3, mask=mask) == 2 * 1 + 1 * 1 + 3 * 2
+    assert energy.synaptic_operations(SPIKES, PRE, mask=mask) == 2 * 1 + 1 * 1 + 3 * 2
 
 
 def test_rnn_lstm_gru_mac_counts():
@@ -70,7 +72,7 @@ def test_bad_energy_inputs():
     with pytest.raises(ValueError, match="presynaptic_indices must lie"):
         energy.fan_out([0, 5], 3)
     with pytest.raises(ValueError, match="node_ids must lie"):
-        energy.synaptic_operations([4], PRE, 3)
+        energy.synaptic_operations(SpikeTrains([4], [0.1], 3), PRE)
 
 
 # --- a stand-in for hetero_brian.results.SimulationResult (attributes only) -----------------

@@ -4,7 +4,9 @@ import math
 import numpy as np
 import pytest
 
-from hetero_brian.analysis.features import binned_spike_counts, check_sample_boundaries, filtered_traces, period_boundaries
+from hetero_brian.analysis.features import (check_sample_boundaries, filtered_traces, period_boundaries,
+                                            sample_spike_counts)
+from hetero_brian.results import SpikeTrains
 
 BOUNDARIES = np.array([[0.0, 0.1], [0.15, 0.25]])
 
@@ -13,7 +15,7 @@ def test_counts_match_hand_count():
     # neuron, time: two samples of 100 ms, two 50-ms bins each; spikes in the rest are ignored
     node_ids = np.array([0, 1, 0, 2, 1, 0, 2, 2])
     times = np.array([0.01, 0.02, 0.06, 0.099, 0.12, 0.15, 0.2, 0.26])
-    counts = binned_spike_counts(node_ids, times, 3, BOUNDARIES, n_bins=2)
+    counts = sample_spike_counts(SpikeTrains(node_ids, times, 3), BOUNDARIES, n_bins=2)
     expected = np.zeros((2, 2, 3), dtype=int)
     expected[0, 0, 0] = 1  # 0.01
     expected[0, 0, 1] = 1  # 0.02
@@ -28,7 +30,7 @@ def test_counts_sum_to_spikes_inside_windows():
     rng = np.random.default_rng(4)
     times = np.sort(rng.uniform(0, 0.3, 500))
     node_ids = rng.integers(0, 7, 500)
-    counts = binned_spike_counts(node_ids, times, 7, BOUNDARIES, n_bins=3)
+    counts = sample_spike_counts(SpikeTrains(node_ids, times, 7), BOUNDARIES, n_bins=3)
     inside = ((times >= 0) & (times < 0.1)) | ((times >= 0.15) & (times < 0.25))
     assert counts.sum() == inside.sum()
     for neuron in range(7):
@@ -39,7 +41,7 @@ def test_traces_closed_form():
     tau = 0.02
     node_ids = np.array([0, 0, 1])
     times = np.array([0.01, 0.03, 0.16])
-    traces = filtered_traces(node_ids, times, 2, BOUNDARIES, tau, n_bins=2)
+    traces = filtered_traces(SpikeTrains(node_ids, times, 2), BOUNDARIES, tau, n_bins=2)
     # sample 0, bin ends 0.05 and 0.1
     assert traces[0, 0, 0] == pytest.approx(math.exp(-0.04 / tau) + math.exp(-0.02 / tau))
     assert traces[0, 1, 0] == pytest.approx(math.exp(-0.09 / tau) + math.exp(-0.07 / tau))
@@ -54,8 +56,9 @@ def test_long_tau_trace_equals_cumulative_count():
     rng = np.random.default_rng(1)
     times = np.sort(rng.uniform(0, 0.25, 200))
     node_ids = rng.integers(0, 4, 200)
-    counts = binned_spike_counts(node_ids, times, 4, BOUNDARIES, n_bins=4)
-    traces = filtered_traces(node_ids, times, 4, BOUNDARIES, 1e9, n_bins=4)
+    spikes = SpikeTrains(node_ids, times, 4)
+    counts = sample_spike_counts(spikes, BOUNDARIES, n_bins=4)
+    traces = filtered_traces(spikes, BOUNDARIES, 1e9, n_bins=4)
     np.testing.assert_allclose(traces, np.cumsum(counts, axis=1), rtol=1e-6)
 
 
@@ -79,12 +82,12 @@ def test_bad_boundaries(boundaries, message):
 
 def test_bad_spikes_and_bins():
     with pytest.raises(ValueError, match="node_ids must lie"):
-        binned_spike_counts([0, 3], [0.0, 0.01], 3, BOUNDARIES)
-    with pytest.raises(ValueError, match="equal lengths"):
-        binned_spike_counts([0, 1], [0.0], 3, BOUNDARIES)
+        sample_spike_counts(SpikeTrains([0, 3], [0.0, 0.01], 3), BOUNDARIES)
+    with pytest.raises(ValueError, match="same length"):
+        sample_spike_counts(SpikeTrains([0, 1], [0.0], 3), BOUNDARIES)
     with pytest.raises(ValueError, match="n_bins"):
-        binned_spike_counts([0], [0.0], 3, BOUNDARIES, n_bins=0)
+        sample_spike_counts(SpikeTrains([0], [0.0], 3), BOUNDARIES, n_bins=0)
     with pytest.raises(ValueError, match="n_neurons"):
-        binned_spike_counts([0], [0.0], 0, BOUNDARIES)
+        sample_spike_counts(SpikeTrains([], [], 0), BOUNDARIES)
     with pytest.raises(ValueError, match="tau"):
-        filtered_traces([0], [0.0], 3, BOUNDARIES, tau=0.0)
+        filtered_traces(SpikeTrains([0], [0.0], 3), BOUNDARIES, tau=0.0)

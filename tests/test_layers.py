@@ -23,7 +23,7 @@ SOURCE_FOLDERS = {"hetero_brian": "hetero_brian", "analysis": "hetero_brian.anal
 
 #: module-name prefix -> floor; the longest matching prefix wins (docs/architecture.md)
 FLOORS = {
-    "hetero_brian.errors": 1, "hetero_brian.random": 1, "hetero_brian.quantities": 1, "hetero_brian.si": 1,
+    "hetero_brian.errors": 1, "hetero_brian.random": 1, "hetero_brian.quantities": 1, "hetero_brian.si": 1, "hetero_brian.units": 1, "hetero_brian.distributions": 1,
     "hetero_brian.distributions": 1, "hetero_brian.config": 1, "hetero_brian.resources": 1,
     "hetero_brian.results": 1,
     "hetero_brian.models": 2, "hetero_brian.inputs": 2,

@@ -3,7 +3,7 @@ import networkx
 import numpy as np
 import pytest
 
-from hetero_brian.analysis import lnp
+from hetero_brian.analysis import graph_edits, lnp, spectrum
 from hetero_brian.errors import DegenerateNetworkError
 
 TAU = 0.02   # s
@@ -41,7 +41,7 @@ def test_noise_prune_preserves_leading_eigenvalues(weighting, heterogeneous):
         rng = np.random.default_rng(seed)
         weights = _symmetric_positive_network(n, rng)
         tau = rng.gamma(4.0, TAU / 4.0, n) if heterogeneous else np.full(n, TAU)
-        i, j, w = lnp.synapses_from_dense(weights)
+        i, j, w = spectrum.synapses_from_dense(weights)
         reference = _leading(weights, tau, n_leading)
         result = lnp.noise_prune(i, j, w, n, tau, rng, target_sparsity=0.5, lyapunov_weighting=weighting)
         assert result.mask.sum() == w.size // 2
@@ -81,7 +81,7 @@ def test_covariance_term_keeps_weak_bridges():
     for seed in range(8):
         rng = np.random.default_rng(seed)
         weights = _two_bridged_clusters(n, rng)
-        i, j, w = lnp.synapses_from_dense(weights)
+        i, j, w = spectrum.synapses_from_dense(weights)
         reference = _leading(weights, tau, 2)
         result = lnp.noise_prune(i, j, w, n, tau, rng, 0.5, lyapunov_weighting="none")
         pruned = np.zeros((n, n))
@@ -116,15 +116,15 @@ def test_covariance_and_shift_of_unstable_network():
     rng = np.random.default_rng(3)
     n = 12
     weights = rng.normal(0.0, 2.0 / np.sqrt(n), (n, n))            # spectral radius ~2: unstable
-    i, j, w = lnp.synapses_from_dense(weights)
-    jacobian = lnp.linear_jacobian(i, j, w, n, TAU)
+    i, j, w = spectrum.synapses_from_dense(weights)
+    jacobian = spectrum.linear_jacobian(i, j, w, n, TAU)
     np.testing.assert_allclose(jacobian, (weights - np.eye(n)) / TAU)
     covariance, shift = lnp.noise_covariance(jacobian, noise_std=0.5, stability_margin=1.0)
     shifted = jacobian - shift * np.eye(n)
     assert np.max(np.linalg.eigvals(shifted).real) == pytest.approx(-1.0)
     residual = shifted @ covariance + covariance @ shifted.T + 0.25 * np.eye(n)
     assert np.max(np.abs(residual)) < 1e-8 * np.max(np.abs(shifted @ covariance))
-    stable = lnp.linear_jacobian(i, j, 0.2 * w, n, TAU)
+    stable = spectrum.linear_jacobian(i, j, 0.2 * w, n, TAU)
     assert lnp.noise_covariance(stable)[1] == 0.0
 
 
@@ -136,11 +136,11 @@ def test_linear_jacobian_agrees_with_rate_model():
     weights = rng.normal(0.0, 0.4, (n, n))
     tau = rng.uniform(0.01, 0.05, n)
     rates = rng.normal(0.0, 0.5, n)
-    i, j, w = lnp.synapses_from_dense(weights)
+    i, j, w = spectrum.synapses_from_dense(weights)
     slope = 1.0 - np.tanh(weights @ rates + 0.2) ** 2
-    np.testing.assert_allclose(lnp.linear_jacobian(i, j, w, n, tau, gain=slope),
+    np.testing.assert_allclose(spectrum.linear_jacobian(i, j, w, n, tau, gain=slope),
                                rate_jacobian(rates, weights, tau, 0.2, gain_function="tanh"), rtol=1e-12)
-    np.testing.assert_allclose(lnp.linear_jacobian(i, j, w, n, tau),
+    np.testing.assert_allclose(spectrum.linear_jacobian(i, j, w, n, tau),
                                rate_jacobian(rates, weights, tau, gain_function="linear"), rtol=1e-12)
 
 
@@ -149,8 +149,8 @@ def test_spectrum_with_rate_model_exponent():
     rng = np.random.default_rng(6)
     n = 8
     weights = rng.normal(0.0, 0.5 / np.sqrt(n), (n, n))
-    i, j, w = lnp.synapses_from_dense(weights)
-    result = lnp.spectrum(i, j, w, n, TAU, lyapunov_exponent=lnp.rate_model_exponent("linear"))
+    i, j, w = spectrum.synapses_from_dense(weights)
+    result = spectrum.spectrum(i, j, w, n, TAU, lyapunov_exponent=spectrum.rate_model_exponent("linear"))
     expected = np.max(np.linalg.eigvals((weights - np.eye(n)) / TAU).real)
     assert result.largest_real_part == pytest.approx(expected)
     assert result.largest_lyapunov_exponent == pytest.approx(expected, rel=0.02)
@@ -161,8 +161,8 @@ def test_sensitivity_factors_match_finite_differences():
     rng = np.random.default_rng(8)
     n = 8
     weights = rng.normal(0.0, 0.5, (n, n))
-    i, j, w = lnp.synapses_from_dense(weights)
-    jacobian = lnp.linear_jacobian(i, j, w, n, TAU)
+    i, j, w = spectrum.synapses_from_dense(weights)
+    jacobian = spectrum.linear_jacobian(i, j, w, n, TAU)
     factors = lnp.lyapunov_factors(jacobian, i, j, "sensitivity", n_leading=2, strength=1.0)
     epsilon = 1e-7
     base = np.sort(np.linalg.eigvals(jacobian).real)[::-1][:2]
@@ -186,10 +186,10 @@ def _star_plus_path():
 @pytest.mark.parametrize("method", ["networkx", "csgraph"])
 def test_betweenness_on_star_plus_path(method):
     i, j, w = _star_plus_path()
-    centrality = lnp.betweenness_centrality(i, j, w, 7, method)
+    centrality = graph_edits.betweenness_centrality(i, j, w, 7, method)
     # ordered pairs through each node, over (n - 1)(n - 2) = 30: hub 24, node 4: 16, node 5: 10
     np.testing.assert_allclose(centrality, np.array([24, 0, 0, 0, 16, 10, 0]) / 30.0)
-    kept, new_i, new_j, new_w, mask, _ = lnp.remove_low_betweenness(i, j, w, 7, 5 / 7, method)
+    kept, new_i, new_j, new_w, mask, _ = graph_edits.remove_low_betweenness(i, j, w, 7, 5 / 7, method)
     np.testing.assert_array_equal(kept, [0, 4])
     assert sorted(zip(new_i.tolist(), new_j.tolist())) == [(0, 1), (1, 0)]
     assert mask.sum() == 2
@@ -197,8 +197,8 @@ def test_betweenness_on_star_plus_path(method):
 
 def test_betweenness_uses_distance_one_over_weight():
     i, j = np.array([0, 0, 2]), np.array([1, 2, 1])
-    weak_direct = lnp.betweenness_centrality(i, j, np.array([0.1, 1.0, 1.0]), 3)
-    strong_direct = lnp.betweenness_centrality(i, j, np.array([1.0, 1.0, 1.0]), 3)
+    weak_direct = graph_edits.betweenness_centrality(i, j, np.array([0.1, 1.0, 1.0]), 3)
+    strong_direct = graph_edits.betweenness_centrality(i, j, np.array([1.0, 1.0, 1.0]), 3)
     np.testing.assert_allclose(weak_direct, [0.0, 0.0, 0.5])   # 0 -> 2 -> 1 (length 2) beats 10
     np.testing.assert_allclose(strong_direct, [0.0, 0.0, 0.0])
 
@@ -207,9 +207,9 @@ def test_csgraph_betweenness_matches_networkx_on_random_graph():
     rng = np.random.default_rng(2)
     n = 30
     adjacency = (rng.random((n, n)) < 0.2) * rng.normal(size=(n, n))
-    i, j, w = lnp.synapses_from_dense(adjacency)
-    np.testing.assert_allclose(lnp.betweenness_centrality(i, j, w, n, "csgraph"),
-                               lnp.betweenness_centrality(i, j, w, n, "networkx"), atol=1e-12)
+    i, j, w = spectrum.synapses_from_dense(adjacency)
+    np.testing.assert_allclose(graph_edits.betweenness_centrality(i, j, w, n, "csgraph"),
+                               graph_edits.betweenness_centrality(i, j, w, n, "networkx"), atol=1e-12)
 
 
 def test_heterogeneity_edges_raise_degree_variance_locally():
@@ -219,8 +219,8 @@ def test_heterogeneity_edges_raise_degree_variance_locally():
         n, n_edges = 60, 60
         adjacency = rng.random((n, n)) < 0.08
         np.fill_diagonal(adjacency, False)
-        i, j, w = lnp.synapses_from_dense(adjacency * 1.0)
-        new_i, new_j, new_w, added = lnp.add_heterogeneity_edges(i, j, w, n, n_edges, rng, n_hops=2)
+        i, j, w = spectrum.synapses_from_dense(adjacency * 1.0)
+        new_i, new_j, new_w, added = graph_edits.add_heterogeneity_edges(i, j, w, n, n_edges, rng, n_hops=2)
         assert added.sum() == n_edges and np.all(new_w[added] == 1.0)
         pairs = set(zip(new_i.tolist(), new_j.tolist()))
         assert len(pairs) == new_i.size and not np.any(new_i == new_j)      # no duplicate, no self-loop
@@ -232,7 +232,7 @@ def test_heterogeneity_edges_raise_degree_variance_locally():
         def degree_variance(pre, post):
             return np.var(np.bincount(pre, minlength=n) + np.bincount(post, minlength=n))
 
-        uniform_i, uniform_j, _, _ = lnp.add_heterogeneity_edges(i, j, w, n, n_edges, rng, n_hops=2, exponent=0.0)
+        uniform_i, uniform_j, _, _ = graph_edits.add_heterogeneity_edges(i, j, w, n, n_edges, rng, n_hops=2, exponent=0.0)
         local_uniform_gains.append(degree_variance(uniform_i, uniform_j) - degree_variance(i, j))
         free = np.argwhere(~adjacency.T & ~np.eye(n, dtype=bool))
         pick = free[rng.choice(len(free), n_edges, replace=False)]
@@ -248,7 +248,7 @@ def test_lyapunov_noise_prune_pipeline_statistics_and_hook():
     rng = np.random.default_rng(11)
     n = 40
     weights = _symmetric_positive_network(n, rng)
-    i, j, w = lnp.synapses_from_dense(weights)
+    i, j, w = spectrum.synapses_from_dense(weights)
     tau = rng.gamma(4.0, TAU / 4.0, n)
     calls = []
 
@@ -277,7 +277,7 @@ def test_lyapunov_noise_prune_pipeline_statistics_and_hook():
 
 
 def test_lnp_bad_inputs():
-    i, j, w = lnp.synapses_from_dense(np.array([[0.0, 0.5], [0.5, 0.0]]))
+    i, j, w = spectrum.synapses_from_dense(np.array([[0.0, 0.5], [0.5, 0.0]]))
     with pytest.raises(DegenerateNetworkError, match="left no synapse"):
         lnp.lyapunov_noise_prune(i, j, w, 2, TAU, 0, neuron_fraction=0.5)
     with pytest.raises(ValueError, match="target_sparsity must be in \\[0, 1\\)"):

@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 from scipy.integrate import odeint, solve_ivp, trapezoid
 
-from hetero_brian.analysis.lyapunov import (divergence_rate, largest_from_series, spectrum_flow,
-                               spectrum_map)
+from hetero_brian.analysis.lyapunov import spectrum_flow, spectrum_map
+from hetero_brian.analysis.lyapunov_series import largest_from_series
+from hetero_brian.analysis.trajectory_divergence import divergence_rate
 from hetero_brian.errors import SimulationError
 
 SIGMA, RHO, BETA = 10.0, 28.0, 8.0 / 3.0

@@ -9,6 +9,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from hetero_brian.analysis import plots  # noqa: E402
+from hetero_brian.results import SpikeTrains  # noqa: E402
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -33,7 +34,7 @@ NODE_IDS = rng.integers(0, 50, 20_000)
 TIMESTAMPS = rng.uniform(0, 2, 20_000)
 
 CASES = {
-    "raster": (lambda ax: plots.plot_raster(ax, NODE_IDS, TIMESTAMPS), "time (s)", "neuron index"),
+    "raster": (lambda ax: plots.plot_raster(ax, SpikeTrains(NODE_IDS, TIMESTAMPS, 50)), "time (s)", "neuron index"),
     "rate": (lambda ax: plots.plot_population_rate(ax, np.linspace(0, 1, 50), rng.uniform(5, 10, 50)),
              "time (s)", "population rate (Hz)"),
     "isi": (lambda ax: plots.plot_isi_histogram(ax, rng.exponential(0.05, 500), log_scale=True),
@@ -72,9 +73,9 @@ def test_plot_renders_with_labels(name, axes, tmp_path):
 
 
 def test_large_raster_is_rasterized(axes):
-    plots.plot_raster(axes, NODE_IDS, TIMESTAMPS)
+    plots.plot_raster(axes, SpikeTrains(NODE_IDS, TIMESTAMPS, 50))
     assert axes.collections[0].get_rasterized()
-    plots.plot_raster(axes, NODE_IDS[:100], TIMESTAMPS[:100])
+    plots.plot_raster(axes, SpikeTrains(NODE_IDS[:100], TIMESTAMPS[:100], 50))
     assert not axes.collections[1].get_rasterized()
 
 
@@ -110,8 +111,8 @@ def test_save_figure_is_atomic_and_refuses_to_overwrite(axes, tmp_path):
 
 
 def test_plots_reject_bad_data(axes):
-    with pytest.raises(ValueError, match="equal shapes"):
-        plots.plot_raster(axes, [0, 1], [0.1])
+    with pytest.raises(TypeError, match="SpikeTrains"):
+        plots.plot_raster(axes, ([0, 1], [0.1, 0.2]))
     with pytest.raises(ValueError, match="empty"):
         plots.plot_cv_histogram(axes, [])
     with pytest.raises(ValueError, match="points per curve"):

@@ -2,11 +2,13 @@
 import numpy as np
 import pytest
 
-from hetero_brian.analysis import pruning
+from hetero_brian.analysis import pruning, quantisation
 from hetero_brian.errors import DegenerateNetworkError
+from hetero_brian.results import SpikeTrains
 
 T_STOP = 20.0   # s
 BIN = 0.01      # s
+WINDOW = {"t_start": 0.0, "t_stop": T_STOP}
 
 
 def _spike_trains(seed=0):
@@ -52,10 +54,10 @@ def test_correlation_matches_corrcoef_and_chunking(monkeypatch):
     pre, post = _spike_trains()
     i, j = _all_to_all(6, 2)
     expected = _independent_correlation(pre, post, i, j, 6, 2)
-    got = pruning.spike_correlation(i, j, pre[0], pre[1], 6, post[0], post[1], 2, 0.0, T_STOP, BIN)
+    got = pruning.spike_correlation(i, j, SpikeTrains(*pre, 6), SpikeTrains(*post, 2), BIN, **WINDOW)
     np.testing.assert_allclose(got, expected, atol=1e-10)
     monkeypatch.setattr(pruning, "_CHUNK_ENTRIES", 2)       # one presynaptic row per chunk
-    chunked = pruning.spike_correlation(i, j, pre[0], pre[1], 6, post[0], post[1], 2, 0.0, T_STOP, BIN)
+    chunked = pruning.spike_correlation(i, j, SpikeTrains(*pre, 6), SpikeTrains(*post, 2), BIN, **WINDOW)
     np.testing.assert_allclose(chunked, expected, atol=1e-10)
     assert got[(i == 5)].tolist() == [0.0, 0.0]               # silent neuron: defined as 0
 
@@ -64,7 +66,7 @@ def test_masks_keep_exactly_the_correlated_synapses():
     pre, post = _spike_trains(seed=3)
     i, j = _all_to_all(6, 2)
     correlated = ((i == 0) | (i == 1)) & (j == 0) | ((i == 2) | (i == 3)) & (j == 1)
-    scores = pruning.spike_correlation(i, j, pre[0], pre[1], 6, post[0], post[1], 2, 0.0, T_STOP, BIN)
+    scores = pruning.spike_correlation(i, j, SpikeTrains(*pre, 6), SpikeTrains(*post, 2), BIN, **WINDOW)
     by_threshold = pruning.keep_mask(scores, j, 2, threshold=0.5)
     by_fraction = pruning.keep_mask(scores, j, 2, keep_fraction=2 / 6)
     np.testing.assert_array_equal(by_threshold, correlated)
@@ -92,7 +94,7 @@ def test_uniform_quantisation(n_levels):
     w = np.concatenate([rng.uniform(w_min, w_max, 2000), [w_min, w_max]])
     mask = rng.random(w.size) < 0.8
     mask[-2:] = True
-    quantised, levels = pruning.quantise_weights(w, n_levels, w_min, w_max, "uniform", mask)
+    quantised, levels = quantisation.quantise_weights(w, n_levels, w_min, w_max, "uniform", mask)
     np.testing.assert_allclose(levels, w_min + (w_max - w_min) * np.arange(n_levels) / (n_levels - 1))
     assert np.unique(quantised[mask]).size == n_levels
     assert set(np.unique(quantised[mask])) <= set(levels)
@@ -106,14 +108,14 @@ def test_kmeans_quantisation_closed_form_and_bounds():
     rng = np.random.default_rng(2)
     centres = np.array([0.1, 0.45, 0.9])
     w = np.concatenate([c + rng.uniform(-0.03, 0.03, 100) for c in centres])
-    quantised, levels = pruning.quantise_weights(w, 3, 0.0, 1.0, "kmeans")
+    quantised, levels = quantisation.quantise_weights(w, 3, 0.0, 1.0, "kmeans")
     expected = [w[k * 100:(k + 1) * 100].mean() for k in range(3)]
     np.testing.assert_allclose(levels, expected, rtol=1e-12)
     assert np.unique(quantised).size == 3
     # weights at the bounds, many levels: exactly L distinct values inside the bounds
     w = np.concatenate([rng.beta(0.3, 0.3, 3000), [0.0, 1.0, 1.0]])
     for n_levels in (2, 5, 16):
-        quantised, levels = pruning.quantise_weights(w, n_levels, 0.0, 1.0, "kmeans")
+        quantised, levels = quantisation.quantise_weights(w, n_levels, 0.0, 1.0, "kmeans")
         assert np.unique(quantised).size == n_levels == np.unique(levels).size
         assert quantised.min() >= 0.0 and quantised.max() <= 1.0
 
@@ -138,7 +140,7 @@ def test_kmeans_levels_near_the_exact_optimum(n_levels):
     w = np.random.default_rng(n_levels).gamma(2.0, 0.1, 300)
     optimum = _optimal_kmeans_inertia(w, n_levels)
     for n_groups, tolerance in ((1000, 1e-9), (100, 0.01)):     # exact; grouped then refined
-        levels = pruning.kmeans_levels(w, n_levels, n_groups=n_groups)
+        levels = quantisation.kmeans_levels(w, n_levels, n_groups=n_groups)
         ours = np.min((w[:, None] - levels[None, :]) ** 2, axis=1).sum()
         assert optimum * (1 - 1e-9) <= ours <= (1 + tolerance) * optimum
 
@@ -167,13 +169,13 @@ def test_pruning_step_with_correlation_proxy():
     i, j = _all_to_all(6, 2)
     w = np.full(i.size, 0.5)
     schedule = pruning.PruningSchedule(interval=T_STOP, threshold=0.5, n_levels=2, quantisation="uniform",
-                                       bin_width=BIN)
-    step = pruning.pruning_step(schedule, i, j, w, None, 6, 2, 0.0, 1.0, pre[0], pre[1], post[0], post[1],
-                                0.0, T_STOP)
+                                       bin_size=BIN)
+    step = pruning.pruning_step(schedule, i, j, w, None, 6, 2, 0.0, 1.0, SpikeTrains(*pre, 6),
+                                SpikeTrains(*post, 2), **WINDOW)
     correlated = ((i == 0) | (i == 1)) & (j == 0) | ((i == 2) | (i == 3)) & (j == 1)
     np.testing.assert_array_equal(step.mask, correlated)
     assert step.n_kept == 4 and set(step.w[step.mask]) <= {0.0, 1.0}
-    with pytest.raises(ValueError, match="pre_node_ids"):
+    with pytest.raises(ValueError, match="pre_spikes"):
         pruning.pruning_step(schedule, i, j, w, None, 6, 2, 0.0, 1.0)
 
 
@@ -209,19 +211,20 @@ def test_bad_inputs():
             pruning.PruningSchedule(interval=1.0, keep_fraction=bad)
     for bad in (1, 0, 2.5):
         with pytest.raises(ValueError, match="n_levels must be an integer >= 2"):
-            pruning.quantise_weights(scores, bad, 0.0, 1.0)
+            quantisation.quantise_weights(scores, bad, 0.0, 1.0)
     with pytest.raises(DegenerateNetworkError, match="kept 0 of 3"):
         pruning.keep_mask(scores, j, 2, threshold=0.5)
     with pytest.raises(ValueError, match="exactly one of threshold and keep_fraction"):
         pruning.keep_mask(scores, j, 2)
     with pytest.raises(ValueError, match="kept weights must lie in"):
-        pruning.quantise_weights(np.array([0.5, 1.2]), 2, 0.0, 1.0)
+        quantisation.quantise_weights(np.array([0.5, 1.2]), 2, 0.0, 1.0)
     with pytest.raises(ValueError, match="j must lie in"):
         pruning.keep_mask(scores, np.array([0, 0, 2]), 2, threshold=0.0)
     with pytest.raises(ValueError, match="t_stop must be > t_start"):
-        pruning.spike_correlation([0], [0], [0], [0.1], 1, [0], [0.1], 1, 1.0, 0.5, 0.01)
+        pruning.spike_correlation([0], [0], SpikeTrains([0], [0.1], 1), SpikeTrains([0], [0.1], 1), 0.01, t_start=1.0,
+                                  t_stop=0.5)
     with pytest.raises(ValueError, match="at least 4 distinct"):
-        pruning.kmeans_levels([0.1, 0.2, 0.2, 0.3], 4)
+        quantisation.kmeans_levels([0.1, 0.2, 0.2, 0.3], 4)
 
 
 def test_per_step_fractions_land_exactly_on_the_target_count():

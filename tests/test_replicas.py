@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 from brian2 import Hz, mV, ms
 
-from hetero_brian.analysis.lyapunov import divergence_rate
-from hetero_brian.analysis.spiking_lyapunov import membrane_distance
+from hetero_brian.analysis.replica_distances import membrane_distance
+from hetero_brian.analysis.trajectory_divergence import divergence_rate
 from hetero_brian.backends.runtime import RuntimeBackend
 from hetero_brian.distributions import Uniform
 from hetero_brian.models.neurons import LIF

@@ -4,8 +4,10 @@ import math
 import numpy as np
 import pytest
 
-from hetero_brian.analysis.spiking_lyapunov import (analyse_replicas, benettin_exponent, classify_regime, divergence_probability,
-                                       membrane_distance, regime_from_distances, spike_mismatch)
+from hetero_brian.analysis.replica_distances import membrane_distance, spike_mismatch
+from hetero_brian.analysis.spiking_lyapunov import analyse_replicas
+from hetero_brian.analysis.spiking_regime import (benettin_exponent, classify_regime, divergence_probability,
+                                                  regime_from_distances)
 from hetero_brian.results import PopulationRecord, SimulationResult, SpikeTrains, Trace
 
 TAU = 0.02
@@ -63,7 +65,7 @@ def test_spike_mismatch_counts_unshared_spikes():
     np.testing.assert_allclose(mismatch[:, 0], [0.0, 0.0])
     # bin 2: reference {n0: 1}, replica 2 {n1: 1}: |1-0| + |0-1| over 2 spikes = 1
     np.testing.assert_allclose(mismatch[:, 1], [0.0, 1.0])
-    with pytest.raises(ValueError, match="bin_width"):
+    with pytest.raises(ValueError, match="bin_size"):
         spike_mismatch(result, 0.0)
 
 
@@ -143,7 +145,7 @@ def test_divergence_probability_groups_by_size():
 
 def test_analyse_replicas_on_synthetic_stable_chaos():
     result = synthetic_result([1e-8, 1e-8, 1e-2, 1e-2], diverge=(3, 4))
-    analysis = analyse_replicas(result, bin_width=0.01)
+    analysis = analyse_replicas(result, bin_size=0.01)
     assert analysis.infinitesimal_exponent == pytest.approx(-1 / TAU, rel=1e-3)
     assert analysis.grid_bound == pytest.approx(-1 / TAU)
     np.testing.assert_allclose(analysis.probability.probability, [0.0, 1.0])
