@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hetero_brian.analysis._spike_checks import _spike_trains, _window
-from hetero_brian.analysis._units import to_si
+from hetero_brian.units import to_si
 
 __all__ = ["SpikeArrays", "sort_spikes"]
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hetero_brian.analysis._lyapunov_common import LyapunovResult, _count, _linear_fit
-from hetero_brian.analysis._units import to_si
+from hetero_brian.units import to_si
 
 __all__ = ["DivergenceResult", "divergence_rate"]
 
