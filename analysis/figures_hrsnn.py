@@ -1,12 +1,15 @@
-"""Figures of the HRSNN scenarios: the 2x2 comparison, the heterogeneity sweeps, pruning, the demo.
+"""Figures of the HRSNN scenarios: the 2x2 comparison, heterogeneity sweeps, pruning, Lyapunov sweeps, the demo.
 
 Each function builds one figure from saved numbers (metrics, per-seed tables, results) and writes it
 with :func:`hetero_brian.analysis.plots.save_figure`. matplotlib is imported inside each function,
 with the Agg backend, so importing this module costs nothing.
 """
+import math
+
 import numpy as np
 
 from hetero_brian.analysis import activity, plots
+from hetero_brian.analysis.lyapunov_table import mean_and_standard_error
 
 SWEEP_LABELS = {"tau_m": "tau_m ~ Gamma (STDP homogeneous)", "stdp": "tau_pre, tau_post ~ LogNormal (tau_m homogeneous)"}
 
@@ -147,4 +150,51 @@ def plot_reservoir_overview(result, t_stop, tau_m_density, path):
     figure.tight_layout()
     plots.save_figure(figure, path)
     plt.close(figure)
+    return path
+
+
+def plot_lyapunov_sweep(rows, networks, cvs, renormalisation_epsilon, path):
+    """Infinitesimal exponent, finite-size separation rates and divergence probability against cv.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Rows of :func:`hetero_brian.analysis.lyapunov_table.lyapunov_row`.
+    networks : list of str
+    cvs : list of float
+    renormalisation_epsilon : float
+        For the legend.
+    path : str or pathlib.Path
+        PNG to write (replaced if present).
+    """
+    plt = _pyplot()
+    fig, axes = plt.subplots(len(networks), 3, figsize=(13, 3.6 * len(networks)), squeeze=False)
+    for r, kind in enumerate(networks):
+        ax_inf, ax_rate, ax_prob = axes[r]
+        for quantity, ax, label in (("infinitesimal_exponent", ax_inf, "Benettin, eps=%g" % renormalisation_epsilon),
+                                    ("grid_bound", ax_inf, "-1/tau_max (grid bound)")):
+            means = [mean_and_standard_error([row[quantity] for row in rows if row["network"] == kind and row["cv"] == cv])
+                     for cv in cvs]
+            ax.errorbar(cvs, [m for m, _ in means], yerr=[0 if math.isnan(e) else e for _, e in means],
+                        marker="o", capsize=3, label=label)
+        ax_inf.set(xlabel="cv of tau_m", ylabel="infinitesimal exponent (1/s)", title=f"{kind}: infinitesimal")
+        ax_inf.legend(fontsize=7)
+        for cv in cvs:
+            subset = [row for row in rows if row["network"] == kind and row["cv"] == cv]
+            epsilons = subset[0]["epsilons"]
+            rates = [mean_and_standard_error([row["finite_size_rates"][k] for row in subset]) for k in range(len(epsilons))]
+            ax_rate.errorbar(epsilons, [m for m, _ in rates], yerr=[0 if math.isnan(e) else e for _, e in rates],
+                             marker="o", capsize=3, label=f"cv={cv:g}")
+            ax_prob.plot(epsilons, np.mean([row["divergence_probability"] for row in subset], axis=0), marker="o",
+                         label=f"cv={cv:g}")
+        ax_rate.set(xscale="log", xlabel="epsilon (threshold distances)", ylabel="separation rate (1/s)",
+                    title=f"{kind}: two-trajectory rates")
+        ax_rate.axhline(0, color="grey", lw=0.5)
+        ax_prob.set(xscale="log", xlabel="epsilon (threshold distances)", ylabel="P(spike trains diverge)",
+                    ylim=(-0.05, 1.05), title=f"{kind}: divergence probability")
+        ax_rate.legend(fontsize=7)
+        ax_prob.legend(fontsize=7)
+    fig.tight_layout()
+    plots.save_figure(fig, path, overwrite=True)
+    plt.close(fig)
     return path

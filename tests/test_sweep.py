@@ -13,7 +13,7 @@ from hetero_brian.cli import run_scenario
 from hetero_brian.errors import ConfigError, ResultsError
 from hetero_brian.sweep import (SweepConfig, Task, dask_executor, load_sweep_config, local_executor, run_sweep,
                                 task_state, tasks_from_config)
-from hetero_brian.scenarios.toy_objective import leaky_reservoir_states
+from hetero_brian.analysis.leaky_reservoir import leaky_reservoir_states
 
 SMALL = {"n_units": 12, "n_steps": 400, "max_delay": 20, "washout": 20}
 

@@ -152,3 +152,32 @@ def homogeneous_twin(spec_model):
         if isinstance(distribution, Distribution) and not isinstance(distribution, Constant):
             changes[name] = Constant(distribution.mean)
     return replace(spec_model, **changes)
+
+
+def inhibitory_spec(n_neurons, neuron, weight, p_connection, seed, dt=0.1 * ms, shared_constants=True):
+    """A purely inhibitory recurrent network: one population ``inh``, projection ``ii`` (no input).
+
+    Parameters
+    ----------
+    n_neurons : int
+    neuron : neuron spec
+        Drive it with a constant external current (e.g. run-time ``inh.I_ext``).
+    weight : brian2.Quantity
+        Magnitude of every inhibitory weight (the synapses have ``sign=-1``).
+    p_connection : float
+        Connection probability, no self-connections.
+    seed : int or SeedStreams
+        Master seed; the connectivity is drawn from its ``structure`` stream.
+    dt : brian2.Quantity
+    shared_constants : bool
+        See :class:`~hetero_brian.network.builder.NetworkSpec`.
+
+    Returns
+    -------
+    NetworkSpec
+    """
+    streams = seed if isinstance(seed, SeedStreams) else SeedStreams(seed)
+    i, j = fixed_probability(n_neurons, n_neurons, p_connection, streams.generator("structure"), allow_self=False)
+    return NetworkSpec(populations=(Population("inh", n_neurons, neuron),),
+                       projections=(Projection("ii", "inh", "inh", StaticSynapse(weight=weight, sign=-1), i, j),),
+                       dt=dt, shared_constants=shared_constants, structure_seed=streams.master_seed)
