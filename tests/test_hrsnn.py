@@ -205,3 +205,15 @@ def test_tiny_fsdd_run(tmp_path, shared_data):
     assert metrics["n_train"] == 20 and metrics["n_test"] == 10
     assert 0.0 <= metrics["accuracy_HeNHeS_mean"] <= 1.0
     assert metrics["spikes_per_sample_HeNHeS_mean"] > 0
+
+
+def test_run_config_is_the_parameters_and_keeps_the_switches_on():
+    from hetero_brian.scenarios import hrsnn_fsdd
+
+    config = _tiny_config(hrsnn_fsdd, tau_m={"distribution": "gamma", "mean": "30 ms", "cv": 0.2})
+    assert isinstance(config, HRSNNParameters)
+    spec = hrsnn_spec(config, _input(), seed=4)
+    assert spec.structure_seed == 4
+    assert spec.population("exc").model.tau_m == Gamma(30 * ms, 0.2)
+    with pytest.raises(ConfigError, match="variants"):
+        hrsnn_2x2.check_run_config(_tiny_config(hrsnn_fsdd, heterogeneous_neurons=False))
