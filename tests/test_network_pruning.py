@@ -1,7 +1,7 @@
 """Pruning masks -> spec (network/pruning.py) and the structure seed the family specs record."""
 import numpy as np
 import pytest
-from brian2 import Hz, mV
+from brian2 import Hz
 
 from hetero_brian.errors import ConfigError
 from hetero_brian.network.builder import PoissonInput
