@@ -33,7 +33,7 @@ def main(argv=None):
     parser.add_argument("--duration", type=float, default=1.0, help="seconds")
     parser.add_argument("--backend", default="cpp_standalone")
     args = parser.parse_args(argv)
-    spec = reservoir_spec(args.n_neurons, PoissonInput("stimulus", 100, 20 * Hz), rng=1,
+    spec = reservoir_spec(args.n_neurons, PoissonInput("stimulus", 100, 20 * Hz), seed=1,
                           neuron=LIF(tau_m=Gamma(20 * ms, 0.5)), synapses=default_synapses(plastic=False, weight_scale=2.0))
     duration = args.duration * second
     epsilons = np.logspace(-9, -2, 8)

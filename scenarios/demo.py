@@ -15,12 +15,17 @@ S. Song, K. D. Miller, L. F. Abbott, Nat. Neurosci. 3, 919 (2000) (additive STDP
 """
 from brian2 import Hz, mV, second
 
+import numpy as np
+
+from hetero_brian.analysis import activity, energy
+from hetero_brian.analysis.figures_hrsnn import plot_reservoir_overview
 from hetero_brian.config import DistributionField, QuantityField, StrictModel
 from hetero_brian.models.neurons import LIF
 from hetero_brian.models.synapses import STDP, StaticSynapse
 from hetero_brian.network.builder import PoissonInput
 from hetero_brian.network.reservoir import ReservoirSynapses, reservoir_spec
 from hetero_brian.random import SeedStreams
+from hetero_brian.results import save
 from hetero_brian.simulate import Recording, Simulator
 
 
@@ -47,7 +52,6 @@ class Config(StrictModel):
 
 def network(config, seed):
     """The demo's network spec, duration and recording (also used by ``hetero-brian export-cpp``)."""
-    streams = SeedStreams(seed)
     neuron = LIF(tau_m=config.tau_m)
     stdp = STDP(weight=config.excitatory_weight, w_max=config.w_max, tau_pre=config.tau_pre,
                 tau_post=config.tau_post, eta_plus=config.eta_plus, eta_minus=config.eta_minus)
@@ -58,48 +62,13 @@ def network(config, seed):
         input=StaticSynapse(weight=config.input_weight),
     )
     spec = reservoir_spec(config.n_neurons, PoissonInput("input", config.n_inputs, config.input_rate),
-                          streams.generator("structure"), neuron=neuron, synapses=synapses,
+                          SeedStreams(seed), neuron=neuron, synapses=synapses,
                           p_recurrent=config.p_recurrent, p_input=config.p_input, dt=config.dt)
     return spec, config.duration, Recording(spikes=("exc", "inh"))
 
 
-def _figure(result, config, output):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    from hetero_brian.analysis import activity, plots
-
-    t_stop = float(config.duration)
-    figure, axes = plt.subplots(2, 2, figsize=(11, 7))
-    exc = result.spikes["exc"]
-    plots.plot_raster(axes[0, 0], exc)
-    axes[0, 0].set_title("excitatory spikes")
-    rates = activity.firing_rates(exc, t_start=0.0, t_stop=t_stop)
-    axes[0, 1].hist(rates, bins=30, color="0.6")
-    axes[0, 1].set_xlabel("firing rate (Hz)")
-    axes[0, 1].set_ylabel("neurons")
-    plots.plot_time_constant_histogram(axes[1, 0], result.populations["exc"].parameters["tau_m"],
-                                       config.tau_m.pdf_si)
-    table = result.synapses["ee"]
-    plots.plot_weight_histogram(axes[1, 1], np.asarray(table.extra["w_initial"]) * 1e3, np.asarray(table.w) * 1e3,
-                                unit_label="mV")
-    figure.tight_layout()
-    path = output / "demo.png"
-    plots.save_figure(figure, path)
-    plt.close(figure)
-    return path
-
-
 def run(config, output, backend="auto", seed=None):
     """Run the demo; write ``demo.h5`` and ``demo.png`` into ``output``; return the metrics."""
-    import numpy as np
-
-    from hetero_brian.analysis import activity, energy, spike_intervals
-    from hetero_brian.results import save
-
     spec, duration, recording = network(config, seed)
     with Simulator(spec, duration, backend=backend, seed=seed, recording=recording) as simulator:
         result = simulator.run()
@@ -122,7 +91,7 @@ def run(config, output, backend="auto", seed=None):
     metrics["mean_weight_change_mv"] = float(np.mean(ee.w - ee.extra["w_initial"]) * 1e3)
     result.metrics.update({k: v for k, v in metrics.items() if isinstance(v, float)})
     save(result, output / "demo.h5")
-    _figure(result, config, output)
+    plot_reservoir_overview(result, t_stop, config.tau_m.pdf_si, output / "demo.png")
     return metrics
 
 

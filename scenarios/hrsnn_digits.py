@@ -6,8 +6,9 @@ the reservoir must hold the earlier rows to classify the digit. The rest of the 
 phase over training samples, plasticity frozen, spike-count features in time bins, standardised
 logistic and ridge readouts, the 2x2 of homogeneous or heterogeneous neurons x homogeneous or
 heterogeneous STDP over seeds, a logistic-regression baseline on the same rows) is the one of
-:mod:`hetero_brian.scenarios.hrsnn_fsdd`. There is no standard split: a stratified ``test_fraction`` of the
-images (drawn from the ``data`` stream of the seed) is held out.
+:mod:`hetero_brian.protocols.hrsnn_2x2`, as in :mod:`hetero_brian.scenarios.hrsnn_fsdd`. There is
+no standard split: a stratified ``test_fraction`` of the images (drawn from the ``data`` stream of
+the seed) is held out.
 
 References
 ----------
@@ -21,13 +22,16 @@ from typing import Optional
 import numpy as np
 from brian2 import ms
 
+from hetero_brian.analysis.figures_hrsnn import plot_2x2
 from hetero_brian.config import QuantityField
 from hetero_brian.errors import ConfigError
-from hetero_brian.scenarios.hrsnn_fsdd import HRSNNRunConfig, run_2x2
+from hetero_brian.inputs import load_sklearn_digits, row_frames, stratified_split, stratified_subset
+from hetero_brian.protocols.hrsnn_2x2 import HRSNNRunConfig, run_2x2
+from hetero_brian.random import SeedStreams, fresh_seed
 
 
 class Config(HRSNNRunConfig):
-    """Digits options on top of the shared HRSNN options (10 ms per row, denser input)."""
+    """Digits options on top of the reservoir and 2x2 options (10 ms per row, denser input)."""
 
     frame_duration: QuantityField(ms) = "10 ms"
     p_input: float = 0.5
@@ -36,42 +40,8 @@ class Config(HRSNNRunConfig):
     n_samples: Optional[int] = None
 
 
-def split_digits(labels, test_fraction, rng):
-    """Stratified split: ``round(test_fraction * n_c)`` of each class ``c`` to the test set.
-
-    Returns
-    -------
-    train, test : numpy.ndarray of int64
-        Sorted indices.
-    """
-    if not 0 < test_fraction < 1:
-        raise ConfigError(f"test_fraction must be in (0, 1); got {test_fraction!r}")
-    test = []
-    for label in np.unique(labels):
-        members = np.flatnonzero(labels == label)
-        n_test = int(round(test_fraction * members.size))
-        if n_test < 1 or n_test >= members.size:
-            raise ConfigError(f"test_fraction={test_fraction} leaves class {label} ({members.size} samples) "
-                              "without training or test samples")
-        test.append(rng.choice(members, n_test, replace=False))
-    test = np.sort(np.concatenate(test))
-    train = np.setdiff1d(np.arange(labels.size), test)
-    return train, test
-
-
-def row_frames(images):
-    """Images ``(n, rows, columns)`` with values 0-16 -> frames ``(n, columns, rows)`` in [0, 1]."""
-    images = np.asarray(images, dtype=float)
-    if images.ndim != 3 or images.min() < 0 or images.max() > 16:
-        raise ValueError(f"images must be an (n, rows, columns) array with values in [0, 16]; got shape {images.shape}")
-    return np.transpose(images, (0, 2, 1)) / 16.0
-
-
 def run(config, output, backend="auto", seed=None):
-    """Load the digits, split them, and run the HRSNN 2x2."""
-    from hetero_brian.inputs import load_sklearn_digits, stratified_subset
-    from hetero_brian.random import SeedStreams, fresh_seed
-
+    """Load the digits, split them, run the HRSNN 2x2 and draw its figure; return the metrics."""
     seed = fresh_seed() if seed is None else seed
     start = time.perf_counter()
     rng = SeedStreams(seed).generator("data")
@@ -80,11 +50,12 @@ def run(config, output, backend="auto", seed=None):
         if not 20 <= config.n_samples <= len(data):
             raise ConfigError(f"n_samples must be between 20 and {len(data)}; got {config.n_samples}")
         data = data.subset(stratified_subset(data.labels, int(np.ceil(config.n_samples / data.n_classes)), rng))
-    train, test = split_digits(data.labels, config.test_fraction, rng)
+    train, test = stratified_split(data.labels, config.test_fraction, rng)
     frames = row_frames(data.samples)
     read_time = time.perf_counter() - start
-    metrics = run_2x2(config, frames[train], data.labels[train], frames[test], data.labels[test], output, backend,
-                      seed, "hrsnn_digits")
+    metrics, per_seed = run_2x2(config, frames[train], data.labels[train], frames[test], data.labels[test], output,
+                                backend, seed, "hrsnn_digits")
+    plot_2x2(per_seed, metrics["baseline_accuracy"], output / "hrsnn_digits.png", title="hrsnn_digits")
     metrics["wall_time_read"] = read_time
     return metrics
 

@@ -19,22 +19,20 @@ M. Monteforte, F. Wolf, Phys. Rev. X 2:041007 (2012).
 B. Chakraborty, S. Mukhopadhyay, Front. Neurosci. 17:994517 (2023).
 """
 import json
-import math
 from dataclasses import replace
 
 import numpy as np
 from brian2 import Hz, mV, ms
 
-from hetero_brian.analysis.spiking_lyapunov import analyse_replicas
+from hetero_brian.analysis.figures_hrsnn import plot_lyapunov_sweep
+from hetero_brian.analysis.lyapunov_table import lyapunov_row, summarise_lyapunov_rows
 from hetero_brian.config import QuantityField, StrictModel
 from hetero_brian.distributions import Constant, Gamma
 from hetero_brian.models.neurons import LIF
 from hetero_brian.models.synapses import StaticSynapse
-from hetero_brian.network.builder import NetworkSpec, PoissonInput, Population, Projection
-from hetero_brian.network.connectivity import fixed_probability
+from hetero_brian.network.builder import PoissonInput
 from hetero_brian.network.replicas import ReplicaSimulator
-from hetero_brian.network.reservoir import ReservoirSynapses, reservoir_spec
-from hetero_brian.random import SeedStreams
+from hetero_brian.network.reservoir import ReservoirSynapses, inhibitory_spec, reservoir_spec
 from hetero_brian.results import save
 
 NETWORKS = ("reservoir", "inhibitory")
@@ -65,12 +63,11 @@ def _tau(config, cv):
 
 
 def network(config, kind, cv, seed):
-    """(spec, extra run parameters) of one network.
+    """(spec, extra run parameters) of one network; connectivity from the seed's structure stream.
 
     Parameters stay one per neuron (``shared_constants=False``): every cv's tau_m values are passed
     to the same build, the homogeneous cv = 0 included.
     """
-    rng = SeedStreams(seed).generator("structure")
     neuron = LIF(tau_m=_tau(config, cv), tau_syn=2 * ms)
     if kind == "reservoir":
         scale = config.reservoir_weight_scale
@@ -78,34 +75,14 @@ def network(config, kind, cv, seed):
                                      ie=StaticSynapse(weight=2 * mV * scale, sign=-1),
                                      ii=StaticSynapse(weight=2 * mV * scale, sign=-1),
                                      input=StaticSynapse(weight=2 * mV * scale))
-        spec = reservoir_spec(config.n_neurons, PoissonInput("stimulus", 50, config.input_rate), rng, neuron=neuron,
+        spec = reservoir_spec(config.n_neurons, PoissonInput("stimulus", 50, config.input_rate), seed, neuron=neuron,
                               synapses=synapses, p_recurrent=config.p_connection, dt=config.dt)
         return replace(spec, shared_constants=False), {}
     if kind == "inhibitory":
-        i, j = fixed_probability(config.n_neurons, config.n_neurons, config.p_connection, rng, allow_self=False)
-        spec = NetworkSpec(populations=(Population("inh", config.n_neurons, neuron),),
-                           projections=(Projection("ii", "inh", "inh",
-                                                   StaticSynapse(weight=config.inhibitory_weight, sign=-1), i, j),),
-                           dt=config.dt, shared_constants=False)
+        spec = inhibitory_spec(config.n_neurons, neuron, config.inhibitory_weight, config.p_connection, seed,
+                               dt=config.dt, shared_constants=False)
         return spec, {"inh.I_ext": config.inhibitory_drive}
     raise ValueError(f"networks: unknown network {kind!r}; choose from {NETWORKS}")
-
-
-def _fsle_columns(finite_size):
-    """Row entries of the finite-size Lyapunov exponents (empty lists when none could be computed)."""
-    if finite_size is None:
-        return {"fsle_scales": [], "fsle": [], "fsle_pairs": [], "fsle_lower_bound": []}
-    return {"fsle_scales": finite_size.scales.tolist(),
-            "fsle": [None if not np.isfinite(v) else float(v) for v in finite_size.exponents],
-            "fsle_pairs": finite_size.n_pairs.tolist(),
-            "fsle_lower_bound": (finite_size.resolution_limited > 0).tolist()}
-
-
-def _mean_error(values):
-    values = np.asarray([v for v in values if np.isfinite(v)], dtype=float)
-    if values.size == 0:
-        return float("nan"), float("nan")
-    return float(values.mean()), (float(values.std(ddof=1) / math.sqrt(values.size)) if values.size > 1 else float("nan"))
 
 
 def run(config, output, backend="auto", seed=None):
@@ -137,86 +114,20 @@ def run(config, output, backend="auto", seed=None):
                     renormalised_runs[cv] = segments.run_renormalised(config.n_segments, seed=net_seed + 2,
                                                                       parameters=extra)
             for cv in config.cvs:
-                result, renormalised = results[cv], renormalised_runs[cv]
-                save(result, output / f"{kind}-cv{cv:g}-seed{index}.h5")
-                analysis = analyse_replicas(result, renormalised)
-                n_total = sum(p.n_neurons for p in spec.populations)
-                rate = result.spikes and sum(t.timestamps.size for t in result.spikes.values()) / (
-                    n_total * (epsilons.size + 1) * float(config.duration))
-                rows.append({
-                    "network": kind, "cv": cv, "seed": net_seed, "rate_hz": float(rate),
-                    "infinitesimal_exponent": analysis.infinitesimal_exponent,
-                    "infinitesimal_standard_error": analysis.infinitesimal_standard_error,
-                    "grid_bound": analysis.grid_bound,
-                    "epsilons": analysis.epsilons.tolist(),
-                    "finite_size_rates": analysis.finite_size_rates.tolist(),
-                    **_fsle_columns(analysis.finite_size),
-                    "divergence_probability": analysis.probability.probability.tolist(),
-                    "regime": analysis.regime.regime, "summary": analysis.summary(),
-                    "dt": analysis.dt, "duration": analysis.duration,
-                    "renormalisation_interval": analysis.renormalisation_interval,
-                    "renormalisation_epsilon": config.renormalisation_epsilon,
-                })
+                save(results[cv], output / f"{kind}-cv{cv:g}-seed{index}.h5")
+                row, analysis = lyapunov_row(kind, cv, net_seed, results[cv], renormalised_runs[cv],
+                                             sum(p.n_neurons for p in spec.populations), epsilons.size,
+                                             float(config.duration), config.renormalisation_epsilon)
+                rows.append(row)
                 print(f"{kind} cv={cv:g} seed={net_seed}: {analysis.regime.regime}; "
                       f"lambda_inf={analysis.infinitesimal_exponent:.3g}+/-{analysis.infinitesimal_standard_error:.2g} 1/s; "
-                      f"P(div)={np.round(analysis.probability.probability, 2).tolist()}; rate={rate:.1f} Hz", flush=True)
+                      f"P(div)={np.round(analysis.probability.probability, 2).tolist()}; rate={row['rate_hz']:.1f} Hz",
+                      flush=True)
     with open(output / "lyapunov_table.json", "w", encoding="utf-8") as handle:
         json.dump(rows, handle, indent=2, default=float)
-    metrics = {}
-    for kind in config.networks:
-        for cv in config.cvs:
-            subset = [row for row in rows if row["network"] == kind and row["cv"] == cv]
-            key = f"{kind}_cv{cv:g}"
-            metrics[f"{key}_infinitesimal_exponent"], metrics[f"{key}_infinitesimal_exponent_se"] = \
-                _mean_error([row["infinitesimal_exponent"] for row in subset])
-            metrics[f"{key}_grid_bound"] = _mean_error([row["grid_bound"] for row in subset])[0]
-            metrics[f"{key}_finite_rate_eps_max"], metrics[f"{key}_finite_rate_eps_max_se"] = \
-                _mean_error([row["finite_size_rates"][-1] for row in subset])
-            metrics[f"{key}_divergence_probability_eps_max"] = float(np.mean([row["divergence_probability"][-1] for row in subset]))
-            metrics[f"{key}_n_stable_chaos"] = sum(row["regime"] == "stable chaos" for row in subset)
-            metrics[f"{key}_n_stable"] = sum(row["regime"] == "stable" for row in subset)
-            metrics[f"{key}_rate_hz"] = float(np.mean([row["rate_hz"] for row in subset]))
-    _figure(rows, config, output)
-    return metrics
-
-
-def _figure(rows, config, output):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from hetero_brian.analysis.plots import save_figure
-
-    fig, axes = plt.subplots(len(config.networks), 3, figsize=(13, 3.6 * len(config.networks)), squeeze=False)
-    for r, kind in enumerate(config.networks):
-        ax_inf, ax_rate, ax_prob = axes[r]
-        for quantity, ax, label in (("infinitesimal_exponent", ax_inf, "Benettin, eps=%g" % config.renormalisation_epsilon),
-                                    ("grid_bound", ax_inf, "-1/tau_max (grid bound)")):
-            means = [_mean_error([row[quantity] for row in rows if row["network"] == kind and row["cv"] == cv])
-                     for cv in config.cvs]
-            ax.errorbar(config.cvs, [m for m, _ in means], yerr=[0 if math.isnan(e) else e for _, e in means],
-                        marker="o", capsize=3, label=label)
-        ax_inf.set(xlabel="cv of tau_m", ylabel="infinitesimal exponent (1/s)", title=f"{kind}: infinitesimal")
-        ax_inf.legend(fontsize=7)
-        for cv in config.cvs:
-            subset = [row for row in rows if row["network"] == kind and row["cv"] == cv]
-            epsilons = subset[0]["epsilons"]
-            rates = [_mean_error([row["finite_size_rates"][k] for row in subset]) for k in range(len(epsilons))]
-            ax_rate.errorbar(epsilons, [m for m, _ in rates], yerr=[0 if math.isnan(e) else e for _, e in rates],
-                             marker="o", capsize=3, label=f"cv={cv:g}")
-            ax_prob.plot(epsilons, np.mean([row["divergence_probability"] for row in subset], axis=0), marker="o",
-                         label=f"cv={cv:g}")
-        ax_rate.set(xscale="log", xlabel="epsilon (threshold distances)", ylabel="separation rate (1/s)",
-                    title=f"{kind}: two-trajectory rates")
-        ax_rate.axhline(0, color="grey", lw=0.5)
-        ax_prob.set(xscale="log", xlabel="epsilon (threshold distances)", ylabel="P(spike trains diverge)",
-                    ylim=(-0.05, 1.05), title=f"{kind}: divergence probability")
-        ax_rate.legend(fontsize=7)
-        ax_prob.legend(fontsize=7)
-    fig.tight_layout()
-    save_figure(fig, output / "lyapunov_heterogeneity.png", overwrite=True)
-    plt.close(fig)
+    plot_lyapunov_sweep(rows, config.networks, config.cvs, config.renormalisation_epsilon,
+                        output / "lyapunov_heterogeneity.png")
+    return summarise_lyapunov_rows(rows, config.networks, config.cvs)
 
 
 def main(argv=None):

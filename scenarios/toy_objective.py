@@ -23,12 +23,13 @@ from brian2 import Hz, ms
 from pydantic import Field
 
 from hetero_brian.analysis.capacity import activity_over_capacity, memory_capacity
+from hetero_brian.analysis.leaky_reservoir import leaky_reservoir_states, random_recurrent_matrix
 from hetero_brian.config import DistributionField, QuantityField, StrictModel
 from hetero_brian.errors import ConfigError
 from hetero_brian.random import SeedStreams
 from hetero_brian.results import PopulationRecord, SimulationResult, save
 
-__all__ = ["Config", "run", "main", "leaky_reservoir_states"]
+__all__ = ["Config", "run", "main"]
 
 
 class Config(StrictModel):
@@ -45,47 +46,6 @@ class Config(StrictModel):
     washout: int = Field(100, ge=0, description="initial steps discarded (steps)")
     sample_steps: int = Field(100, ge=1, description="steps per 'sample' when counting spikes per sample")
     max_rate: QuantityField(Hz) = "100 Hz"
-
-
-def leaky_reservoir_states(inputs, tau, dt, recurrent, input_weights):
-    """States of leaky-integrator tanh units driven by a scalar input.
-
-    Parameters
-    ----------
-    inputs : ndarray, shape (n_times,)
-        Input ``u(t)`` (dimensionless).
-    tau : ndarray, shape (n_units,)
-        Leak time constants (s), > 0.
-    dt : float
-        Time step (s), > 0.
-    recurrent : ndarray, shape (n_units, n_units)
-        Recurrent weights ``W``.
-    input_weights : ndarray, shape (n_units,)
-        Input weights ``w_in``.
-
-    Returns
-    -------
-    ndarray, shape (n_times, n_units)
-
-    Notes
-    -----
-    ``x(t) = (1 - a) x(t - 1) + a tanh(W x(t - 1) + w_in u(t))`` with ``a_i = 1 - exp(-dt / tau_i)``,
-    the exact decay of ``tau_i dx_i/dt = -x_i + f`` over one step with ``f`` held; ``x(-1) = 0``.
-    """
-    leak = 1.0 - np.exp(-dt / np.asarray(tau, dtype=float))
-    keep = 1.0 - leak
-    states = np.empty((len(inputs), len(leak)))
-    state = np.zeros(len(leak))
-    for step, value in enumerate(inputs):
-        state = keep * state + leak * np.tanh(recurrent @ state + input_weights * value)
-        states[step] = state
-    return states
-
-
-def _recurrent_matrix(n_units, spectral_radius, rng):
-    gaussian = rng.standard_normal((n_units, n_units))
-    radius = np.max(np.abs(np.linalg.eigvals(gaussian)))
-    return spectral_radius * gaussian / radius
 
 
 def run(config, output, backend="auto", seed=None):
@@ -122,7 +82,7 @@ def run(config, output, backend="auto", seed=None):
     tau = np.asarray(config.tau_m.sample(config.n_units, streams.generator("parameters")), dtype=float)
     tau = np.maximum(tau, float(config.tau_min))
     structure = streams.generator("structure")
-    recurrent = _recurrent_matrix(config.n_units, config.spectral_radius, structure)
+    recurrent = random_recurrent_matrix(config.n_units, config.spectral_radius, structure)
     input_weights = config.input_scaling * structure.standard_normal(config.n_units)
     inputs = streams.generator("input").uniform(-0.5, 0.5, config.n_steps)
     states = leaky_reservoir_states(inputs, tau, dt, recurrent, input_weights)

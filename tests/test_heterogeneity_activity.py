@@ -6,7 +6,8 @@ import pytest
 
 from hetero_brian.errors import ConfigError
 from hetero_brian.results import load
-from hetero_brian.scenarios.heterogeneity_activity import Config, check_config, conditions, input_raster, run
+from hetero_brian.protocols.heterogeneity_sweep import conditions, input_raster
+from hetero_brian.scenarios.heterogeneity_activity import Config, check_config, run
 
 
 def test_input_raster_rate_follows_input():

@@ -3,13 +3,14 @@ import numpy as np
 import pytest
 from brian2 import mV, ms, second
 
+from hetero_brian.analysis.figures_hrsnn import plot_2x2
 from hetero_brian.distributions import Constant, Gamma, LogNormal
-from hetero_brian.errors import ConfigError, UnitError
-from hetero_brian.inputs import stimulus_sequence
+from hetero_brian.errors import ConfigError
+from hetero_brian.inputs import regular_rate_encode, row_frames, stimulus_sequence, stratified_split
 from hetero_brian.models.neurons import AdaptiveLIF
 from hetero_brian.network.builder import SpikeInput
 from hetero_brian.network.hrsnn import HRSNNParameters, hrsnn_spec, variant_name, variant_parameters
-from hetero_brian.scenarios.hrsnn_fsdd import regular_rate_encode
+from hetero_brian.protocols import hrsnn_2x2
 
 from brian_helpers import use_numpy_target
 
@@ -28,7 +29,7 @@ def test_switches_set_distributions():
     for neurons in (True, False):
         for stdp in (True, False):
             parameters = HRSNNParameters(n_neurons=20, heterogeneous_neurons=neurons, heterogeneous_stdp=stdp)
-            spec = hrsnn_spec(parameters, source, rng=1)
+            spec = hrsnn_spec(parameters, source, seed=1)
             exc = spec.population("exc").model
             ee = next(p for p in spec.projections if p.name == "ee").synapse
             assert isinstance(exc.tau_m, Gamma if neurons else Constant)
@@ -43,7 +44,7 @@ def test_fixed_in_degree_and_same_counts_across_seeds():
     parameters = HRSNNParameters(n_neurons=50, p_recurrent=0.2, p_input=0.5)
     counts = []
     for seed in (1, 2):
-        spec = hrsnn_spec(parameters, _input(), rng=seed)
+        spec = hrsnn_spec(parameters, _input(), seed=seed)
         projections = {p.name: p for p in spec.projections}
         # every exc neuron receives round(0.2 * 40) = 8 exc inputs, never from itself
         np.testing.assert_array_equal(np.bincount(projections["ee"].j, minlength=40), np.full(40, 8))
@@ -55,7 +56,7 @@ def test_fixed_in_degree_and_same_counts_across_seeds():
 
 def test_variant_parameters_are_the_means():
     parameters = HRSNNParameters(n_neurons=20, neuron_model="adaptive_lif", input_plastic=True)
-    spec = hrsnn_spec(parameters, _input(), rng=3)
+    spec = hrsnn_spec(parameters, _input(), seed=3)
     assert isinstance(spec.population("exc").model, AdaptiveLIF)
     assert variant_parameters(spec, True, True) == {}
     neurons = variant_parameters(spec, False, True)
@@ -75,12 +76,12 @@ def test_run_time_variant_equals_built_variant():
 
     use_numpy_target()
     source = _input(duration=0.06, rate=400.0)
-    base = dict(n_neurons=20, weight_input=6 * mV, p_input=0.5, tau_m_cv=0.3)
+    base = dict(n_neurons=20, weight_input=6 * mV, p_input=0.5, tau_m=Gamma(20 * ms, 0.3))
     heterogeneous = HRSNNParameters(**base)
     homogeneous = HRSNNParameters(**base, heterogeneous_neurons=False, heterogeneous_stdp=False)
     spikes = []
     for parameters, override in ((homogeneous, False), (heterogeneous, True)):
-        spec = hrsnn_spec(parameters, source, rng=7)
+        spec = hrsnn_spec(parameters, source, seed=7)
         with Simulator(spec, 60 * ms, backend="runtime", seed=5, recording=Recording(spikes=("exc",))) as simulator:
             result = simulator.run(parameters=variant_parameters(spec, False, False) if override else None)
         trains = result.spikes["exc"]
@@ -94,11 +95,12 @@ def test_run_time_variant_equals_built_variant():
     (dict(excitatory_fraction=1.0), ValueError, "excitatory_fraction"),
     (dict(neuron_model="izhikevich"), ValueError, "neuron_model"),
     (dict(tau_m=-5 * ms), ValueError, "tau_m"),
-    (dict(tau_m=5 * mV), UnitError, "tau_m"),
+    (dict(tau_m=5 * mV), ValueError, "tau_m"),
     (dict(weight_ee=3 * mV, w_max_ee=2 * mV), ValueError, "weight_ee"),
     (dict(p_input=0.0), ValueError, "p_input"),
     (dict(heterogeneous_stdp=1), ValueError, "heterogeneous_stdp"),
-    (dict(tau_m_cv=-0.1), ValueError, "tau_m_cv"),
+    (dict(tau_m={"distribution": "gamma", "mean": "20 ms", "cv": -0.1}), ValueError, "tau_m"),
+    (dict(eta_plus=1.5), ValueError, "eta_plus"),
 ])
 def test_bad_parameters(changes, error, message):
     with pytest.raises(error, match=message):
@@ -149,8 +151,9 @@ def test_tiny_run_separates_toy_classes(tmp_path):
     train, train_labels = _toy_frames(4, rng)
     test, test_labels = _toy_frames(3, rng)
     config = _tiny_config(hrsnn_fsdd, frame_duration="10 ms", weight_input="8 mV")
-    metrics = hrsnn_fsdd.run_2x2(config, train, train_labels, test, test_labels, tmp_path,
-                                 backend="runtime", seed=3, name="toy")
+    metrics, per_seed = hrsnn_2x2.run_2x2(config, train, train_labels, test, test_labels, tmp_path,
+                                          backend="runtime", seed=3, name="toy")
+    plot_2x2(per_seed, metrics["baseline_accuracy"], tmp_path / "toy.png", title="toy")
     assert metrics["accuracy_HeNHeS_mean"] > 0.5 + 0.2  # chance is 0.5
     assert metrics["baseline_accuracy"] == 1.0
     assert metrics["spikes_per_sample_HeNHeS_mean"] > 0
@@ -165,30 +168,28 @@ def test_run_2x2_bad_inputs(tmp_path):
     train, train_labels = _toy_frames(3, rng)
     config = _tiny_config(hrsnn_fsdd)
     with pytest.raises(ConfigError, match="never occur"):
-        hrsnn_fsdd.run_2x2(config, train, np.zeros(6, dtype=int), train, train_labels, tmp_path, "runtime", 1)
+        hrsnn_2x2.run_2x2(config, train, np.zeros(6, dtype=int), train, train_labels, tmp_path, "runtime", 1)
     with pytest.raises(ValueError, match="labels must be >= 0"):
-        hrsnn_fsdd.run_2x2(config, train, train_labels - 1, train, train_labels, tmp_path, "runtime", 1)
+        hrsnn_2x2.run_2x2(config, train, train_labels - 1, train, train_labels, tmp_path, "runtime", 1)
     with pytest.raises(ValueError, match="integers"):
-        hrsnn_fsdd.run_2x2(config, train, train_labels + 0.5, train, train_labels, tmp_path, "runtime", 1)
+        hrsnn_2x2.run_2x2(config, train, train_labels + 0.5, train, train_labels, tmp_path, "runtime", 1)
     with pytest.raises(ConfigError, match="n_stdp_samples"):
-        hrsnn_fsdd.run_2x2(_tiny_config(hrsnn_fsdd, n_stdp_samples=50), train, train_labels, train, train_labels,
+        hrsnn_2x2.run_2x2(_tiny_config(hrsnn_fsdd, n_stdp_samples=50), train, train_labels, train, train_labels,
                            tmp_path, "runtime", 1)
     with pytest.raises(ConfigError, match="variants"):
-        hrsnn_fsdd._check_run_config(_tiny_config(hrsnn_fsdd, variants=["HeNHeS", "HeNHeS"]))
+        hrsnn_2x2.check_run_config(_tiny_config(hrsnn_fsdd, variants=["HeNHeS", "HeNHeS"]))
 
 
 def test_digits_split_and_frames():
-    from hetero_brian.scenarios.hrsnn_digits import row_frames, split_digits
-
     labels = np.repeat(np.arange(3), 10)
-    train, test = split_digits(labels, 0.3, np.random.default_rng(0))
+    train, test = stratified_split(labels, 0.3, np.random.default_rng(0))
     assert np.intersect1d(train, test).size == 0 and train.size + test.size == 30
     np.testing.assert_array_equal(np.bincount(labels[test]), [3, 3, 3])
     images = np.arange(2 * 2 * 3, dtype=float).reshape(2, 2, 3)
     frames = row_frames(images)
     assert frames.shape == (2, 3, 2) and frames[0, 2, 1] == images[0, 1, 2] / 16
     with pytest.raises(ConfigError, match="test_fraction"):
-        split_digits(labels, 1.0, np.random.default_rng(0))
+        stratified_split(labels, 1.0, np.random.default_rng(0))
     with pytest.raises(ValueError, match="images"):
         row_frames(images + 20)
 
@@ -204,3 +205,15 @@ def test_tiny_fsdd_run(tmp_path, shared_data):
     assert metrics["n_train"] == 20 and metrics["n_test"] == 10
     assert 0.0 <= metrics["accuracy_HeNHeS_mean"] <= 1.0
     assert metrics["spikes_per_sample_HeNHeS_mean"] > 0
+
+
+def test_run_config_is_the_parameters_and_keeps_the_switches_on():
+    from hetero_brian.scenarios import hrsnn_fsdd
+
+    config = _tiny_config(hrsnn_fsdd, tau_m={"distribution": "gamma", "mean": "30 ms", "cv": 0.2})
+    assert isinstance(config, HRSNNParameters)
+    spec = hrsnn_spec(config, _input(), seed=4)
+    assert spec.structure_seed == 4
+    assert spec.population("exc").model.tau_m == Gamma(30 * ms, 0.2)
+    with pytest.raises(ConfigError, match="variants"):
+        hrsnn_2x2.check_run_config(_tiny_config(hrsnn_fsdd, heterogeneous_neurons=False))

@@ -4,13 +4,14 @@ import pytest
 
 from hetero_brian.backends.runtime import RuntimeBackend
 from hetero_brian.errors import ConfigError
+from hetero_brian.inputs.time_series import chaotic_series
 from hetero_brian.scenarios import lnp_prediction, stdp_pruning_mnist
 
 
 def test_chaotic_series_follow_their_equations():
     step = 0.01
     for name in ("lorenz", "rossler"):
-        series = lnp_prediction.chaotic_series(name, 400, step, transient=100)
+        series = chaotic_series(name, 400, step, transient=100)
         assert series.shape == (400, 3) and np.all(np.isfinite(series))
         derivative = (series[2:] - series[:-2]) / (2 * step)
         x, y, z = series[1:-1].T

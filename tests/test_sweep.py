@@ -14,7 +14,7 @@ from hetero_brian.experiment.executors import dask_executor, local_executor
 from hetero_brian.experiment.runner import run_scenario
 from hetero_brian.experiment.sweep import (SweepConfig, Task, load_sweep_config, run_sweep, task_state,
                                            tasks_from_config)
-from hetero_brian.scenarios.toy_objective import leaky_reservoir_states
+from hetero_brian.analysis.leaky_reservoir import leaky_reservoir_states
 
 SMALL = {"n_units": 12, "n_steps": 400, "max_delay": 20, "washout": 20}
 

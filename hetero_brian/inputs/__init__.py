@@ -34,6 +34,7 @@ from hetero_brian.inputs.datasets import (
     load_sklearn_digits,
     read_idx,
     read_mnist,
+    stratified_split,
     stratified_subset,
 )
 from hetero_brian.inputs.encoders import (
@@ -46,6 +47,8 @@ from hetero_brian.inputs.encoders import (
     poisson_encode,
     sort_spikes,
 )
+from hetero_brian.inputs.frames import log_mel_frames, row_frames, scale_frames
+from hetero_brian.inputs.regular_encoder import regular_rate_encode
 from hetero_brian.inputs.stimulus import normalise_features, stimulus_sequence, to_dense_raster
 from hetero_brian.inputs.spoken import (
     FSDD_TEST_TAKES,
@@ -75,6 +78,7 @@ __all__ = [
     "hz_to_mel",
     "latency_encode",
     "load_sklearn_digits",
+    "log_mel_frames",
     "log_mel_spectrogram",
     "mel_filterbank",
     "mel_to_hz",
@@ -87,9 +91,13 @@ __all__ = [
     "read_mnist",
     "read_shd",
     "read_wav",
+    "regular_rate_encode",
+    "row_frames",
+    "scale_frames",
     "sort_spikes",
     "stft",
     "stimulus_sequence",
+    "stratified_split",
     "stratified_subset",
     "to_dense_raster",
 ]

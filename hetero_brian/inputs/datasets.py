@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from hetero_brian.errors import ConfigError
 from hetero_brian.inputs._validation import check_choice, check_int
 from hetero_brian.random import check_generator
 
@@ -168,6 +169,37 @@ def data_path(path, subfolder, what, name="path"):
             f"{name}, or set {DATA_ENV_VAR} to a folder that holds {subfolder}/)."
         )
     return resolved
+
+
+def stratified_split(labels, test_fraction, rng):
+    """Stratified split: ``round(test_fraction * n_c)`` of each class ``c`` to the test set.
+
+    Parameters
+    ----------
+    labels : numpy.ndarray of int, shape (n_samples,)
+    test_fraction : float
+        In (0, 1); every class must keep at least one training and one test sample.
+    rng : numpy.random.Generator
+        Draws the test samples of each class (without replacement).
+
+    Returns
+    -------
+    train, test : numpy.ndarray of int64
+        Sorted indices.
+    """
+    if not 0 < test_fraction < 1:
+        raise ConfigError(f"test_fraction must be in (0, 1); got {test_fraction!r}")
+    test = []
+    for label in np.unique(labels):
+        members = np.flatnonzero(labels == label)
+        n_test = int(round(test_fraction * members.size))
+        if n_test < 1 or n_test >= members.size:
+            raise ConfigError(f"test_fraction={test_fraction} leaves class {label} ({members.size} samples) "
+                              "without training or test samples")
+        test.append(rng.choice(members, n_test, replace=False))
+    test = np.sort(np.concatenate(test))
+    train = np.setdiff1d(np.arange(labels.size), test)
+    return train, test
 
 
 def stratified_subset(labels, n_per_class, rng, classes=None):

@@ -224,6 +224,7 @@ class NetworkSpec:
     inputs: tuple = ()
     dt: Quantity = field(default_factory=lambda: 0.1 * ms)
     shared_constants: bool = True
+    structure_seed: int | None = None  # master seed whose "structure" stream drew the connectivity
 
     def __post_init__(self):
         names = [item.name for item in (*self.populations, *self.inputs, *self.projections)]

@@ -1,18 +1,23 @@
 """HRSNN: a heterogeneous recurrent spiking reservoir whose E->E synapses learn with heterogeneous STDP.
 
 :func:`hrsnn_spec` builds the :class:`~hetero_brian.network.builder.NetworkSpec` of the paper's
-recurrent layer on top of :func:`~hetero_brian.network.reservoir.reservoir_spec`: an E/I reservoir
-(80/20 by default) with per-neuron membrane time constants drawn from a Gamma distribution and
-pair-based STDP on the recurrent excitatory synapses (optionally also on the input synapses onto
-excitatory neurons) whose time constants and learning rates are drawn per synapse.
+recurrent layer on top of :func:`~hetero_brian.network.reservoir.reservoir_from_stream`: an E/I reservoir
+(80/20 by default) with per-neuron membrane time constants drawn from a distribution (Gamma by
+default) and pair-based STDP on the recurrent excitatory synapses (optionally also on the input
+synapses onto excitatory neurons) whose time constants and learning rates are drawn per synapse.
+
+:class:`HRSNNParameters` is the one form of these parameters: a validated configuration model
+(:class:`~hetero_brian.config.StrictModel`) that holds the distributions themselves. Scenario
+configurations inherit from it, so a command-line key such as ``n_neurons`` or ``tau_m.cv`` is
+checked once, where it is read.
 
 The paper's 2x2 comparison (homogeneous or heterogeneous neurons x homogeneous or heterogeneous
-STDP) is the same spec with two switches, ``heterogeneous_neurons`` and ``heterogeneous_stdp``, in
-:class:`HRSNNParameters`: a switch that is off replaces the distributions by constants at the
-same means. Because every heterogeneous quantity is a per-neuron or per-synapse *variable*, all
-four variants share the same generated code, so one compiled binary can run them all:
-:func:`variant_parameters` gives the run-time assignments that turn the fully heterogeneous
-network into any other variant (``Simulator.run(parameters=...)``).
+STDP) is the same spec with two switches, ``heterogeneous_neurons`` and ``heterogeneous_stdp``: a
+switch that is off replaces each distribution by a constant at its mean. Because every
+heterogeneous quantity is a per-neuron or per-synapse *variable*, all four variants share the
+same generated code, so one compiled binary can run them all: :func:`variant_parameters` gives
+the run-time assignments that turn the fully heterogeneous network into any other variant
+(``Simulator.run(parameters=...)``).
 
 References
 ----------
@@ -23,47 +28,54 @@ unsupervised learning: theory and design principles", ICLR 2023, arXiv:2302.1161
 S. Song, K. D. Miller, L. F. Abbott, "Competitive Hebbian learning through spike-timing-dependent
 synaptic plasticity", Nat. Neurosci. 3, 919 (2000).
 """
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
+from typing import Literal
 
-from brian2 import Quantity, mV, ms, second, volt
+from brian2 import mV, ms, second, volt
+from pydantic import ConfigDict, StrictBool, model_validator
 
+from ..config import DistributionField, QuantityField, StrictModel
 from ..distributions import Constant, Distribution, Gamma, LogNormal
-from ..errors import UnitError
 from ..models.neurons import LIF, AdaptiveLIF
 from ..models.synapses import STDP, StaticSynapse
-from ..random import as_generator
+from ..random import SeedStreams
 from .connectivity import fixed_in_degree
-from .reservoir import ReservoirSynapses, reservoir_spec
+from .reservoir import ReservoirSynapses, reservoir_from_stream
 
 NEURON_MODELS = ("lif", "adaptive_lif")
 CONNECTIVITY = ("fixed_in_degree", "fixed_probability")
-
-
-def _default(value):
-    """A dataclass default for an (unhashable) quantity."""
-    return field(default_factory=lambda: value)
-
-
-def _check_quantity(value, unit, name, positive=True):
-    if not isinstance(value, Quantity) or not value.has_same_dimensions(unit):
-        raise UnitError(f"HRSNNParameters.{name} must be a quantity with the dimension of {unit!r}; got {value!r}")
-    if positive and not float(value) > 0:
-        raise ValueError(f"HRSNNParameters.{name} must be > 0; got {value!r}")
-    if not positive and float(value) < 0:
-        raise ValueError(f"HRSNNParameters.{name} must be >= 0; got {value!r}")
+TIME_CONSTANTS = ("tau_m", "tau_adapt", "tau_pre", "tau_post")
+LEARNING_RATES = ("eta_plus", "eta_minus")
+MAX_CV = 5.0
 
 
 def _check_fraction(value, name, low=0.0, high=1.0, closed_low=False):
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"HRSNNParameters.{name} must be a number; got {value!r}")
     ok = (low <= value if closed_low else low < value) and value <= high
     if not ok:
         raise ValueError(f"HRSNNParameters.{name} must be in {'[' if closed_low else '('}{low}, {high}]; got {value!r}")
 
 
-@dataclass(frozen=True)
-class HRSNNParameters:
-    """All parameters of an HRSNN reservoir (means, spreads and the two heterogeneity switches).
+def _check_spread(distribution, name, positive):
+    """Mean (> 0 or in [0, 1]), lower bound of the support (>= 0) and cv (<= MAX_CV) of a distribution."""
+    mean = float(distribution.mean)
+    if positive and not mean > 0:
+        raise ValueError(f"HRSNNParameters.{name} must be > 0; got mean {distribution.mean!r}")
+    if not positive:
+        _check_fraction(mean, name, 0.0, 1.0, closed_low=True)
+    if distribution.support_si()[0] < 0:
+        raise ValueError(f"HRSNNParameters.{name} must not take negative values; got {distribution!r}")
+    if float(distribution.mean) != 0 and not float(distribution.cv) <= MAX_CV:
+        raise ValueError(f"HRSNNParameters.{name} must have a cv in [0, {MAX_CV}]; got {distribution!r}")
+
+
+class HRSNNParameters(StrictModel):
+    """All parameters of an HRSNN reservoir: distributions, fixed values and the two switches.
+
+    A validated configuration model: give quantities as text (``"20 ms"``) or Brian2 quantities,
+    and heterogeneous parameters as distributions (a mapping such as ``{"distribution": "gamma",
+    "mean": "20 ms", "cv": 0.5}``, a :mod:`hetero_brian.distributions` object, or a plain quantity
+    for a constant). Invalid values raise ``pydantic.ValidationError`` (a ``ValueError``) naming
+    the field.
 
     Parameters
     ----------
@@ -73,27 +85,23 @@ class HRSNNParameters:
         Fraction of excitatory neurons, in (0, 1).
     neuron_model : {"lif", "adaptive_lif"}
         Plain LIF or the adaptive-threshold LIF of Yin et al. (2020).
-    tau_m : brian2.Quantity
-        Mean membrane time constant (time).
-    tau_m_cv : float
-        Coefficient of variation of the Gamma distribution of ``tau_m`` (heterogeneous neurons).
-    tau_adapt, tau_adapt_cv, beta : Quantity, float, Quantity
-        Adaptive LIF only: mean adaptation time constant (Gamma with ``tau_adapt_cv`` when the
-        neurons are heterogeneous) and threshold increase per unit of adaptation (voltage).
+    tau_m : distribution of time
+        Membrane time constant per neuron (default Gamma, mean 20 ms, cv 0.5).
+    tau_adapt : distribution of time
+        Adaptive LIF only: adaptation time constant per neuron (default Gamma, 150 ms, cv 0.3).
+    beta : brian2.Quantity
+        Adaptive LIF only: threshold increase per unit of adaptation (voltage).
     tau_syn, t_ref : brian2.Quantity
         Synaptic current decay and refractory period (time), the same in every variant.
     v_rest, v_th, v_reset : brian2.Quantity
         Resting, threshold and reset potentials (voltage).
     weight_ee, w_max_ee, weight_ei, weight_ie, weight_ii, weight_input : brian2.Quantity
         Initial weight magnitudes (voltage jumps of ``I_syn``) and the STDP bound of ``ee``.
-    tau_pre, tau_post : brian2.Quantity
-        Mean STDP trace time constants (time).
-    tau_stdp_cv : float
-        Coefficient of variation of the log-normal distribution of ``tau_pre`` and ``tau_post``.
-    eta_plus, eta_minus : float
-        Mean potentiation and depression rates (fractions of ``w_max`` per pairing).
-    eta_cv : float
-        Coefficient of variation of the log-normal distribution of the rates.
+    tau_pre, tau_post : distribution of time
+        STDP trace time constants per synapse (default LogNormal, mean 20 ms, cv 0.5).
+    eta_plus, eta_minus : distribution (dimensionless)
+        Potentiation and depression rates per synapse, fractions of ``w_max`` per pairing, means
+        in [0, 1] (default LogNormal, means 0.01 and 0.0105, cv 0.5).
     stdp_rule : {"additive", "multiplicative"}
         STDP rule (see :class:`~hetero_brian.models.synapses.STDP`).
     input_plastic : bool
@@ -104,95 +112,90 @@ class HRSNNParameters:
         ``fixed_in_degree`` gives every neuron exactly ``round(p * n_pre)`` partners of each kind,
         so two seeds have the same synapse counts (and share one compiled C++ project).
     p_recurrent, p_input : float
-        Recurrent and input connection probabilities.
+        Recurrent and input connection probabilities, in (0, 1].
     heterogeneous_neurons, heterogeneous_stdp : bool
-        The two switches of the 2x2 comparison.
+        The two switches of the 2x2 comparison: off, each distribution of the neurons
+        (``tau_m``, ``tau_adapt``) or of the STDP (``tau_pre``, ``tau_post``, ``eta_plus``,
+        ``eta_minus``) becomes a constant at its mean.
     dt : brian2.Quantity
         Simulation time step.
 
     Notes
     -----
-    Heterogeneous neurons: ``tau_m ~ Gamma(mean=tau_m, cv=tau_m_cv)`` (shape ``1/cv^2``, scale
-    ``tau_m cv^2``), per neuron; homogeneous: ``tau_m`` for every neuron. Heterogeneous STDP: per
-    synapse ``tau_pre, tau_post ~ LogNormal(mean, tau_stdp_cv)`` and ``eta_plus, eta_minus ~
-    LogNormal(mean, eta_cv)``; the log-normal keeps every time constant positive with a thin lower
-    tail, so ``dt`` stays below the smallest one. The published papers do not give the shapes of
-    these distributions; the choice is ours and is a parameter.
+    Heterogeneous neurons: ``tau_m ~ Gamma(mean, cv)`` (shape ``1/cv^2``, scale ``mean cv^2``)
+    per neuron by default; homogeneous: the mean for every neuron. Heterogeneous STDP: per
+    synapse ``tau_pre, tau_post, eta_plus, eta_minus ~ LogNormal(mean, cv)`` by default; the
+    log-normal keeps every time constant positive with a thin lower tail, so ``dt`` stays below
+    the smallest one. The published papers do not give the shapes of these distributions; the
+    choice is ours and is a parameter. Every time-constant distribution must have a positive mean,
+    no negative values and a cv of at most 5.
     """
+
+    model_config = ConfigDict(frozen=True)
 
     n_neurons: int = 500
     excitatory_fraction: float = 0.8
-    neuron_model: str = "lif"
-    tau_m: Quantity = _default(20 * ms)
-    tau_m_cv: float = 0.5
-    tau_adapt: Quantity = _default(150 * ms)
-    tau_adapt_cv: float = 0.3
-    beta: Quantity = _default(1.0 * mV)
-    tau_syn: Quantity = _default(5 * ms)
-    t_ref: Quantity = _default(2 * ms)
-    v_rest: Quantity = _default(-65 * mV)
-    v_th: Quantity = _default(-50 * mV)
-    v_reset: Quantity = _default(-65 * mV)
-    weight_ee: Quantity = _default(1.0 * mV)
-    w_max_ee: Quantity = _default(2.0 * mV)
-    weight_ei: Quantity = _default(1.0 * mV)
-    weight_ie: Quantity = _default(3.0 * mV)
-    weight_ii: Quantity = _default(3.0 * mV)
-    weight_input: Quantity = _default(2.0 * mV)
-    tau_pre: Quantity = _default(20 * ms)
-    tau_post: Quantity = _default(20 * ms)
-    tau_stdp_cv: float = 0.5
-    eta_plus: float = 0.01
-    eta_minus: float = 0.0105
-    eta_cv: float = 0.5
-    stdp_rule: str = "additive"
-    input_plastic: bool = False
-    w_max_input: Quantity = _default(4.0 * mV)
-    connectivity: str = "fixed_in_degree"
+    neuron_model: Literal["lif", "adaptive_lif"] = "lif"
+    tau_m: DistributionField(second) = Gamma(20 * ms, 0.5)
+    tau_adapt: DistributionField(second) = Gamma(150 * ms, 0.3)
+    beta: QuantityField(volt) = 1.0 * mV
+    tau_syn: QuantityField(second) = 5 * ms
+    t_ref: QuantityField(second) = 2 * ms
+    v_rest: QuantityField(volt) = -65 * mV
+    v_th: QuantityField(volt) = -50 * mV
+    v_reset: QuantityField(volt) = -65 * mV
+    weight_ee: QuantityField(volt) = 1.0 * mV
+    w_max_ee: QuantityField(volt) = 2.0 * mV
+    weight_ei: QuantityField(volt) = 1.0 * mV
+    weight_ie: QuantityField(volt) = 3.0 * mV
+    weight_ii: QuantityField(volt) = 3.0 * mV
+    weight_input: QuantityField(volt) = 2.0 * mV
+    tau_pre: DistributionField(second) = LogNormal(20 * ms, 0.5)
+    tau_post: DistributionField(second) = LogNormal(20 * ms, 0.5)
+    eta_plus: DistributionField(1) = LogNormal(0.01, 0.5)
+    eta_minus: DistributionField(1) = LogNormal(0.0105, 0.5)
+    stdp_rule: Literal["additive", "multiplicative"] = "additive"
+    input_plastic: StrictBool = False
+    w_max_input: QuantityField(volt) = 4.0 * mV
+    connectivity: Literal["fixed_in_degree", "fixed_probability"] = "fixed_in_degree"
     p_recurrent: float = 0.1
     p_input: float = 0.2
-    heterogeneous_neurons: bool = True
-    heterogeneous_stdp: bool = True
-    dt: Quantity = _default(0.5 * ms)
+    heterogeneous_neurons: StrictBool = True
+    heterogeneous_stdp: StrictBool = True
+    dt: QuantityField(second) = 0.5 * ms
 
-    def __post_init__(self):
-        if isinstance(self.n_neurons, bool) or not isinstance(self.n_neurons, int) or self.n_neurons < 5:
+    @model_validator(mode="after")
+    def _check(self):
+        if self.n_neurons < 5:
             raise ValueError(f"HRSNNParameters.n_neurons must be an integer >= 5; got {self.n_neurons!r}")
         _check_fraction(self.excitatory_fraction, "excitatory_fraction")
         if self.excitatory_fraction == 1.0:
             raise ValueError("HRSNNParameters.excitatory_fraction must be < 1 (the reservoir needs inhibitory neurons)")
-        if self.neuron_model not in NEURON_MODELS:
-            raise ValueError(f"HRSNNParameters.neuron_model must be one of {NEURON_MODELS}; got {self.neuron_model!r}")
-        if self.stdp_rule not in ("additive", "multiplicative"):
-            raise ValueError(f"HRSNNParameters.stdp_rule must be 'additive' or 'multiplicative'; got {self.stdp_rule!r}")
-        if self.connectivity not in CONNECTIVITY:
-            raise ValueError(f"HRSNNParameters.connectivity must be one of {CONNECTIVITY}; got {self.connectivity!r}")
-        for name in ("tau_m", "tau_adapt", "tau_syn", "tau_pre", "tau_post", "dt"):
-            _check_quantity(getattr(self, name), second, name)
-        _check_quantity(self.t_ref, second, "t_ref", positive=False)
-        for name in ("v_rest", "v_th", "v_reset"):
-            if not isinstance(getattr(self, name), Quantity) or not getattr(self, name).has_same_dimensions(volt):
-                raise UnitError(f"HRSNNParameters.{name} must be a voltage; got {getattr(self, name)!r}")
+        for name in TIME_CONSTANTS:
+            _check_spread(getattr(self, name), name, positive=True)
+        for name in LEARNING_RATES:
+            _check_spread(getattr(self, name), name, positive=False)
+        for name in ("tau_syn", "dt"):
+            if not float(getattr(self, name)) > 0:
+                raise ValueError(f"HRSNNParameters.{name} must be > 0; got {getattr(self, name)!r}")
+        if float(self.t_ref) < 0:
+            raise ValueError(f"HRSNNParameters.t_ref must be >= 0; got {self.t_ref!r}")
         if not float(self.v_th) > float(self.v_rest):
             raise ValueError(f"HRSNNParameters.v_th must be above v_rest; got v_th={self.v_th!r}, v_rest={self.v_rest!r}")
         for name in ("weight_ee", "weight_ei", "weight_ie", "weight_ii", "weight_input", "beta"):
-            _check_quantity(getattr(self, name), volt, name, positive=False)
+            if float(getattr(self, name)) < 0:
+                raise ValueError(f"HRSNNParameters.{name} must be >= 0; got {getattr(self, name)!r}")
         for name in ("w_max_ee", "w_max_input"):
-            _check_quantity(getattr(self, name), volt, name)
+            if not float(getattr(self, name)) > 0:
+                raise ValueError(f"HRSNNParameters.{name} must be > 0; got {getattr(self, name)!r}")
         if float(self.weight_ee) > float(self.w_max_ee):
             raise ValueError(f"HRSNNParameters.weight_ee must be <= w_max_ee; got {self.weight_ee!r} > {self.w_max_ee!r}")
         if self.input_plastic and float(self.weight_input) > float(self.w_max_input):
             raise ValueError(f"HRSNNParameters.weight_input must be <= w_max_input when input_plastic; got "
                              f"{self.weight_input!r} > {self.w_max_input!r}")
-        for name in ("tau_m_cv", "tau_adapt_cv", "tau_stdp_cv", "eta_cv"):
-            _check_fraction(getattr(self, name), name, 0.0, 5.0, closed_low=True)
-        for name in ("eta_plus", "eta_minus"):
-            _check_fraction(getattr(self, name), name, 0.0, 1.0, closed_low=True)
         for name in ("p_recurrent", "p_input"):
             _check_fraction(getattr(self, name), name)
-        for name in ("input_plastic", "heterogeneous_neurons", "heterogeneous_stdp"):
-            if not isinstance(getattr(self, name), bool):
-                raise ValueError(f"HRSNNParameters.{name} must be True or False; got {getattr(self, name)!r}")
+        return self
 
     @property
     def n_excitatory(self):
@@ -215,38 +218,33 @@ def variant_name(heterogeneous_neurons, heterogeneous_stdp):
     return f"{'He' if heterogeneous_neurons else 'Ho'}N{'He' if heterogeneous_stdp else 'Ho'}S"
 
 
-def _spread(mean, cv, heterogeneous, family):
-    """``family(mean, cv)`` when heterogeneous and ``cv > 0``; otherwise ``Constant(mean)``."""
-    if heterogeneous and cv > 0:
-        return family(mean, cv)
-    return Constant(mean)
+def _switched(distribution, heterogeneous):
+    """``distribution`` when ``heterogeneous`` and it has a spread; otherwise ``Constant`` at its mean."""
+    if heterogeneous and float(distribution.std) > 0:
+        return distribution
+    return distribution.at_mean()
 
 
 def hrsnn_neuron(parameters):
     """The neuron spec of both populations (LIF or adaptive LIF) for ``parameters``."""
     heterogeneous = parameters.heterogeneous_neurons
     common = dict(
-        tau_m=_spread(parameters.tau_m, parameters.tau_m_cv, heterogeneous, Gamma),
+        tau_m=_switched(parameters.tau_m, heterogeneous),
         v_rest=parameters.v_rest, v_th=parameters.v_th, v_reset=parameters.v_reset,
         t_ref=parameters.t_ref, tau_syn=parameters.tau_syn,
     )
     if parameters.neuron_model == "lif":
         return LIF(**common)
-    return AdaptiveLIF(tau_adapt=_spread(parameters.tau_adapt, parameters.tau_adapt_cv, heterogeneous, Gamma),
+    return AdaptiveLIF(tau_adapt=_switched(parameters.tau_adapt, heterogeneous),
                        beta=parameters.beta, **common)
 
 
 def hrsnn_stdp(parameters, weight, w_max):
     """The (heterogeneous or homogeneous) STDP spec with initial ``weight`` and bound ``w_max``."""
     heterogeneous = parameters.heterogeneous_stdp
-    return STDP(
-        weight=weight, w_max=w_max, rule=parameters.stdp_rule,
-        tau_pre=_spread(parameters.tau_pre, parameters.tau_stdp_cv, heterogeneous, LogNormal),
-        tau_post=_spread(parameters.tau_post, parameters.tau_stdp_cv, heterogeneous, LogNormal),
-        eta_plus=_spread(parameters.eta_plus, parameters.eta_cv, heterogeneous, LogNormal),
-        eta_minus=_spread(parameters.eta_minus, parameters.eta_cv, heterogeneous, LogNormal),
-        traces="synapse",
-    )
+    distributions = {name: _switched(getattr(parameters, name), heterogeneous)
+             for name in ("tau_pre", "tau_post", *LEARNING_RATES)}
+    return STDP(weight=weight, w_max=w_max, rule=parameters.stdp_rule, traces="synapse", **distributions)
 
 
 def _in_degree_projections(spec, parameters, input_population, rng):
@@ -264,7 +262,7 @@ def _in_degree_projections(spec, parameters, input_population, rng):
     return tuple(projections)
 
 
-def hrsnn_spec(parameters, input_population, rng):
+def hrsnn_spec(parameters, input_population, seed):
     """The :class:`NetworkSpec` of an HRSNN reservoir driven by ``input_population``.
 
     Parameters
@@ -272,19 +270,27 @@ def hrsnn_spec(parameters, input_population, rng):
     parameters : HRSNNParameters
     input_population : SpikeInput, RasterInput or PoissonInput
         The input (projects onto both populations with probability ``p_input``).
-    rng : numpy.random.Generator or int
-        The ``structure`` stream (connectivity only; parameters are sampled at build time from
-        the ``heterogeneity`` stream of the simulation seed).
+    seed : int or SeedStreams
+        Master seed; the connectivity is drawn from its ``structure`` stream and the seed is
+        recorded as the spec's ``structure_seed`` (parameters are sampled at build time from the
+        ``heterogeneity`` stream of the simulation seed).
 
     Returns
     -------
     NetworkSpec
         Populations ``exc``, ``inh``; projections ``ee`` (STDP), ``ei``, ``ie``, ``ii``,
         ``input_exc`` (STDP when ``input_plastic``), ``input_inh``.
+
+    Notes
+    -----
+    With ``connectivity="fixed_in_degree"`` the structure stream first draws the Bernoulli
+    connectivity of :func:`reservoir_spec` and then the fixed in-degree partners that replace it
+    (the order that the published numbers were made with).
     """
     if not isinstance(parameters, HRSNNParameters):
         raise TypeError(f"parameters must be HRSNNParameters; got {type(parameters).__name__}")
-    rng = as_generator(rng)
+    streams = seed if isinstance(seed, SeedStreams) else SeedStreams(seed)
+    rng = streams.generator("structure")
     neuron = hrsnn_neuron(parameters)
     synapses = ReservoirSynapses(
         ee=hrsnn_stdp(parameters, parameters.weight_ee, parameters.w_max_ee),
@@ -293,16 +299,16 @@ def hrsnn_spec(parameters, input_population, rng):
         ii=StaticSynapse(weight=parameters.weight_ii, sign=-1),
         input=StaticSynapse(weight=parameters.weight_input),
     )
-    spec = reservoir_spec(parameters.n_neurons, input_population, rng, neuron=neuron, synapses=synapses,
-                          excitatory_fraction=parameters.excitatory_fraction, p_recurrent=parameters.p_recurrent,
-                          p_input=parameters.p_input, dt=parameters.dt)
+    spec = reservoir_from_stream(parameters.n_neurons, input_population, rng, neuron=neuron, synapses=synapses,
+                                 excitatory_fraction=parameters.excitatory_fraction,
+                                 p_recurrent=parameters.p_recurrent, p_input=parameters.p_input, dt=parameters.dt)
     projections = spec.projections
     if parameters.connectivity == "fixed_in_degree":
         projections = _in_degree_projections(spec, parameters, input_population, rng)
     if parameters.input_plastic:
         plastic_input = hrsnn_stdp(parameters, parameters.weight_input, parameters.w_max_input)
         projections = tuple(replace(p, synapse=plastic_input) if p.name == "input_exc" else p for p in projections)
-    return replace(spec, projections=projections)
+    return replace(spec, projections=projections, structure_seed=streams.master_seed)
 
 
 def _mean_overrides(model, owner, names):

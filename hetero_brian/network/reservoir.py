@@ -14,9 +14,10 @@ from dataclasses import dataclass, replace
 
 from brian2 import mV, ms
 
+from ..distributions import Constant, Distribution
 from ..models.neurons import LIF
 from ..models.synapses import STDP, StaticSynapse
-from ..random import as_generator
+from ..random import SeedStreams, as_generator
 from .builder import NetworkSpec, Population, Projection
 from .connectivity import excitatory_inhibitory, fixed_probability
 
@@ -58,7 +59,7 @@ def default_synapses(plastic=True, stdp=None, weight_scale=1.0):
                              input=StaticSynapse(weight=2.0 * mV * weight_scale))
 
 
-def reservoir_spec(n_neurons, input_population, rng, neuron=None, synapses=None, excitatory_fraction=0.8,
+def reservoir_spec(n_neurons, input_population, seed, neuron=None, synapses=None, excitatory_fraction=0.8,
                    p_recurrent=0.1, p_input=0.2, dt=0.1 * ms, inhibitory_neuron=None):
     """Build the spec of an E/I recurrent reservoir driven by ``input_population``.
 
@@ -68,8 +69,9 @@ def reservoir_spec(n_neurons, input_population, rng, neuron=None, synapses=None,
         Total number of reservoir neurons (>= 5).
     input_population : SpikeInput, RasterInput or PoissonInput
         The input (its name must differ from ``exc``/``inh``).
-    rng : numpy.random.Generator or int
-        The ``structure`` stream: connectivity only.
+    seed : int or SeedStreams
+        Master seed: the connectivity is drawn from its ``structure`` stream, and the seed is
+        recorded as the spec's ``structure_seed``.
     neuron : neuron spec, optional
         Model of the excitatory neurons (default :class:`LIF` with its defaults); the inhibitory
         neurons use ``inhibitory_neuron`` or the same spec.
@@ -83,6 +85,30 @@ def reservoir_spec(n_neurons, input_population, rng, neuron=None, synapses=None,
         Probability that an input channel projects onto a reservoir neuron.
     dt : brian2.Quantity
         Time step.
+
+    Returns
+    -------
+    NetworkSpec
+    """
+    streams = seed if isinstance(seed, SeedStreams) else SeedStreams(seed)
+    spec = reservoir_from_stream(n_neurons, input_population, streams.generator("structure"), neuron, synapses,
+                                 excitatory_fraction, p_recurrent, p_input, dt, inhibitory_neuron)
+    return replace(spec, structure_seed=streams.master_seed)
+
+
+def reservoir_from_stream(n_neurons, input_population, rng, neuron=None, synapses=None, excitatory_fraction=0.8,
+                          p_recurrent=0.1, p_input=0.2, dt=0.1 * ms, inhibitory_neuron=None):
+    """The reservoir of :func:`reservoir_spec` drawn from a given generator (no ``structure_seed``).
+
+    For family builders that go on drawing from the same structure stream (the fixed in-degree
+    HRSNN); everyone else calls :func:`reservoir_spec` with a seed.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The structure stream (connectivity only).
+    n_neurons, input_population, neuron, synapses, excitatory_fraction, p_recurrent, p_input, dt, inhibitory_neuron
+        As in :func:`reservoir_spec`.
 
     Returns
     -------
@@ -120,11 +146,38 @@ def homogeneous_twin(spec_model):
 
     Works for neuron and synapse specs alike: the homogeneous baseline of HRSNN has the same means.
     """
-    from ..distributions import Constant, Distribution
-
     changes = {}
     for name in spec_model.parameter_infos():
         distribution = getattr(spec_model, name)
         if isinstance(distribution, Distribution) and not isinstance(distribution, Constant):
             changes[name] = Constant(distribution.mean)
     return replace(spec_model, **changes)
+
+
+def inhibitory_spec(n_neurons, neuron, weight, p_connection, seed, dt=0.1 * ms, shared_constants=True):
+    """A purely inhibitory recurrent network: one population ``inh``, projection ``ii`` (no input).
+
+    Parameters
+    ----------
+    n_neurons : int
+    neuron : neuron spec
+        Drive it with a constant external current (e.g. run-time ``inh.I_ext``).
+    weight : brian2.Quantity
+        Magnitude of every inhibitory weight (the synapses have ``sign=-1``).
+    p_connection : float
+        Connection probability, no self-connections.
+    seed : int or SeedStreams
+        Master seed; the connectivity is drawn from its ``structure`` stream.
+    dt : brian2.Quantity
+    shared_constants : bool
+        See :class:`~hetero_brian.network.builder.NetworkSpec`.
+
+    Returns
+    -------
+    NetworkSpec
+    """
+    streams = seed if isinstance(seed, SeedStreams) else SeedStreams(seed)
+    i, j = fixed_probability(n_neurons, n_neurons, p_connection, streams.generator("structure"), allow_self=False)
+    return NetworkSpec(populations=(Population("inh", n_neurons, neuron),),
+                       projections=(Projection("ii", "inh", "inh", StaticSynapse(weight=weight, sign=-1), i, j),),
+                       dt=dt, shared_constants=shared_constants, structure_seed=streams.master_seed)

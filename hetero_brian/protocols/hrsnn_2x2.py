@@ -1,0 +1,274 @@
+"""The HRSNN 2x2 protocol: homogeneous or heterogeneous neurons x homogeneous or heterogeneous STDP.
+
+Frame sequences (``(n_samples, n_channels, n_frames)``, intensities in [0, 1]) are rate-coded
+(:func:`~hetero_brian.inputs.regular_encoder.regular_rate_encode` or Poisson) and presented back to
+back to an HRSNN reservoir (:func:`~hetero_brian.network.hrsnn.hrsnn_spec`): ``frame_duration`` per
+frame, then ``t_rest`` of silence, reset-free. Phase 1 presents ``n_stdp_samples`` training samples
+with STDP on; phase 2 presents every training and test sample with plasticity frozen, all in one
+compiled binary. Spike counts of every reservoir neuron in ``n_bins`` bins of each presentation
+feed a standardised logistic (and a ridge) readout trained on the training samples and scored on
+the test samples. The four cells of the 2x2 are four runs of one binary per seed (the homogeneous
+cells set each distribution to its mean at run time, :func:`~hetero_brian.network.hrsnn.variant_parameters`).
+The non-spiking baseline is a logistic regression on the very frames the encoder sees.
+
+References
+----------
+B. Chakraborty, S. Mukhopadhyay, "Heterogeneous recurrent spiking neural network for
+spatio-temporal classification", Front. Neurosci. 17:994517 (2023).
+"""
+import json
+import os
+import shutil
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Literal, Optional
+
+import numpy as np
+from brian2 import Hz, mV, ms, second
+
+from ..analysis.energy import synaptic_operations_from_result
+from ..analysis.features import period_boundaries, sample_spike_counts
+from ..config import DistributionField, QuantityField
+from ..distributions import Gamma
+from ..errors import ConfigError
+from ..inputs import poisson_encode, regular_rate_encode, stimulus_sequence
+from ..network.builder import SpikeInput
+from ..network.hrsnn import HRSNNParameters, hrsnn_spec, variant_name, variant_parameters
+from ..random import SeedStreams, fresh_seed
+from ..readouts import LogisticReadout, RidgeReadout
+from ..results import SpikeTrains, save
+from ..simulate import Recording, Simulator
+
+VARIANTS = ((False, False), (True, False), (False, True), (True, True))
+RECURRENT = ("ee", "ei", "ie", "ii")
+METRICS = ("accuracy", "ridge_accuracy", "spikes_per_sample", "sops_per_sample", "mean_rate")
+
+
+class HRSNNRunConfig(HRSNNParameters):
+    """The reservoir (every :class:`HRSNNParameters` field) plus presentation and readout options.
+
+    Inherits the reservoir's fields, so one validated object holds them all and the command-line
+    keys stay flat (``n_neurons``, ``tau_m.cv``); the defaults here are the spoken-digit ones. The
+    two heterogeneity switches must stay on: the 2x2 builds the fully heterogeneous network and
+    ``variants`` chooses the cells.
+    """
+
+    n_seeds: int = 5
+    variants: list[Literal["HoNHoS", "HeNHoS", "HoNHeS", "HeNHeS"]] = ["HoNHoS", "HeNHoS", "HoNHeS", "HeNHeS"]
+    n_stdp_samples: int = 100
+    frame_duration: QuantityField(ms) = "5 ms"
+    t_rest: QuantityField(ms) = "30 ms"
+    max_rate: QuantityField(Hz) = "400 Hz"
+    encoding: Literal["regular", "poisson"] = "regular"
+    dt: QuantityField(ms) = "1 ms"
+    tau_m: DistributionField(ms) = Gamma(20 * ms, 0.4)
+    weight_ee: QuantityField(mV) = "0.5 mV"
+    w_max_ee: QuantityField(mV) = "1 mV"
+    weight_input: QuantityField(mV) = "4 mV"
+    n_bins: int = 5
+    readout_c: float = 0.1
+    ridge_alpha: float = 100.0
+    n_saved_samples: int = 20
+    build_root: Optional[str] = None
+
+
+def check_run_config(config):
+    """Raise :class:`ConfigError` naming the first bad presentation or readout option."""
+    for name, minimum in (("n_seeds", 1), ("n_stdp_samples", 0), ("n_bins", 1), ("n_saved_samples", 0)):
+        if getattr(config, name) < minimum:
+            raise ConfigError(f"{name} must be >= {minimum}; got {getattr(config, name)!r}")
+    if not config.variants or len(set(config.variants)) != len(config.variants):
+        raise ConfigError(f"variants must list distinct cells of the 2x2; got {config.variants!r}")
+    for name in ("readout_c", "ridge_alpha"):
+        if not getattr(config, name) > 0:
+            raise ConfigError(f"{name} must be > 0; got {getattr(config, name)!r}")
+    if not (config.heterogeneous_neurons and config.heterogeneous_stdp):
+        raise ConfigError("heterogeneous_neurons and heterogeneous_stdp must stay true in the 2x2 "
+                          "(it builds the heterogeneous network); choose the cells with 'variants'")
+
+
+def encode_frames(frames, config, rng, phase):
+    """Spike trains of every sample of ``frames`` (regular or Poisson code, ``max_rate`` at 1)."""
+    max_rate, frame_duration, dt = float(config.max_rate / Hz), float(config.frame_duration / second), float(config.dt / second)
+    if config.encoding == "regular":
+        return [regular_rate_encode(sample, max_rate, frame_duration, dt, phase) for sample in frames]
+    return [poisson_encode(max_rate * sample, dt, rng, frame_duration=frame_duration) for sample in frames]
+
+
+def baseline_accuracy(train_frames, train_labels, test_frames, test_labels, c, seed):
+    """Non-spiking baseline: standardised logistic regression on the flattened frames."""
+    readout = LogisticReadout(C=c, max_iter=3000, random_state=seed)
+    readout.fit(train_frames.reshape(len(train_frames), -1), train_labels)
+    return float(readout.score(test_frames.reshape(len(test_frames), -1), test_labels))
+
+
+def _check_data(frames, labels, name):
+    frames, labels = np.asarray(frames), np.asarray(labels)
+    if frames.ndim != 3 or len(frames) == 0:
+        raise ValueError(f"{name}_frames must have shape (n_samples, n_channels, n_frames); got {frames.shape}")
+    if labels.shape != (len(frames),) or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"{name}_labels must be {len(frames)} integers; got shape {labels.shape}, dtype {labels.dtype}")
+    if labels.min() < 0:
+        raise ValueError(f"{name}_labels must be >= 0; got {labels.min()}")
+
+
+def _write_json(path, payload):
+    """Write ``payload`` atomically (temporary file, then rename): a killed run keeps its finished seeds."""
+    temporary = Path(f"{path}.tmp")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        json.dump(payload, handle, indent=2)
+    os.replace(temporary, path)
+
+
+def _restricted(result, t_start, t_stop):
+    """The result with spikes kept only in ``[t_start, t_stop)`` (a small file to save)."""
+    spikes = {}
+    for name, trains in result.spikes.items():
+        keep = (trains.timestamps >= t_start) & (trains.timestamps < t_stop)
+        spikes[name] = SpikeTrains(trains.node_ids[keep], trains.timestamps[keep], trains.n_neurons)
+    return replace(result, spikes=spikes)
+
+
+def seed_list(seed, n_seeds):
+    """The per-repetition master seeds derived from ``seed`` (stream ``hrsnn-seed-<k>``)."""
+    streams = SeedStreams(seed)
+    return [streams.integer_seed(f"hrsnn-seed-{k}") for k in range(n_seeds)]
+
+
+def evaluate(result, boundaries, n_stdp, n_train, train_labels, test_labels, config, seed):
+    """Readout accuracies, spikes and synaptic operations per test sample of one run."""
+    blocks = []
+    for name in ("exc", "inh"):
+        trains = result.spikes[name]
+        blocks.append(sample_spike_counts(trains, boundaries, config.n_bins).reshape(len(boundaries), -1))
+    features = np.log1p(np.concatenate(blocks, axis=1))
+    train = features[n_stdp:n_stdp + n_train]
+    test = features[n_stdp + n_train:]
+    logistic = LogisticReadout(C=config.readout_c, max_iter=3000, random_state=seed).fit(train, train_labels)
+    ridge = RidgeReadout(alpha=config.ridge_alpha).fit(train, train_labels)
+    periods = period_boundaries(boundaries)[n_stdp + n_train:]
+    sops = synaptic_operations_from_result(result, synapse_names=RECURRENT, sample_boundaries=periods).total
+    spikes = sum(np.histogram(result.spikes[name].timestamps, bins=periods)[0] for name in ("exc", "inh"))
+    return {
+        "accuracy": float(logistic.score(test, test_labels)),
+        "ridge_accuracy": float(ridge.score(test, test_labels)),
+        "spikes_per_sample": float(np.mean(spikes)),
+        "sops_per_sample": float(np.mean(sops)),
+        "mean_rate": float(np.sum(spikes) / (result.spikes["exc"].n_neurons + result.spikes["inh"].n_neurons)
+                           / (periods[-1] - periods[0])),
+    }
+
+
+def _check_inputs(config, train_frames, train_labels, test_frames, test_labels):
+    check_run_config(config)
+    _check_data(train_frames, train_labels, "train")
+    _check_data(test_frames, test_labels, "test")
+    unseen = sorted(set(np.unique(test_labels).tolist()) - set(np.unique(train_labels).tolist()))
+    if unseen:
+        raise ConfigError(f"test labels {unseen} never occur in the training labels")
+    if train_frames.shape[1:] != test_frames.shape[1:]:
+        raise ValueError(f"train and test frames differ in shape: {train_frames.shape[1:]} vs {test_frames.shape[1:]}")
+    if config.n_stdp_samples > len(train_frames):
+        raise ConfigError(f"n_stdp_samples ({config.n_stdp_samples}) exceeds the {len(train_frames)} training samples")
+
+
+def summarise(per_seed, baseline, n_train, n_test, n_seeds):
+    """Flat metrics: ``<metric>_<variant>_mean`` / ``_std`` (ddof 1) over seeds, the baseline, sizes."""
+    summary = {"baseline_accuracy": baseline, "n_train": n_train, "n_test": n_test, "n_seeds": n_seeds}
+    for variant, rows in per_seed.items():
+        for key in METRICS:
+            values = np.array([row[key] for row in rows])
+            summary[f"{key}_{variant}_mean"] = float(values.mean())
+            summary[f"{key}_{variant}_std"] = float(values.std(ddof=1)) if values.size > 1 else 0.0
+    return summary
+
+
+def _save_first_samples(result, metrics, boundaries, first, config, variant, path):
+    """Save the spikes of the first ``n_saved_samples`` test presentations, with the run's metrics."""
+    last = min(first + config.n_saved_samples, len(boundaries)) - 1
+    saved = _restricted(result, boundaries[first, 0], boundaries[last, 1])
+    saved.metrics.update({key: value for key, value in metrics.items() if key != "seed"})
+    saved.provenance["variant"] = variant
+    save(saved, path)
+
+
+def run_2x2(config, train_frames, train_labels, test_frames, test_labels, output, backend="auto", seed=None,
+            name="hrsnn"):
+    """Run the HRSNN 2x2 over ``config.n_seeds`` seeds.
+
+    Parameters
+    ----------
+    config : HRSNNRunConfig
+    train_frames, test_frames : numpy.ndarray, shape (n_samples, n_channels, n_frames)
+        Intensities in [0, 1] (the input of both the reservoir and the baseline).
+    train_labels, test_labels : numpy.ndarray of int
+    output : pathlib.Path
+        Folder for the per-seed table (``<name>_runs.json``, rewritten atomically after every seed)
+        and the saved results of the first seed (``<name>_<variant>_seed<seed>.h5``).
+    backend : str
+    seed : int, optional
+        Master seed; the per-seed master seeds are derived from it (:func:`seed_list`).
+    name : str
+        Prefix of the output files.
+
+    Returns
+    -------
+    summary : dict
+        ``accuracy_<variant>_mean`` / ``_std``, ``ridge_accuracy_...``, ``spikes_per_sample_...``,
+        ``sops_per_sample_...``, ``mean_rate_...`` for the chosen variants; ``baseline_accuracy``;
+        ``wall_time_<part>`` timings.
+    per_seed : dict of str -> list of dict
+        The metrics of every seed, per variant (the input of
+        :func:`hetero_brian.analysis.figures_hrsnn.plot_2x2`).
+    """
+    _check_inputs(config, train_frames, train_labels, test_frames, test_labels)
+    output = Path(output)
+    seed = fresh_seed() if seed is None else seed
+    n_train, n_test, n_stdp = len(train_frames), len(test_frames), config.n_stdp_samples
+    period = float((config.frame_duration * train_frames.shape[2] + config.t_rest) / second)
+    baseline = baseline_accuracy(train_frames, train_labels, test_frames, test_labels, config.readout_c, seed)
+    variants = [variant for variant in VARIANTS if variant_name(*variant) in config.variants]
+    per_seed = {variant_name(*variant): [] for variant in variants}
+    timings = {"encode": 0.0, "build": 0.0, "runs": 0.0, "readout": 0.0}
+    for number, run_seed in enumerate(seed_list(seed, config.n_seeds)):
+        start = time.perf_counter()
+        rng = SeedStreams(run_seed).generator("input")
+        phase = rng.random(train_frames.shape[1])
+        stdp_order = rng.permutation(n_train)[:n_stdp]
+        frames = np.concatenate([train_frames[stdp_order], train_frames, test_frames])
+        stimulus, boundaries = stimulus_sequence(encode_frames(frames, config, rng, phase),
+                                                 config.frame_duration * train_frames.shape[2], config.t_rest, dt=config.dt)
+        source = SpikeInput("stim", stimulus.n_channels, stimulus.indices, stimulus.times * second)
+        spec = hrsnn_spec(config, source, run_seed)
+        frozen = {"ee.plastic": 0, **({"input_exc.plastic": 0} if config.input_plastic else {})}
+        phases = [(n_stdp * period * second, {}), ((len(frames) - n_stdp) * period * second, frozen)]
+        if n_stdp == 0:
+            phases = phases[1:]
+        timings["encode"] += time.perf_counter() - start
+        start = time.perf_counter()
+        with Simulator(spec, phases, backend=backend, seed=run_seed, recording=Recording(spikes=("exc", "inh")),
+                       build_root=config.build_root) as simulator:
+            timings["build"] += time.perf_counter() - start
+            for heterogeneous_neurons, heterogeneous_stdp in variants:
+                variant = variant_name(heterogeneous_neurons, heterogeneous_stdp)
+                start = time.perf_counter()
+                result = simulator.run(parameters=variant_parameters(spec, heterogeneous_neurons, heterogeneous_stdp),
+                                       label=f"{name}-{variant}-{run_seed}-{time.time_ns()}")
+                timings["runs"] += time.perf_counter() - start
+                run_directory = result.provenance.get("backend", {}).get("build_directory")
+                if run_directory:
+                    shutil.rmtree(os.path.join(run_directory, "results", result.provenance["run_label"]), ignore_errors=True)
+                start = time.perf_counter()
+                metrics = evaluate(result, boundaries, n_stdp, n_train, train_labels, test_labels, config, run_seed)
+                timings["readout"] += time.perf_counter() - start
+                metrics["seed"] = run_seed
+                per_seed[variant].append(metrics)
+                if number == 0 and config.n_saved_samples:
+                    _save_first_samples(result, metrics, boundaries, n_stdp + n_train, config, variant,
+                                        output / f"{name}_{variant}_seed{run_seed}.h5")
+        _write_json(output / f"{name}_runs.json", {"per_seed": per_seed, "status": f"{number + 1} of {config.n_seeds} seeds"})
+    summary = summarise(per_seed, baseline, n_train, n_test, config.n_seeds)
+    summary.update({f"wall_time_{key}": value for key, value in timings.items()})
+    _write_json(output / f"{name}_runs.json", {"per_seed": per_seed, "summary": summary, "status": "complete"})
+    return summary, per_seed
