@@ -6,6 +6,7 @@ import pytest
 from brian2 import Network, mV, ms
 
 from brian_helpers import ForcedSpikes, raster_from_steps, use_numpy_target
+from hetero_brian.backends.base import CLOCK_NAME
 from hetero_brian.distributions import Gamma, LogNormal, Uniform
 from hetero_brian.models.synapses import STDP, StaticSynapse
 from hetero_brian.network.builder import NetworkSpec, Population, Projection, build
@@ -24,7 +25,7 @@ def _run_protocol(synapse, pre_steps, post_steps, n_steps, seed=21):
     i, j = one_to_one(n)
     spec = NetworkSpec(populations=(Population("pre", n, pre), Population("post", n, post)),
                        projections=(Projection("syn", "pre", "post", synapse, i, j),), dt=DT)
-    built = build(spec, seed)
+    built = build(spec, seed, clock_name=CLOCK_NAME)
     w_initial = np.asarray(built.synapses["syn"].w / mV).copy()
     Network(built.network.objects).run(n_steps * DT, namespace={})
     w_final = np.asarray(built.synapses["syn"].w / mV)
@@ -156,7 +157,7 @@ def test_plasticity_switch_freezes_weights_without_rebuilding():
     spec = NetworkSpec(populations=(Population("pre", n, ForcedSpikes(raster_from_steps(n_steps, n, pre), DT)),
                                     Population("post", n, ForcedSpikes(raster_from_steps(n_steps, n, post), DT))),
                        projections=(Projection("syn", "pre", "post", synapse, *one_to_one(n)),), dt=DT)
-    built = build(spec, 1)
+    built = build(spec, 1, clock_name=CLOCK_NAME)
     built.synapses["syn"].plastic = 0
     Network(built.network.objects).run(n_steps * DT, namespace={})
     assert np.all(np.asarray(built.synapses["syn"].w / mV) == 0.5)

@@ -28,7 +28,6 @@ from ..errors import ConfigError, UnitError
 from ..models.base import check_time_step
 from ..random import SeedStreams
 
-CLOCK_NAME = "hetero_brian_clock"
 NAME_CHARACTERS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 
@@ -417,7 +416,7 @@ def assignable_value(target, variable, value, key):
     return Quantity(flat[0], dim=getattr(value, "dim", None)) if hasattr(value, "dim") else float(flat[0])
 
 
-def build(spec, streams=None, clock_name=CLOCK_NAME):
+def build(spec, streams=None, *, clock_name):
     """Create the Brian2 objects of ``spec`` on the current device.
 
     Parameters
@@ -426,9 +425,10 @@ def build(spec, streams=None, clock_name=CLOCK_NAME):
     streams : SeedStreams or int, optional
         Random streams (a master seed is drawn and recorded when omitted). Heterogeneous
         parameters use the ``heterogeneity`` stream.
-    clock_name : str, optional
-        Name of the one clock every object runs on (the CUDA backend asks for ``defaultclock``:
-        brian2cuda 1.0b1's synapse template refers to a clock of that name).
+    clock_name : str
+        Name of the one clock every object runs on, given by the backend
+        (``Backend.clock_name``; the CUDA backend asks for ``defaultclock``: brian2cuda 1.0b1's
+        synapse template refers to a clock of that name).
 
     Returns
     -------
