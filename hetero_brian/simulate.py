@@ -9,7 +9,7 @@ Examples
 --------
 >>> from brian2 import ms, mV, Hz
 >>> from hetero_brian.models.neurons import LIF
->>> from hetero_brian.network.builder import NetworkSpec, Population, PoissonInput, Projection
+>>> from hetero_brian.network.spec import NetworkSpec, Population, PoissonInput, Projection
 >>> from hetero_brian.models.synapses import StaticSynapse
 >>> from hetero_brian.network.connectivity import fixed_probability
 >>> i, j = fixed_probability(20, 10, 0.5, rng=1, allow_self=True)
@@ -30,8 +30,8 @@ from brian2 import Quantity, SpikeMonitor, StateMonitor, second
 from .backends import get_backend
 from .backends.base import environment_versions
 from .errors import ConfigError, SimulationError, UnitError
-from .network.builder import (RateInput, assignable_value, build, check_rates, parameter_targets,
-                              sample_network_parameters)
+from .network.builder import assignable_value, build, parameter_targets, sample_network_parameters
+from .network.spec import RateInput, check_rates
 from .random import SeedStreams, check_seed
 from .results import Population, SimulationResult, SpikeTrains, SynapseTable, Trace
 

@@ -36,7 +36,7 @@ from hetero_brian.analysis.features import binned_spike_counts
 from hetero_brian.config import QuantityField, StrictModel
 from hetero_brian.distributions import Gamma, LogNormal
 from hetero_brian.errors import ConfigError
-from hetero_brian.network.builder import RasterInput
+from hetero_brian.network.spec import RasterInput
 from hetero_brian.network.hrsnn import HRSNNParameters, hrsnn_spec, variant_parameters
 from hetero_brian.random import SeedStreams
 from hetero_brian.results import save

@@ -259,7 +259,7 @@ def run_2x2(config, train_frames, train_labels, test_frames, test_labels, output
     from brian2 import second
 
     from hetero_brian.inputs import stimulus_sequence
-    from hetero_brian.network.builder import SpikeInput
+    from hetero_brian.network.spec import SpikeInput
     from hetero_brian.network.hrsnn import hrsnn_spec, variant_name, variant_parameters
     from hetero_brian.random import SeedStreams, fresh_seed
     from hetero_brian.results import save

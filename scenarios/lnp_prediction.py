@@ -140,7 +140,7 @@ def pruned_spec(spec, kept_neurons, synapse_mask):
     """A new spec with the kept neurons (original indices) and the kept recurrent synapses."""
     from dataclasses import replace
 
-    from hetero_brian.network.builder import NetworkSpec, Projection
+    from hetero_brian.network.spec import NetworkSpec, Projection
 
     n_exc = spec.population("exc").n_neurons
     kept_neurons = np.sort(np.asarray(kept_neurons))
@@ -225,7 +225,7 @@ def run(config, output, backend="auto", seed=None):
     from hetero_brian.analysis.lnp import lyapunov_noise_prune, spectrum
     from hetero_brian.analysis.pruning import activity_prune
     from hetero_brian.models.neurons import LIF
-    from hetero_brian.network.builder import RasterInput
+    from hetero_brian.network.spec import RasterInput
     from hetero_brian.network.reservoir import default_synapses, reservoir_spec
     from hetero_brian.random import SeedStreams
 

@@ -30,7 +30,7 @@ from hetero_brian.config import QuantityField, StrictModel
 from hetero_brian.distributions import Constant, Gamma
 from hetero_brian.models.neurons import LIF
 from hetero_brian.models.synapses import StaticSynapse
-from hetero_brian.network.builder import NetworkSpec, PoissonInput, Population, Projection
+from hetero_brian.network.spec import NetworkSpec, PoissonInput, Population, Projection
 from hetero_brian.network.connectivity import fixed_probability
 from hetero_brian.network.replicas import ReplicaSimulator
 from hetero_brian.network.reservoir import ReservoirSynapses, reservoir_spec

@@ -12,8 +12,8 @@ from hetero_brian.distributions import Constant, Gamma, Uniform
 from hetero_brian.models.neurons import LIF
 from hetero_brian.models.synapses import STDP, StaticSynapse
 from hetero_brian.errors import ConfigError
-from hetero_brian.network.builder import (NetworkSpec, PoissonInput, Population, Projection, assignable_value, build,
-                                          sample_network_parameters)
+from hetero_brian.network.builder import assignable_value, build, sample_network_parameters
+from hetero_brian.network.spec import NetworkSpec, PoissonInput, Population, Projection
 from hetero_brian.network.connectivity import fixed_probability
 from hetero_brian.network.reservoir import homogeneous_twin, reservoir_spec
 from hetero_brian.random import SeedStreams

@@ -7,7 +7,7 @@ from hetero_brian.distributions import Constant, Gamma, LogNormal
 from hetero_brian.errors import ConfigError, UnitError
 from hetero_brian.inputs import stimulus_sequence
 from hetero_brian.models.neurons import AdaptiveLIF
-from hetero_brian.network.builder import SpikeInput
+from hetero_brian.network.spec import SpikeInput
 from hetero_brian.network.hrsnn import HRSNNParameters, hrsnn_spec, variant_name, variant_parameters
 from hetero_brian.scenarios.hrsnn_fsdd import regular_rate_encode
 

@@ -11,7 +11,8 @@ from hetero_brian.backends.base import CLOCK_NAME
 from hetero_brian.distributions import Gamma, Normal, Uniform
 from hetero_brian.models.base import check_time_step
 from hetero_brian.models.neurons import LIF, AdaptiveLIF, ConductanceLIF, beta_from_yin
-from hetero_brian.network.builder import NetworkSpec, Population, build
+from hetero_brian.network.builder import build
+from hetero_brian.network.spec import NetworkSpec, Population
 
 DT = 0.01 * ms
 

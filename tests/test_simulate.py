@@ -16,7 +16,7 @@ from hetero_brian.distributions import Gamma, Uniform
 from hetero_brian.errors import ConfigError, SimulationError, UnitError
 from hetero_brian.models.neurons import LIF
 from hetero_brian.models.synapses import STDP, StaticSynapse
-from hetero_brian.network.builder import NetworkSpec, PoissonInput, Population, Projection, RasterInput
+from hetero_brian.network.spec import NetworkSpec, PoissonInput, Population, Projection, RasterInput
 from hetero_brian.network.connectivity import fixed_probability
 from hetero_brian.network.reservoir import ReservoirSynapses, reservoir_spec
 from hetero_brian.resources import check_memory, estimate_memory
@@ -288,7 +288,7 @@ def test_a_second_simulator_of_the_same_structure_in_one_process_reuses_the_bina
 
 
 def test_rate_input_follows_its_rows_and_noise_seed_changes_only_the_spikes():
-    from hetero_brian.network.builder import RateInput
+    from hetero_brian.network.spec import RateInput
 
     rates = np.zeros((2, 40))
     rates[1] = 300.0  # silent for 50 ms, then 300 Hz on every channel

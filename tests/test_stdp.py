@@ -9,7 +9,8 @@ from brian_helpers import ForcedSpikes, raster_from_steps, use_numpy_target
 from hetero_brian.backends.base import CLOCK_NAME
 from hetero_brian.distributions import Gamma, LogNormal, Uniform
 from hetero_brian.models.synapses import STDP, StaticSynapse
-from hetero_brian.network.builder import NetworkSpec, Population, Projection, build
+from hetero_brian.network.builder import build
+from hetero_brian.network.spec import NetworkSpec, Population, Projection
 from hetero_brian.network.connectivity import one_to_one
 
 DT = 0.1 * ms

@@ -1,6 +1,6 @@
 """K perturbed replicas of a network simulated in the same run, for Lyapunov analysis.
 
-:func:`replicate_spec` turns a :class:`~hetero_brian.network.builder.NetworkSpec` into one whose
+:func:`replicate_spec` turns a :class:`~hetero_brian.network.spec.NetworkSpec` into one whose
 every population holds ``n_copies`` blocks of the original population (block 0 is the reference,
 blocks 1..K the replicas): recurrent connectivity is block-diagonal (the original ``i``, ``j`` with
 block offsets), and each block's input projection comes from the *same* input group, so every
@@ -38,7 +38,8 @@ from ..results import Population as PopulationRecord
 from ..results import SimulationResult, Trace
 from ..random import SeedStreams
 from ..simulate import Recording, Simulator, StateRecord
-from .builder import NetworkSpec, Population, Projection, sample_network_parameters
+from .builder import sample_network_parameters
+from .spec import NetworkSpec, Population, Projection
 
 __all__ = ["replicate_spec", "ReplicaSimulator", "GRID_NOTE", "check_epsilons"]
 

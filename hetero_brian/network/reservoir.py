@@ -17,7 +17,7 @@ from brian2 import mV, ms
 from ..models.neurons import LIF
 from ..models.synapses import STDP, StaticSynapse
 from ..random import as_generator
-from .builder import NetworkSpec, Population, Projection
+from .spec import NetworkSpec, Population, Projection
 from .connectivity import excitatory_inhibitory, fixed_probability
 
 RECURRENT = ("ee", "ei", "ie", "ii")
