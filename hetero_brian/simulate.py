@@ -366,6 +366,7 @@ class Simulator:
                 {k: str(v.dim) if hasattr(v, "dim") else "1" for k, v in values.items()})
         provenance = {
             "master_seed": streams.master_seed, "build_seed": self.streams.master_seed,
+            "structure_seed": self.spec.structure_seed,
             "brian_seed": streams.brian_seed, "spec": self.spec.describe(), "recording": self.recording.describe(),
             "backend": self.backend.describe(), "versions": environment_versions(), "dt": float(self.spec.dt),
             "t_start": 0.0, "t_stop": float(self.duration), "wall_time": wall_time,

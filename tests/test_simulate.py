@@ -151,6 +151,11 @@ def test_provenance_records_versions_backend_and_seeds():
     assert provenance["backend"]["backend"] == "runtime" and provenance["backend"]["target"] == "numpy"
     assert provenance["master_seed"] == 11 and "threads" in provenance["backend"]
     assert provenance["spec"]["populations"][0]["model"]["tau_m"]["distribution"] == "gamma"
+    assert provenance["structure_seed"] is None  # connectivity given by hand
+    seeded = dataclasses.replace(tiny_network(), structure_seed=7)
+    assert simulate(seeded, 1 * ms, backend="runtime:numpy", seed=11).provenance["structure_seed"] == 7
+    with pytest.raises(ValueError, match="structure_seed must be a non-negative integer"):
+        dataclasses.replace(tiny_network(), structure_seed=1.5)
 
 
 def test_memory_estimate_refuses_an_oversized_simulation():

@@ -10,6 +10,7 @@ import numpy as np
 from brian2 import Hz, Quantity, ms, second
 
 from ..errors import UnitError
+from ..random import check_seed
 
 NAME_CHARACTERS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
 
@@ -199,6 +200,11 @@ class NetworkSpec:
     run time as a scalar. Set it to False to pass different values per neuron or synapse at run
     time to a network built with constant parameters (e.g. one build for several heterogeneity
     levels, the homogeneous one first).
+
+    ``structure_seed`` (int or None) is the seed that generated the connectivity (the
+    ``structure`` stream of :class:`~hetero_brian.random.SeedStreams`), set by the family spec
+    functions; the simulation records it in the result's provenance, so a result proves which seed
+    made its connectivity. None: not known (connectivity given by hand).
     """
 
     populations: tuple
@@ -206,6 +212,7 @@ class NetworkSpec:
     inputs: tuple = ()
     dt: Quantity = field(default_factory=lambda: 0.1 * ms)
     shared_constants: bool = True
+    structure_seed: object = None
 
     def __post_init__(self):
         names = [item.name for item in (*self.populations, *self.inputs, *self.projections)]
@@ -226,6 +233,8 @@ class NetworkSpec:
             raise UnitError(f"dt must be a positive time quantity; got {self.dt!r}")
         if not isinstance(self.shared_constants, bool):
             raise ValueError(f"shared_constants must be True or False; got {self.shared_constants!r}")
+        if self.structure_seed is not None:
+            object.__setattr__(self, "structure_seed", check_seed(self.structure_seed, "structure_seed"))
 
     def population(self, name):
         return {p.name: p for p in (*self.populations, *self.inputs)}[name]
