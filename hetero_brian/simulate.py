@@ -378,9 +378,11 @@ class Simulator:
 
 
 def _check_finite(built):
-    """Raise SimulationError when any state variable holds NaN or Inf (FAULTS.md case 3)."""
-    for name, group in built.groups.items():
-        for variable in ("v", "I_syn", "g_e", "g_i", "b", "theta"):
+    """Raise SimulationError when a declared state variable of a population holds NaN or Inf
+    (FAULTS.md case 3); each neuron model declares its own (``state_variables``)."""
+    for population in built.spec.populations:
+        name, group = population.name, built.groups[population.name]
+        for variable in population.model.state_variables():
             if variable in group.variables:
                 values = np.asarray(getattr(group, variable)[:])
                 bad = ~np.isfinite(values)

@@ -141,3 +141,15 @@ def test_a_negative_sampled_time_constant_names_the_distribution_and_seed():
     spec = NetworkSpec(populations=(Population("cells", 10, model),), dt=0.001 * ms)
     built = build(spec, 5, clock_name=CLOCK_NAME)
     assert np.all(np.asarray(built.sampled["cells"]["tau_m"]) > 0)
+
+
+@pytest.mark.parametrize("model", [LIF(), AdaptiveLIF(), ConductanceLIF()], ids=lambda m: type(m).__name__)
+def test_declared_state_variables_are_the_groups_variables_with_their_units(model):
+    use_numpy_target()
+    built = build(NetworkSpec(populations=(Population("cells", 2, model),)), 1, clock_name=CLOCK_NAME)
+    group = built.groups["cells"]
+    for name, unit in model.state_variables().items():
+        assert name in group.variables and not group.variables[name].constant
+        assert group.variables[name].dim == getattr(unit, "dim", None) or \
+            (group.variables[name].dim.is_dimensionless and unit == 1)
+    assert set(model.SYNAPTIC_TARGETS) <= set(model.state_variables())

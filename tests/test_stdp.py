@@ -166,7 +166,7 @@ def test_plasticity_switch_freezes_weights_without_rebuilding():
 
 def test_static_inhibitory_synapse_subtracts():
     synapse = StaticSynapse(weight=0.3 * mV, sign=-1)
-    assert synapse.on_pre() == "I_syn_post -= w"
+    assert synapse.on_pre("inhibition") == "I_syn_post -= w"
 
 
 @pytest.mark.parametrize("make, message", [
@@ -184,3 +184,11 @@ def test_static_inhibitory_synapse_subtracts():
 def test_bad_synapse_parameters(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_synapse_specs_declare_their_state_and_share_one_signature():
+    static = StaticSynapse(weight=0.3 * mV)
+    assert static.state_variables() == {"w": static.weight_unit}
+    assert STDP(weight=0.1 * mV, w_max=1 * mV, rule="triplet").state_variables().keys() == {"w", "apre", "apost", "apre2", "apost2"}
+    assert STDP(weight=0.1 * mV, w_max=1 * mV, traces="neuron").state_variables().keys() == {"w"}
+    assert static.model("feed", ()) == "w : volt" and static.on_post("feed") is None

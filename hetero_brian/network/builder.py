@@ -233,12 +233,11 @@ def build(spec, streams=None, *, clock_name):
     for projection in spec.projections:
         synapse = projection.synapse
         plastic = synapse.plastic_rule is not None
-        kwargs = dict(on_post=synapse.on_post(projection.name)) if plastic else {}
-        model = synapse.model(projection.name, spec.shared_parameters(synapse)) if plastic else synapse.model()
-        on_pre = synapse.on_pre(projection.name) if plastic else synapse.on_pre()
         group = Synapses(
-            groups[projection.source], groups[projection.target], model=model, on_pre=on_pre,
-            namespace=synapse.namespace(), clock=clock, name=projection.name, **kwargs,
+            groups[projection.source], groups[projection.target],
+            model=synapse.model(projection.name, spec.shared_parameters(synapse)),
+            on_pre=synapse.on_pre(projection.name), on_post=synapse.on_post(projection.name),
+            namespace=synapse.namespace(), clock=clock, name=projection.name,
         )
         group.connect(i=np.asarray(projection.i, dtype=np.int32), j=np.asarray(projection.j, dtype=np.int32))
         synapses[projection.name] = group
