@@ -8,7 +8,9 @@ from hetero_brian.models.base import NeuronSpec
 
 
 def use_numpy_target():
-    """Runtime device with the numpy target: no compilation, fine for small test networks."""
+    """Runtime device with the numpy target: no compilation, fine for small test networks.
+
+    Global, but only for the calling test: conftest's autouse fixture restores the preferences."""
     prefs.codegen.target = "numpy"
 
 

@@ -1,4 +1,6 @@
 """Shared pytest fixtures."""
+import copy
+import importlib
 import os
 import pathlib
 
@@ -21,3 +23,25 @@ def shared_data():
         origin = f"${DATA_ENV_VAR}" if configured else "the default ../shared/data"
         pytest.skip(f"shared data folder {str(folder)!r} ({origin}) is absent; set {DATA_ENV_VAR} to run this test")
     return folder
+
+
+@pytest.fixture(autouse=True)
+def restore_brian2_state():
+    """Back up Brian2's preferences and device around every test and restore them afterwards.
+
+    Like Brian2's own test suite: a test may set ``prefs.codegen.target`` (``use_numpy_target``)
+    or leave a standalone device active when it fails; the next test starts from the state before.
+    The device that was active at the start (normally the runtime device) is reactivated, a device
+    left behind is reinitialised, and entries pushed on Brian2's device stack are dropped.
+    """
+    import brian2
+
+    devices = importlib.import_module("brian2.devices.device")  # the module, not its device proxy
+    preferences = {name: copy.copy(value) for name, value in brian2.prefs.prefs.items()}
+    device, stack_depth = brian2.get_device(), len(devices.previous_devices)
+    yield
+    if brian2.get_device() is not device:
+        brian2.get_device().reinit()
+        devices.reset_device(device)
+    del devices.previous_devices[stack_depth:]
+    brian2.prefs.prefs.update(preferences)
