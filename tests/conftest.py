@@ -1,6 +1,4 @@
 """Shared pytest fixtures."""
-import copy
-import importlib
 import os
 import pathlib
 
@@ -31,17 +29,15 @@ def restore_brian2_state():
 
     Like Brian2's own test suite: a test may set ``prefs.codegen.target`` (``use_numpy_target``)
     or leave a standalone device active when it fails; the next test starts from the state before.
-    The device that was active at the start (normally the runtime device) is reactivated, a device
-    left behind is reinitialised, and entries pushed on Brian2's device stack are dropped.
+    A device left active is reinitialised, the one active at the start (normally the runtime
+    device) is reactivated and entries pushed on Brian2's device stack are dropped.
     """
     import brian2
 
-    devices = importlib.import_module("brian2.devices.device")  # the module, not its device proxy
-    preferences = {name: copy.copy(value) for name, value in brian2.prefs.prefs.items()}
-    device, stack_depth = brian2.get_device(), len(devices.previous_devices)
+    from hetero_brian.backends.base import BrianState
+
+    state = BrianState()
     yield
-    if brian2.get_device() is not device:
+    if brian2.get_device() is not state.device:
         brian2.get_device().reinit()
-        devices.reset_device(device)
-    del devices.previous_devices[stack_depth:]
-    brian2.prefs.prefs.update(preferences)
+    state.restore()

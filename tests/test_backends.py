@@ -64,3 +64,18 @@ def test_a_failed_activation_restores_preferences_and_device(tmp_path):
     with pytest.raises(RuntimeError, match="no build slot"):
         backend.activate("key")
     _assert_unchanged(before)
+
+
+def test_preferences_registered_while_active_go_back_to_their_defaults():
+    """Importing brian2cuda registers its preferences mid-run; the CUDA backend then changes them."""
+    from brian2.core.preferences import BrianPreference
+
+    from hetero_brian.backends.base import BrianState
+
+    state = BrianState()
+    if "hetero_brian_test.flag" not in brian2.prefs.prefs:
+        brian2.prefs.register_preferences("hetero_brian_test", "test only", flag=BrianPreference(default=1, docs="test"))
+    brian2.prefs["hetero_brian_test.flag"] = 5
+    brian2.prefs.codegen.target = "numpy"
+    state.restore()
+    assert brian2.prefs["hetero_brian_test.flag"] == 1 and brian2.prefs.codegen.target == state.preferences["codegen.target"]

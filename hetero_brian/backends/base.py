@@ -110,12 +110,17 @@ class BrianState:
 
     def restore(self):
         """Reactivate the saved device, drop the device-stack entries pushed since, and put every
-        saved preference back (preferences registered since, e.g. by importing brian2cuda, stay)."""
+        saved preference back; preferences registered since (e.g. by importing brian2cuda) go
+        back to their registered defaults."""
         try:
             self._devices.reset_device(self.device)
             del self._devices.previous_devices[self.stack_depth:]
         finally:
-            brian2.prefs.prefs.update(self.preferences)
+            preferences = brian2.prefs
+            for name in set(preferences.prefs) - set(self.preferences):
+                category, _, short_name = name.rpartition(".")
+                preferences.prefs[name] = copy.copy(preferences.pref_register[category][0][short_name].default)
+            preferences.prefs.update(self.preferences)
 
 
 class Backend(ABC):
