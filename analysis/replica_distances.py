@@ -1,7 +1,7 @@
 """Distance of replicas from the reference run, read from a saved replica run (pure numpy).
 
 Reads the :class:`~hetero_brian.results.SimulationResult` of
-:class:`hetero_brian.network.replicas.ReplicaSimulator` (block 0 the reference, blocks 1..K the
+:class:`hetero_brian.protocols.replicas.ReplicaSimulator` (block 0 the reference, blocks 1..K the
 replicas, ``provenance["replicas"]`` their epsilons):
 
 * :func:`membrane_distance` -- RMS distance of each replica's state from the reference over time,

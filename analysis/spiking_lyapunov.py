@@ -1,7 +1,7 @@
 """Lyapunov analysis of spiking networks from saved replica runs (pure numpy, no brian2).
 
 Reads the :class:`~hetero_brian.results.SimulationResult` of
-:class:`hetero_brian.network.replicas.ReplicaSimulator` (block 0 the reference, blocks 1..K the
+:class:`hetero_brian.protocols.replicas.ReplicaSimulator` (block 0 the reference, blocks 1..K the
 replicas, ``provenance["replicas"]`` their epsilons) and computes, in :func:`analyse_replicas`, all
 of the following as a :class:`SpikingLyapunovResult`:
 

@@ -19,8 +19,8 @@ from brian2 import Hz, ms, second
 
 from hetero_brian.distributions import Gamma
 from hetero_brian.models.neurons import LIF
-from hetero_brian.network.builder import PoissonInput
-from hetero_brian.network.replicas import ReplicaSimulator
+from hetero_brian.network.spec import PoissonInput
+from hetero_brian.protocols.replicas import ReplicaSimulator
 from hetero_brian.network.reservoir import default_synapses, reservoir_spec
 from hetero_brian.simulate import Recording, Simulator, StateRecord
 

@@ -66,7 +66,7 @@ def hetero_spec(n_neurons, traces="synapse", eta_plus=None, seed=1):
     from hetero_brian.distributions import Constant, Gamma, LogNormal
     from hetero_brian.models.neurons import LIF
     from hetero_brian.models.synapses import STDP, StaticSynapse
-    from hetero_brian.network.builder import NetworkSpec, PoissonInput, Population, Projection
+    from hetero_brian.network.spec import NetworkSpec, PoissonInput, Population, Projection
 
     connectivity = make_connectivity(n_neurons, seed)
     n_exc, n_inh = population_sizes(n_neurons)

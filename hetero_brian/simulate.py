@@ -9,7 +9,7 @@ Examples
 --------
 >>> from brian2 import ms, mV, Hz
 >>> from hetero_brian.models.neurons import LIF
->>> from hetero_brian.network.builder import NetworkSpec, Population, PoissonInput, Projection
+>>> from hetero_brian.network.spec import NetworkSpec, Population, PoissonInput, Projection
 >>> from hetero_brian.models.synapses import StaticSynapse
 >>> from hetero_brian.network.connectivity import fixed_probability
 >>> i, j = fixed_probability(20, 10, 0.5, rng=1, allow_self=True)
@@ -30,8 +30,8 @@ from brian2 import Quantity, SpikeMonitor, StateMonitor, second
 from .backends import get_backend
 from .backends.base import environment_versions
 from .errors import ConfigError, SimulationError, UnitError
-from .network.builder import (RateInput, assignable_value, build, check_rates, parameter_targets,
-                              sample_network_parameters)
+from .network.builder import assignable_value, build, parameter_targets, sample_network_parameters
+from .network.spec import RateInput, check_rates
 from .random import SeedStreams, check_seed
 from .results.records import PopulationRecord, SimulationResult, SpikeTrains, SynapseTable, Trace
 
@@ -366,7 +366,8 @@ class Simulator:
                 {k: str(v.dim) if hasattr(v, "dim") else "1" for k, v in values.items()})
         provenance = {
             "master_seed": streams.master_seed, "build_seed": self.streams.master_seed,
-            "brian_seed": streams.brian_seed, "structure_seed": self.spec.structure_seed, "spec": self.spec.describe(), "recording": self.recording.describe(),
+            "structure_seed": self.spec.structure_seed,
+            "brian_seed": streams.brian_seed, "spec": self.spec.describe(), "recording": self.recording.describe(),
             "backend": self.backend.describe(), "versions": environment_versions(), "dt": float(self.spec.dt),
             "t_start": 0.0, "t_stop": float(self.duration), "wall_time": wall_time,
             "compile_time": self.backend.compile_time, "tau_min_over_dt": self.built.tau_min_over_dt,
@@ -377,9 +378,11 @@ class Simulator:
 
 
 def _check_finite(built):
-    """Raise SimulationError when any state variable holds NaN or Inf (FAULTS.md case 3)."""
-    for name, group in built.groups.items():
-        for variable in ("v", "I_syn", "g_e", "g_i", "b", "theta"):
+    """Raise SimulationError when a declared state variable of a population holds NaN or Inf
+    (FAULTS.md case 3); each neuron model declares its own (``state_variables``)."""
+    for population in built.spec.populations:
+        name, group = population.name, built.groups[population.name]
+        for variable in population.model.state_variables():
             if variable in group.variables:
                 values = np.asarray(getattr(group, variable)[:])
                 bad = ~np.isfinite(values)

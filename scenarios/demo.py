@@ -22,7 +22,7 @@ from hetero_brian.analysis.figures_hrsnn import plot_reservoir_overview
 from hetero_brian.config import DistributionField, QuantityField, StrictModel
 from hetero_brian.models.neurons import LIF
 from hetero_brian.models.synapses import STDP, StaticSynapse
-from hetero_brian.network.builder import PoissonInput
+from hetero_brian.network.spec import PoissonInput
 from hetero_brian.network.reservoir import ReservoirSynapses, reservoir_spec
 from hetero_brian.random import SeedStreams
 from hetero_brian.results import save

@@ -42,7 +42,8 @@ from hetero_brian.config import DistributionField, QuantityField, StrictModel
 from hetero_brian.errors import ConfigError
 from hetero_brian.inputs.time_series import SERIES, chaotic_series, population_code_raster, series_step
 from hetero_brian.models.neurons import LIF
-from hetero_brian.network.builder import RasterInput, sample_network_parameters
+from hetero_brian.network.builder import sample_network_parameters
+from hetero_brian.network.spec import RasterInput
 from hetero_brian.network.pruning import pruned_spec, signed_network
 from hetero_brian.network.reservoir import default_synapses, reservoir_spec
 from hetero_brian.protocols.series_prediction import prediction_scores

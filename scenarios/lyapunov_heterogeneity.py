@@ -3,7 +3,7 @@
 For E/I reservoirs (Poisson input) and purely inhibitory networks (constant suprathreshold drive),
 tau_m is drawn from a gamma distribution of fixed mean and coefficient of variation ``cv``. For
 each cv and seed, a reference and K perturbed replicas run in one simulation
-(:class:`hetero_brian.network.replicas.ReplicaSimulator`); the perturbation sizes range from
+(:class:`hetero_brian.protocols.replicas.ReplicaSimulator`); the perturbation sizes range from
 1e-9 to 1e-2 of the threshold distance, several random directions each. Reported, never averaged
 together: the infinitesimal exponent (Benettin renormalisation at the smallest epsilon), the
 finite-size separation rates, the probability that spike trains diverge at each size, and the
@@ -30,8 +30,8 @@ from hetero_brian.config import QuantityField, StrictModel
 from hetero_brian.distributions import Constant, Gamma
 from hetero_brian.models.neurons import LIF
 from hetero_brian.models.synapses import StaticSynapse
-from hetero_brian.network.builder import PoissonInput
-from hetero_brian.network.replicas import ReplicaSimulator
+from hetero_brian.network.spec import PoissonInput
+from hetero_brian.protocols.replicas import ReplicaSimulator
 from hetero_brian.network.reservoir import ReservoirSynapses, inhibitory_spec, reservoir_spec
 from hetero_brian.results import save
 

@@ -2,18 +2,20 @@
 from dataclasses import dataclass
 
 import numpy as np
-from brian2 import TimedArray, prefs
+from brian2 import TimedArray, prefs, volt
 
-from hetero_brian.models.base import Spec
+from hetero_brian.models.base import NeuronSpec
 
 
 def use_numpy_target():
-    """Runtime device with the numpy target: no compilation, fine for small test networks."""
+    """Runtime device with the numpy target: no compilation, fine for small test networks.
+
+    Global, but only for the calling test: conftest's autouse fixture restores the preferences."""
     prefs.codegen.target = "numpy"
 
 
 @dataclass(frozen=True, eq=False)
-class ForcedSpikes(Spec):
+class ForcedSpikes(NeuronSpec):
     """Test-only neuron spec: spikes exactly where ``raster[step, neuron]`` is 1.
 
     It carries the variables synapses write to (``I_syn``, ``g_e``, ``g_i``) so it can stand on
@@ -24,6 +26,8 @@ class ForcedSpikes(Spec):
     dt: object
 
     PARAMETERS = {}
+    STATE = {"I_syn": volt, "g_e": 1, "g_i": 1}
+    SYNAPTIC_TARGETS = ("I_syn", "g_e", "g_i")
     method = "exact"
     refractory = False
 

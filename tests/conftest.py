@@ -21,3 +21,23 @@ def shared_data():
         origin = f"${DATA_ENV_VAR}" if configured else "the default ../shared/data"
         pytest.skip(f"shared data folder {str(folder)!r} ({origin}) is absent; set {DATA_ENV_VAR} to run this test")
     return folder
+
+
+@pytest.fixture(autouse=True)
+def restore_brian2_state():
+    """Back up Brian2's preferences and device around every test and restore them afterwards.
+
+    Like Brian2's own test suite: a test may set ``prefs.codegen.target`` (``use_numpy_target``)
+    or leave a standalone device active when it fails; the next test starts from the state before.
+    A device left active is reinitialised, the one active at the start (normally the runtime
+    device) is reactivated and entries pushed on Brian2's device stack are dropped.
+    """
+    import brian2
+
+    from hetero_brian.backends.base import BrianState
+
+    state = BrianState()
+    yield
+    if brian2.get_device() is not state.device:
+        brian2.get_device().reinit()
+    state.restore()

@@ -7,12 +7,13 @@ from brian2 import Hz, mV, ms, second
 
 from brian_helpers import use_numpy_target
 
+from hetero_brian.backends.base import CLOCK_NAME
 from hetero_brian.distributions import Constant, Gamma, Uniform
 from hetero_brian.models.neurons import LIF
 from hetero_brian.models.synapses import STDP, StaticSynapse
 from hetero_brian.errors import ConfigError
-from hetero_brian.network.builder import (NetworkSpec, PoissonInput, Population, Projection, assignable_value, build,
-                                          sample_network_parameters)
+from hetero_brian.network.builder import assignable_value, build, sample_network_parameters
+from hetero_brian.network.spec import NetworkSpec, PoissonInput, Population, Projection
 from hetero_brian.network.connectivity import fixed_probability
 from hetero_brian.network.reservoir import homogeneous_twin, reservoir_spec
 from hetero_brian.random import SeedStreams
@@ -66,14 +67,14 @@ def _two_population_spec(shared_constants=True):
 
 def test_constant_parameters_are_one_shared_value_and_others_per_element():
     use_numpy_target()
-    built = build(_two_population_spec(), SeedStreams(4))
+    built = build(_two_population_spec(), SeedStreams(4), clock_name=CLOCK_NAME)
     a, b, ab = built.groups["a"], built.groups["b"], built.synapses["ab"]
     assert not a.variables["tau_m"].scalar and a.tau_m[:].shape == (8,)
     assert a.variables["v_th"].scalar and b.variables["tau_m"].scalar
     assert float(b.tau_m[:]) == pytest.approx(0.02) and float(a.v_th[:]) == pytest.approx(-0.05)
     assert not ab.variables["taupre"].scalar and ab.variables["taupost"].scalar and ab.variables["eta_plus"].scalar
     assert float(ab.eta_plus[:]) == pytest.approx(0.02)
-    per_element = build(_two_population_spec(shared_constants=False), SeedStreams(4))
+    per_element = build(_two_population_spec(shared_constants=False), SeedStreams(4), clock_name=CLOCK_NAME)
     assert not any(per_element.groups["b"].variables[name].scalar for name in ("tau_m", "v_th", "t_ref"))
     assert not per_element.synapses["ab"].variables["eta_plus"].scalar
     assert _two_population_spec().describe() != _two_population_spec(False).describe()  # another structure
@@ -81,7 +82,7 @@ def test_constant_parameters_are_one_shared_value_and_others_per_element():
 
 def test_shared_value_refuses_different_values_and_names_the_parameter():
     use_numpy_target()
-    built = build(_two_population_spec(), SeedStreams(4))
+    built = build(_two_population_spec(), SeedStreams(4), clock_name=CLOCK_NAME)
     group = built.groups["b"]
     assert float(assignable_value(group, "tau_m", np.full(6, 0.01) * second, "b.tau_m") / second) == pytest.approx(0.01)
     assert assignable_value(group, "tau_m", np.array([]) * second, "b.tau_m") is None

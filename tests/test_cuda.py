@@ -6,7 +6,7 @@ from brian2 import Hz, mV, ms
 from hetero_brian.distributions import Gamma, Uniform
 from hetero_brian.models.neurons import LIF
 from hetero_brian.models.synapses import STDP, StaticSynapse
-from hetero_brian.network.builder import PoissonInput
+from hetero_brian.network.spec import PoissonInput
 from hetero_brian.network.reservoir import ReservoirSynapses, reservoir_spec
 from hetero_brian.simulate import Recording, Simulator
 

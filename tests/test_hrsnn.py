@@ -8,7 +8,7 @@ from hetero_brian.distributions import Constant, Gamma, LogNormal
 from hetero_brian.errors import ConfigError
 from hetero_brian.inputs import regular_rate_encode, row_frames, stimulus_sequence, stratified_split
 from hetero_brian.models.neurons import AdaptiveLIF
-from hetero_brian.network.builder import SpikeInput
+from hetero_brian.network.spec import SpikeInput
 from hetero_brian.network.hrsnn import HRSNNParameters, hrsnn_spec, variant_name, variant_parameters
 from hetero_brian.protocols import hrsnn_2x2
 

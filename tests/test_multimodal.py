@@ -7,7 +7,7 @@ from hetero_brian.analysis.assignment import accuracy, assign_labels, classify
 from hetero_brian.analysis.pairing import pair_by_label, stratified_split
 from hetero_brian.backends.runtime import RuntimeBackend
 from hetero_brian.errors import ConfigError
-from hetero_brian.network.builder import RateInput
+from hetero_brian.network.spec import RateInput
 from hetero_brian.network.diehl_cook import DiehlCookParameters
 from hetero_brian.network.multimodal import CROSS, MultimodalNetwork, MultimodalParameters, multimodal_spec
 

@@ -4,7 +4,7 @@ import pytest
 from brian2 import Hz
 
 from hetero_brian.errors import ConfigError
-from hetero_brian.network.builder import PoissonInput
+from hetero_brian.network.spec import PoissonInput
 from hetero_brian.network.pruning import pruned_spec, signed_network
 from hetero_brian.network.reservoir import default_synapses, reservoir_from_stream, reservoir_spec
 from hetero_brian.random import SeedStreams

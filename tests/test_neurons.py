@@ -7,17 +7,19 @@ from brian2 import Network, SpikeMonitor, mV, ms, second
 from scipy.optimize import brentq
 
 from brian_helpers import use_numpy_target
+from hetero_brian.backends.base import CLOCK_NAME
 from hetero_brian.distributions import Gamma, Normal, Uniform
 from hetero_brian.models.base import check_time_step
 from hetero_brian.models.neurons import LIF, AdaptiveLIF, ConductanceLIF, beta_from_yin
-from hetero_brian.network.builder import NetworkSpec, Population, build
+from hetero_brian.network.builder import build
+from hetero_brian.network.spec import NetworkSpec, Population
 
 DT = 0.01 * ms
 
 
 def _run_population(model, n_neurons, drive, duration, seed=11, dt=DT):
     use_numpy_target()
-    built = build(NetworkSpec(populations=(Population("cells", n_neurons, model),), dt=dt), seed)
+    built = build(NetworkSpec(populations=(Population("cells", n_neurons, model),), dt=dt), seed, clock_name=CLOCK_NAME)
     group = built.groups["cells"]
     group.I_ext = drive
     monitor = SpikeMonitor(group, name="cells_spikes")
@@ -109,7 +111,7 @@ def test_beta_from_yin_matches_the_mapping():
 def test_time_step_larger_than_the_smallest_time_constant_fails():
     model = LIF(tau_m=Gamma(2 * ms, 1.0))
     with pytest.raises(ValueError, match=r"dt = .* is larger than the smallest sampled time constant.*cells.tau_m"):
-        build(NetworkSpec(populations=(Population("cells", 200, model),), dt=0.5 * ms), 1)
+        build(NetworkSpec(populations=(Population("cells", 200, model),), dt=0.5 * ms), 1, clock_name=CLOCK_NAME)
 
 
 def test_check_time_step_reports_the_ratio():
@@ -137,5 +139,17 @@ def test_a_negative_sampled_time_constant_names_the_distribution_and_seed():
     # theory; build with a spec whose support check we bypass to exercise the sample check itself
     model = LIF(tau_m=Uniform(0 * ms, 20 * ms))
     spec = NetworkSpec(populations=(Population("cells", 10, model),), dt=0.001 * ms)
-    built = build(spec, 5)
+    built = build(spec, 5, clock_name=CLOCK_NAME)
     assert np.all(np.asarray(built.sampled["cells"]["tau_m"]) > 0)
+
+
+@pytest.mark.parametrize("model", [LIF(), AdaptiveLIF(), ConductanceLIF()], ids=lambda m: type(m).__name__)
+def test_declared_state_variables_are_the_groups_variables_with_their_units(model):
+    use_numpy_target()
+    built = build(NetworkSpec(populations=(Population("cells", 2, model),)), 1, clock_name=CLOCK_NAME)
+    group = built.groups["cells"]
+    for name, unit in model.state_variables().items():
+        assert name in group.variables and not group.variables[name].constant
+        assert group.variables[name].dim == getattr(unit, "dim", None) or \
+            (group.variables[name].dim.is_dimensionless and unit == 1)
+    assert set(model.SYNAPTIC_TARGETS) <= set(model.state_variables())

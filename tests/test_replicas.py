@@ -9,9 +9,9 @@ from hetero_brian.backends.runtime import RuntimeBackend
 from hetero_brian.distributions import Uniform
 from hetero_brian.models.neurons import LIF
 from hetero_brian.models.synapses import StaticSynapse
-from hetero_brian.network.builder import NetworkSpec, PoissonInput, Population, Projection
+from hetero_brian.network.spec import NetworkSpec, PoissonInput, Population, Projection
 from hetero_brian.network.connectivity import fixed_probability
-from hetero_brian.network.replicas import ReplicaSimulator, replicate_spec
+from hetero_brian.protocols.replicas import ReplicaSimulator, replicate_spec
 
 
 def numpy_backend():

@@ -16,7 +16,7 @@ from hetero_brian.distributions import Gamma, Uniform
 from hetero_brian.errors import ConfigError, SimulationError, UnitError
 from hetero_brian.models.neurons import LIF
 from hetero_brian.models.synapses import STDP, StaticSynapse
-from hetero_brian.network.builder import NetworkSpec, PoissonInput, Population, Projection, RasterInput
+from hetero_brian.network.spec import NetworkSpec, PoissonInput, Population, Projection, RasterInput
 from hetero_brian.network.connectivity import fixed_probability
 from hetero_brian.network.reservoir import ReservoirSynapses, reservoir_spec
 from hetero_brian.resources import check_memory, estimate_memory
@@ -151,6 +151,11 @@ def test_provenance_records_versions_backend_and_seeds():
     assert provenance["backend"]["backend"] == "runtime" and provenance["backend"]["target"] == "numpy"
     assert provenance["master_seed"] == 11 and "threads" in provenance["backend"]
     assert provenance["spec"]["populations"][0]["model"]["tau_m"]["distribution"] == "gamma"
+    assert provenance["structure_seed"] is None  # connectivity given by hand
+    seeded = dataclasses.replace(tiny_network(), structure_seed=7)
+    assert simulate(seeded, 1 * ms, backend="runtime:numpy", seed=11).provenance["structure_seed"] == 7
+    with pytest.raises(ValueError, match="structure_seed must be a non-negative integer"):
+        dataclasses.replace(tiny_network(), structure_seed=1.5)
 
 
 def test_memory_estimate_refuses_an_oversized_simulation():
@@ -288,7 +293,7 @@ def test_a_second_simulator_of_the_same_structure_in_one_process_reuses_the_bina
 
 
 def test_rate_input_follows_its_rows_and_noise_seed_changes_only_the_spikes():
-    from hetero_brian.network.builder import RateInput
+    from hetero_brian.network.spec import RateInput
 
     rates = np.zeros((2, 40))
     rates[1] = 300.0  # silent for 50 ms, then 300 Hz on every channel

@@ -6,7 +6,7 @@ from brian2 import Hz, mV, ms, second
 from hetero_brian.distributions import Uniform
 from hetero_brian.models.neurons import ConductanceLIF
 from hetero_brian.models.synapses import STDP
-from hetero_brian.network.builder import NetworkSpec, PoissonInput, Population, Projection
+from hetero_brian.network.spec import NetworkSpec, PoissonInput, Population, Projection
 from hetero_brian.network.connectivity import all_to_all
 from hetero_brian.simulate import simulate
 

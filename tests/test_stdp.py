@@ -6,9 +6,11 @@ import pytest
 from brian2 import Network, mV, ms
 
 from brian_helpers import ForcedSpikes, raster_from_steps, use_numpy_target
+from hetero_brian.backends.base import CLOCK_NAME
 from hetero_brian.distributions import Gamma, LogNormal, Uniform
 from hetero_brian.models.synapses import STDP, StaticSynapse
-from hetero_brian.network.builder import NetworkSpec, Population, Projection, build
+from hetero_brian.network.builder import build
+from hetero_brian.network.spec import NetworkSpec, Population, Projection
 from hetero_brian.network.connectivity import one_to_one
 
 DT = 0.1 * ms
@@ -24,7 +26,7 @@ def _run_protocol(synapse, pre_steps, post_steps, n_steps, seed=21):
     i, j = one_to_one(n)
     spec = NetworkSpec(populations=(Population("pre", n, pre), Population("post", n, post)),
                        projections=(Projection("syn", "pre", "post", synapse, i, j),), dt=DT)
-    built = build(spec, seed)
+    built = build(spec, seed, clock_name=CLOCK_NAME)
     w_initial = np.asarray(built.synapses["syn"].w / mV).copy()
     Network(built.network.objects).run(n_steps * DT, namespace={})
     w_final = np.asarray(built.synapses["syn"].w / mV)
@@ -156,7 +158,7 @@ def test_plasticity_switch_freezes_weights_without_rebuilding():
     spec = NetworkSpec(populations=(Population("pre", n, ForcedSpikes(raster_from_steps(n_steps, n, pre), DT)),
                                     Population("post", n, ForcedSpikes(raster_from_steps(n_steps, n, post), DT))),
                        projections=(Projection("syn", "pre", "post", synapse, *one_to_one(n)),), dt=DT)
-    built = build(spec, 1)
+    built = build(spec, 1, clock_name=CLOCK_NAME)
     built.synapses["syn"].plastic = 0
     Network(built.network.objects).run(n_steps * DT, namespace={})
     assert np.all(np.asarray(built.synapses["syn"].w / mV) == 0.5)
@@ -164,7 +166,7 @@ def test_plasticity_switch_freezes_weights_without_rebuilding():
 
 def test_static_inhibitory_synapse_subtracts():
     synapse = StaticSynapse(weight=0.3 * mV, sign=-1)
-    assert synapse.on_pre() == "I_syn_post -= w"
+    assert synapse.on_pre("inhibition") == "I_syn_post -= w"
 
 
 @pytest.mark.parametrize("make, message", [
@@ -182,3 +184,11 @@ def test_static_inhibitory_synapse_subtracts():
 def test_bad_synapse_parameters(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_synapse_specs_declare_their_state_and_share_one_signature():
+    static = StaticSynapse(weight=0.3 * mV)
+    assert static.state_variables() == {"w": static.weight_unit}
+    assert STDP(weight=0.1 * mV, w_max=1 * mV, rule="triplet").state_variables().keys() == {"w", "apre", "apost", "apre2", "apost2"}
+    assert STDP(weight=0.1 * mV, w_max=1 * mV, traces="neuron").state_variables().keys() == {"w"}
+    assert static.model("feed", ()) == "w : volt" and static.on_post("feed") is None

@@ -4,12 +4,18 @@ A backend owns everything device-specific: activating the device (and restoring 
 afterwards), where generated code is built, how a prepared network is executed, and how values are
 changed between runs of one build. Never call ``set_device`` anywhere else.
 """
+import copy
+import importlib
 import os
 import platform
 from abc import ABC, abstractmethod
 
+import brian2
+
 from ..errors import ConfigError
-from ..network.builder import CLOCK_NAME
+
+# the one clock every object of a build runs on; the backend names it and the builder receives it
+CLOCK_NAME = "hetero_brian_clock"
 
 _REGISTRY = {}
 
@@ -88,13 +94,43 @@ def environment_versions():
     }
 
 
+class BrianState:
+    """The Brian2 preferences and device of one moment, to put back later.
+
+    Brian2 keeps both in globals; a backend takes this snapshot before it changes anything
+    (:meth:`Backend.activate`) and restores it when it is done (:meth:`Backend.deactivate`), so a
+    run leaves no preference, device or device-stack entry behind.
+    """
+
+    def __init__(self):
+        self._devices = importlib.import_module("brian2.devices.device")  # the module, not the device proxy
+        self.preferences = {name: copy.copy(value) for name, value in brian2.prefs.prefs.items()}
+        self.device = brian2.get_device()
+        self.stack_depth = len(self._devices.previous_devices)
+
+    def restore(self):
+        """Reactivate the saved device, drop the device-stack entries pushed since, and put every
+        saved preference back; preferences registered since (e.g. by importing brian2cuda) go
+        back to their registered defaults."""
+        try:
+            self._devices.reset_device(self.device)
+            del self._devices.previous_devices[self.stack_depth:]
+        finally:
+            preferences = brian2.prefs
+            for name in set(preferences.prefs) - set(self.preferences):
+                category, _, short_name = name.rpartition(".")
+                preferences.prefs[name] = copy.copy(preferences.pref_register[category][0][short_name].default)
+            preferences.prefs.update(self.preferences)
+
+
 class Backend(ABC):
     """Interface of a simulation backend.
 
     Lifecycle (driven by :class:`hetero_brian.simulate.Simulator`): ``activate()`` before any
     Brian2 object is created; ``finalize(network, duration)`` once the objects and monitors exist
     (standalone: generate and compile); ``execute(...)`` for each run; ``deactivate()`` at the end,
-    which restores the previous device.
+    which restores the previous device and every Brian2 preference (:class:`BrianState`).
+    Subclasses implement :meth:`_activate` and :meth:`_deactivate`.
     """
 
     name = None
@@ -109,14 +145,35 @@ class Backend(ABC):
         self.threads = threads
         self.n_compilations = 0
         self.compile_time = 0.0
+        self._saved_state = None
 
-    @abstractmethod
     def activate(self, structure_key):
-        """Select the device; ``structure_key`` identifies the network structure (for caching)."""
+        """Select the device; ``structure_key`` identifies the network structure (for caching).
+
+        The Brian2 preferences and device are saved first and put back by :meth:`deactivate`."""
+        self._saved_state = BrianState()
+        try:
+            self._activate(structure_key)
+        except BaseException:
+            self.deactivate()
+            raise
+
+    def deactivate(self):
+        """Release the device and restore the preferences and device saved by :meth:`activate`."""
+        saved, self._saved_state = getattr(self, "_saved_state", None), None
+        try:
+            self._deactivate()
+        finally:
+            if saved is not None:
+                saved.restore()
 
     @abstractmethod
-    def deactivate(self):
-        """Restore the device that was active before :meth:`activate`."""
+    def _activate(self, structure_key):
+        """Set the preferences and device of this backend."""
+
+    @abstractmethod
+    def _deactivate(self):
+        """Release what :meth:`_activate` took (build directories, device state)."""
 
     @abstractmethod
     def finalize(self, network, schedule, report):

@@ -54,7 +54,7 @@ class CppStandaloneBackend(Backend):
         self.make_args = list(make_args)
         self.directory = None
         self._lock = None
-        self._previous = None
+        self._device_set = False
         self._seed_holder = None
         self.default_seed = 0  # the Simulator sets its build seed's device seed here
 
@@ -76,21 +76,22 @@ class CppStandaloneBackend(Backend):
         prefs.devices.cpp_standalone.openmp_threads = self.threads
         prefs.devices.cpp_standalone.extra_make_args_unix = list(self.make_args)
 
-    def activate(self, structure_key):
-        self._previous = brian2.get_device()
+    def _activate(self, structure_key):
         self.directory, self._lock = self._acquire_directory(structure_key)
         self._set_preferences()
         brian2.set_device(self.device_name, directory=self.directory, build_on_run=False)
+        self._device_set = True
         brian2.device.reinit()
         brian2.set_device(self.device_name, directory=self.directory, build_on_run=False)
 
-    def deactivate(self):
+    def _deactivate(self):
+        """Reset the standalone device and release the build directory's lock (the base then
+        restores the previous device and preferences)."""
         try:
-            brian2.device.reinit()
-            if self._previous is not None:
-                brian2.set_device(self._previous)
+            if self._device_set:
+                brian2.device.reinit()
         finally:
-            self._previous = None
+            self._device_set = False
             self._seed_holder = None
             if self._lock is not None:  # exported projects hold no lock
                 self._lock.__exit__(None, None, None)

@@ -64,7 +64,6 @@ class CudaStandaloneBackend(CppStandaloneBackend):
         super().__init__(build_root, threads, make_args=(f"-j{os.cpu_count() or 2}",) if make_args is None else make_args)
         self.generate_only = (not gpu_available()) if generate_only is None else bool(generate_only)
         self.compute_capability = float(compute_capability)
-        self._saved_preferences = {}  # Brian2 preferences changed while active, restored on deactivate
 
     def _set_preferences(self):
         import_brian2cuda()
@@ -80,17 +79,8 @@ class CudaStandaloneBackend(CppStandaloneBackend):
         if self.generate_only:  # no GPU to query: name one
             changes.update({backend_prefs + "detect_gpus": False, backend_prefs + "gpu_id": 0,
                             backend_prefs + "compute_capability": self.compute_capability})
-        self._saved_preferences = {name: prefs[name] for name in changes}
-        for name, value in changes.items():
+        for name, value in changes.items():  # restored by Backend.deactivate, like every preference
             prefs[name] = value
-
-    def deactivate(self):
-        try:
-            super().deactivate()
-        finally:  # preferences are global: the next backend (C++, or CUDA with a GPU) starts clean
-            for name, value in self._saved_preferences.items():
-                prefs[name] = value
-            self._saved_preferences = {}
 
     def _seed_code(self):
         """brian2cuda seeds its cuRAND buffer instead of the C++ generators."""

@@ -29,19 +29,13 @@ class RuntimeBackend(Backend):
     def __init__(self, build_root=None, threads=None, target=None):
         super().__init__(build_root, threads)
         self.target = target or ("cython" if cython_available() else "numpy")
-        self._previous = None
 
-    def activate(self, structure_key):
-        self._previous = (brian2.get_device(), prefs.codegen.target)
+    def _activate(self, structure_key):
         brian2.set_device("runtime")
         prefs.codegen.target = self.target
 
-    def deactivate(self):
-        if self._previous is not None:
-            device, target = self._previous
-            brian2.set_device(device)
-            prefs.codegen.target = target
-            self._previous = None
+    def _deactivate(self):
+        """Nothing of its own to release (the saved device and preferences are restored by the base)."""
 
     def finalize(self, network, schedule, report):
         network.store("hetero_brian_initial")

@@ -34,6 +34,7 @@ class Spec:
     """
 
     PARAMETERS = {}
+    STATE = {}
 
     def parameter_infos(self):
         """Dict ``name -> ParameterInfo`` of the heterogeneous parameters (in sampling order)."""
@@ -55,6 +56,15 @@ class Spec:
     def parameter_distributions(self):
         """Dict ``name -> Distribution`` of every heterogeneous parameter."""
         return {name: getattr(self, name) for name in self.parameter_infos()}
+
+    def state_variables(self):
+        """Dict ``name -> unit`` of the state variables the model evolves or receives input in.
+
+        The declared interface of the model's state: simulate checks these for finite values
+        after every run, and protocols may ask for their final values. Subclasses list them in
+        ``STATE`` (or override this method when they depend on the spec's options).
+        """
+        return dict(self.STATE)
 
     def namespace(self):
         """Constants (and functions) the model's code refers to; none by default."""
@@ -88,6 +98,40 @@ class Spec:
     def time_constants(self):
         """Names of the parameters that are time constants."""
         return [name for name, info in self.parameter_infos().items() if info.positive and info.unit is second]
+
+
+class NeuronSpec(Spec):
+    """Interface of a neuron model: one signature per method for every neuron spec.
+
+    Subclasses (frozen dataclasses) set ``PARAMETERS``, ``STATE``, ``SYNAPTIC_TARGETS`` (the
+    variables synapses jump), ``method`` (Brian2 integration method) and implement the methods
+    below; the builder calls nothing else.
+    """
+
+    SYNAPTIC_TARGETS = ()
+    method = "exact"
+
+    def equations(self, extra="", shared=()):
+        """Brian2 model string; ``extra`` lines appended (neuron-level STDP traces), parameters
+        named in ``shared`` declared as one value per group."""
+        raise NotImplementedError
+
+    def threshold(self):
+        """Brian2 threshold condition."""
+        raise NotImplementedError
+
+    def reset(self, extra=""):
+        """Brian2 reset statements, ``extra`` statements appended."""
+        raise NotImplementedError
+
+    @property
+    def refractory(self):
+        """Brian2 refractory expression (False: none)."""
+        return False
+
+    def initial_values(self, sampled):
+        """Initial state ``name -> value`` from the sampled parameters (``name -> array``)."""
+        raise NotImplementedError
 
 
 def unit_name(unit):

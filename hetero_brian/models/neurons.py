@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from brian2 import mV, ms, second, volt
 
 from ..distributions import Constant
-from .base import ParameterInfo, Spec, check_choice, parameter_declaration
+from .base import NeuronSpec, ParameterInfo, check_choice, parameter_declaration
 
 RESET_MODES = ("to_value", "subtract")
 
@@ -25,7 +25,7 @@ def _parameter_lines(parameters, shared=()):
 
 
 @dataclass(frozen=True)
-class LIF(Spec):
+class LIF(NeuronSpec):
     """Current-based leaky integrate-and-fire neuron with exponential synaptic current.
 
     Parameters
@@ -219,7 +219,7 @@ def beta_from_yin(beta_yin, b0, tau_adapt, step, threshold_distance):
 
 
 @dataclass(frozen=True)
-class ConductanceLIF(Spec):
+class ConductanceLIF(NeuronSpec):
     """Conductance-based LIF with an optional homeostatic adaptive threshold (Diehl & Cook 2015).
 
     Parameters

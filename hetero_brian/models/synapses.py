@@ -77,16 +77,29 @@ class StaticSynapse(Spec):
         """Brian2 variable that holds ``parameter``."""
         return parameter
 
-    def model(self):
-        """Brian2 synapse model string."""
+    def state_variables(self):
+        """The weight ``w`` (in the unit of ``target``)."""
+        return {"w": self.weight_unit}
+
+    def model(self, name, shared=()):
+        """Brian2 synapse model string.
+
+        Parameters
+        ----------
+        name : str
+            Projection name (identifies neuron-level trace variables of plastic synapses).
+        shared : collection of str
+            Parameters declared as one value for the whole projection (the static weight is
+            always per synapse).
+        """
         return f"w : {unit_name(self.weight_unit)}"
 
-    def on_pre(self):
-        """Statements run at each presynaptic spike."""
+    def on_pre(self, name):
+        """Statements run at each presynaptic spike of projection ``name``."""
         return _effect(self.target, self.sign)
 
-    def on_post(self):
-        """Statements run at each postsynaptic spike (none)."""
+    def on_post(self, name):
+        """Statements run at each postsynaptic spike of projection ``name`` (none)."""
         return None
 
     def namespace(self):
@@ -256,13 +269,23 @@ class STDP(StaticSynapse):
             raise ValueError(f"STDP.mu must be >= 0; got {self.mu!r}")
 
     # -- code generation -------------------------------------------------------------------------
+    def state_variables(self):
+        """The weight and the per-synapse traces (``apre``/``apost``; ``apre2``/``apost2`` of the
+        triplet rule), dimensionless; neuron-level traces live on the neuron groups."""
+        variables = {"w": self.weight_unit}
+        if self.traces == "synapse":
+            variables.update(apre=1, apost=1)
+        if self.rule == "triplet":
+            variables.update(apre2=1, apost2=1)
+        return variables
+
     def _trace_name(self, side, name):
         """Name of a trace in synapse code: per-synapse ``apre``; neuron-level ``apre_<name>_pre``."""
         if self.traces == "synapse":
             return f"a{side}"
         return f"a{side}_{name}_{side}"
 
-    def model(self, name="stdp", shared=()):
+    def model(self, name, shared=()):
         """Brian2 synapse model string.
 
         Parameters
@@ -290,7 +313,7 @@ class STDP(StaticSynapse):
     def _bump(self, trace):
         return f"{trace} = 1" if self.pairing == "nearest" else f"{trace} += 1"
 
-    def on_pre(self, name="stdp"):
+    def on_pre(self, name):
         x_post = self._trace_name("post", name)
         u = "(w / w_max)"
         if self.rule in ("additive", "power_law"):
@@ -306,7 +329,7 @@ class STDP(StaticSynapse):
             lines.append("apre2 += 1")
         return "\n".join(lines)
 
-    def on_post(self, name="stdp"):
+    def on_post(self, name):
         x_pre = self._trace_name("pre", name)
         one_minus_u = "(1 - w / w_max)"
         if self.rule == "additive":

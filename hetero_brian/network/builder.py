@@ -6,266 +6,15 @@ All heterogeneous parameters are sampled here, host-side, each from its own chil
 device builds the same network. Connectivity arrives already generated (pure functions of the
 ``structure`` stream, :mod:`hetero_brian.network.connectivity`).
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
-from brian2 import (
-    Clock,
-    Network,
-    NeuronGroup,
-    PoissonGroup,
-    Quantity,
-    SpikeGeneratorGroup,
-    Synapses,
-    TimedArray,
-    Hz,
-    ms,
-    second,
-)
+from brian2 import Clock, Hz, Network, NeuronGroup, PoissonGroup, Quantity, SpikeGeneratorGroup, Synapses, TimedArray
 
-
-from ..errors import ConfigError, UnitError
+from ..errors import ConfigError
 from ..models.base import check_time_step
 from ..random import SeedStreams
-
-CLOCK_NAME = "hetero_brian_clock"
-NAME_CHARACTERS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
-
-
-def _check_name(name, what):
-    if not isinstance(name, str) or not name or not set(name) <= NAME_CHARACTERS or name[0].isdigit():
-        raise ValueError(f"{what} name must be lower-case letters, digits and '_' (not starting with a digit); got {name!r}")
-    return name
-
-
-@dataclass(frozen=True)
-class Population:
-    """A group of ``n_neurons`` neurons of one model spec."""
-
-    name: str
-    n_neurons: int
-    model: object
-
-    def __post_init__(self):
-        _check_name(self.name, "population")
-        if isinstance(self.n_neurons, bool) or not isinstance(self.n_neurons, (int, np.integer)) or self.n_neurons <= 0:
-            raise ValueError(f"population {self.name!r}: n_neurons must be a positive integer; got {self.n_neurons!r}")
-
-
-@dataclass(frozen=True, eq=False)
-class SpikeInput:
-    """Fixed input spike trains (``SpikeGeneratorGroup``): the same on every backend.
-
-    Parameters
-    ----------
-    name : str
-    n_neurons : int
-        Number of input channels.
-    indices : array of int
-        Channel of each spike.
-    times : brian2.Quantity
-        Spike times (time), same length as ``indices``.
-    """
-
-    name: str
-    n_neurons: int
-    indices: np.ndarray
-    times: Quantity
-
-    def __post_init__(self):
-        _check_name(self.name, "input")
-        if not isinstance(self.times, Quantity) or not self.times.has_same_dimensions(second):
-            raise UnitError(f"input {self.name!r}: times must be a time quantity array; got {type(self.times).__name__}")
-        indices = np.asarray(self.indices)
-        if indices.shape != np.shape(self.times):
-            raise ValueError(f"input {self.name!r}: indices and times differ in length ({indices.shape} vs {np.shape(self.times)})")
-        if indices.size and (indices.min() < 0 or indices.max() >= self.n_neurons):
-            raise ValueError(f"input {self.name!r}: indices must be in [0, {self.n_neurons}); got range "
-                             f"[{indices.min()}, {indices.max()}]")
-
-
-@dataclass(frozen=True, eq=False)
-class RasterInput:
-    """Input spikes as a time x channel 0/1 raster read through a 2-D ``TimedArray``.
-
-    Unlike :class:`SpikeInput`, the raster's *values* can be replaced between runs of one compiled
-    standalone binary (``run_args``), so many input samples share one compilation.
-
-    Parameters
-    ----------
-    name : str
-    raster : numpy.ndarray
-        uint8 array of shape ``(n_steps, n_channels)``; 1 marks a spike in that step.
-    dt : brian2.Quantity
-        Time step of the raster (normally the simulation ``dt``).
-    """
-
-    name: str
-    raster: np.ndarray
-    dt: Quantity
-
-    def __post_init__(self):
-        _check_name(self.name, "input")
-        raster = np.asarray(self.raster)
-        if raster.ndim != 2 or raster.shape[1] == 0:
-            raise ValueError(f"input {self.name!r}: raster must have shape (n_steps, n_channels); got {raster.shape}")
-
-    @property
-    def n_neurons(self):
-        return int(np.shape(self.raster)[1])
-
-
-def check_rates(rates, name, dt=None):
-    """Refuse rates (Hz) of input ``name`` that are not finite and >= 0, or (given ``dt``) that
-    exceed one spike per step."""
-    rates = np.asarray(rates, dtype=float)
-    if not np.all(np.isfinite(rates)) or rates.min() < 0:
-        raise ValueError(f"input {name!r}: rates must be finite and >= 0 (Hz); got minimum {rates.min()!r}")
-    if dt is not None and rates.max() * float(dt) > 1:
-        raise ValueError(f"input {name!r}: rates up to {rates.max():g} Hz exceed one spike per step at dt = {dt!r}")
-
-
-@dataclass(frozen=True, eq=False)
-class RateInput:
-    """Poisson spike trains generated on the device from piecewise-constant rates.
-
-    The rates are a 2-D ``TimedArray`` read by a ``PoissonGroup``: like :class:`RasterInput`
-    their values can be replaced between runs of one compiled binary (``Simulator.run(inputs=...)``),
-    but a run receives ``n_rows x n_channels`` numbers instead of a spike raster of
-    ``n_steps x n_channels``, and the spikes are drawn on the device (seeded by the run's device
-    seed, see ``Simulator.run(noise_seed=...)``).
-
-    Parameters
-    ----------
-    name : str
-    rates : numpy.ndarray
-        Rates in Hz (plain numbers), shape ``(n_rows, n_channels)``; row ``k`` holds during
-        ``[k row_duration, (k + 1) row_duration)``, the last row after the end.
-    row_duration : brian2.Quantity
-        Duration of one row (a multiple of the network's ``dt``).
-    """
-
-    name: str
-    rates: np.ndarray
-    row_duration: Quantity
-
-    def __post_init__(self):
-        _check_name(self.name, "input")
-        rates = np.asarray(self.rates, dtype=float)
-        if rates.ndim != 2 or rates.shape[0] == 0 or rates.shape[1] == 0:
-            raise ValueError(f"input {self.name!r}: rates must have shape (n_rows, n_channels); got {rates.shape}")
-        check_rates(rates, self.name)
-        if not isinstance(self.row_duration, Quantity) or not self.row_duration.has_same_dimensions(second) \
-                or not float(self.row_duration) > 0:
-            raise UnitError(f"input {self.name!r}: row_duration must be a positive time (e.g. 50*ms); got {self.row_duration!r}")
-
-    @property
-    def n_neurons(self):
-        return int(np.shape(self.rates)[1])
-
-
-@dataclass(frozen=True, eq=False)
-class PoissonInput:
-    """Independent Poisson spike trains generated on the device (seeded from the master seed).
-
-    Parameters
-    ----------
-    name : str
-    n_neurons : int
-    rate : brian2.Quantity
-        Rate per channel (frequency; scalar or array of ``n_neurons``).
-    """
-
-    name: str
-    n_neurons: int
-    rate: Quantity
-
-    def __post_init__(self):
-        _check_name(self.name, "input")
-        if not isinstance(self.rate, Quantity) or not self.rate.has_same_dimensions(Hz):
-            raise UnitError(f"input {self.name!r}: rate must be a frequency (e.g. 10*Hz); got {self.rate!r}")
-
-
-@dataclass(frozen=True, eq=False)
-class Projection:
-    """Synapses from ``source`` to ``target`` with the given ``(i, j)`` connectivity."""
-
-    name: str
-    source: str
-    target: str
-    synapse: object
-    i: np.ndarray
-    j: np.ndarray
-
-    def __post_init__(self):
-        _check_name(self.name, "projection")
-        if np.shape(self.i) != np.shape(self.j):
-            raise ValueError(f"projection {self.name!r}: i and j differ in length ({np.shape(self.i)} vs {np.shape(self.j)})")
-
-    @property
-    def n_synapses(self):
-        return int(np.size(self.i))
-
-
-@dataclass(frozen=True, eq=False)
-class NetworkSpec:
-    """Everything needed to build a network: populations, inputs, projections and the time step.
-
-    ``shared_constants`` (default True) declares every parameter whose distribution is ``Constant``
-    as one shared value per group or projection: generated code reads a scalar instead of a
-    per-neuron or per-synapse array (faster, less memory), and the value can still be changed at
-    run time as a scalar. Set it to False to pass different values per neuron or synapse at run
-    time to a network built with constant parameters (e.g. one build for several heterogeneity
-    levels, the homogeneous one first).
-    """
-
-    populations: tuple
-    projections: tuple = ()
-    inputs: tuple = ()
-    dt: Quantity = field(default_factory=lambda: 0.1 * ms)
-    shared_constants: bool = True
-    structure_seed: int | None = None  # master seed whose "structure" stream drew the connectivity
-
-    def __post_init__(self):
-        names = [item.name for item in (*self.populations, *self.inputs, *self.projections)]
-        duplicates = sorted({name for name in names if names.count(name) > 1})
-        if duplicates:
-            raise ValueError(f"names must be unique across populations, inputs and projections; repeated: {duplicates}")
-        sizes = {item.name: item.n_neurons for item in (*self.populations, *self.inputs)}
-        for projection in self.projections:
-            for side, name in (("source", projection.source), ("target", projection.target)):
-                if name not in sizes:
-                    raise ValueError(f"projection {projection.name!r}: unknown {side} {name!r}; known: {sorted(sizes)}")
-            i, j = np.asarray(projection.i), np.asarray(projection.j)
-            if i.size and (i.min() < 0 or i.max() >= sizes[projection.source]):
-                raise ValueError(f"projection {projection.name!r}: i out of range [0, {sizes[projection.source]})")
-            if j.size and (j.min() < 0 or j.max() >= sizes[projection.target]):
-                raise ValueError(f"projection {projection.name!r}: j out of range [0, {sizes[projection.target]})")
-        if not isinstance(self.dt, Quantity) or not self.dt.has_same_dimensions(second) or not float(self.dt) > 0:
-            raise UnitError(f"dt must be a positive time quantity; got {self.dt!r}")
-        if not isinstance(self.shared_constants, bool):
-            raise ValueError(f"shared_constants must be True or False; got {self.shared_constants!r}")
-
-    def population(self, name):
-        return {p.name: p for p in (*self.populations, *self.inputs)}[name]
-
-    def shared_parameters(self, model):
-        """Parameters of ``model`` (a neuron or synapse spec) declared as one shared value."""
-        return frozenset(model.constant_parameters()) if self.shared_constants else frozenset()
-
-    def describe(self):
-        """JSON-serialisable description (models, sizes, synapse counts): the structure's identity."""
-        return {
-            "dt": float(self.dt),
-            "shared_constants": self.shared_constants,
-            "populations": [{"name": p.name, "n_neurons": int(p.n_neurons), "model": p.model.describe()} for p in self.populations],
-            "inputs": [{"name": s.name, "type": type(s).__name__, "n_neurons": int(s.n_neurons)} for s in self.inputs],
-            "projections": [
-                {"name": p.name, "source": p.source, "target": p.target, "n_synapses": p.n_synapses,
-                 "synapse": p.synapse.describe()}
-                for p in self.projections
-            ],
-        }
+from .spec import NetworkSpec, PoissonInput, RasterInput, RateInput, SpikeInput, check_rates
 
 
 @dataclass
@@ -418,7 +167,7 @@ def assignable_value(target, variable, value, key):
     return Quantity(flat[0], dim=getattr(value, "dim", None)) if hasattr(value, "dim") else float(flat[0])
 
 
-def build(spec, streams=None, clock_name=CLOCK_NAME):
+def build(spec, streams=None, *, clock_name):
     """Create the Brian2 objects of ``spec`` on the current device.
 
     Parameters
@@ -427,9 +176,10 @@ def build(spec, streams=None, clock_name=CLOCK_NAME):
     streams : SeedStreams or int, optional
         Random streams (a master seed is drawn and recorded when omitted). Heterogeneous
         parameters use the ``heterogeneity`` stream.
-    clock_name : str, optional
-        Name of the one clock every object runs on (the CUDA backend asks for ``defaultclock``:
-        brian2cuda 1.0b1's synapse template refers to a clock of that name).
+    clock_name : str
+        Name of the one clock every object runs on, given by the backend
+        (``Backend.clock_name``; the CUDA backend asks for ``defaultclock``: brian2cuda 1.0b1's
+        synapse template refers to a clock of that name).
 
     Returns
     -------
@@ -483,12 +233,11 @@ def build(spec, streams=None, clock_name=CLOCK_NAME):
     for projection in spec.projections:
         synapse = projection.synapse
         plastic = synapse.plastic_rule is not None
-        kwargs = dict(on_post=synapse.on_post(projection.name)) if plastic else {}
-        model = synapse.model(projection.name, spec.shared_parameters(synapse)) if plastic else synapse.model()
-        on_pre = synapse.on_pre(projection.name) if plastic else synapse.on_pre()
         group = Synapses(
-            groups[projection.source], groups[projection.target], model=model, on_pre=on_pre,
-            namespace=synapse.namespace(), clock=clock, name=projection.name, **kwargs,
+            groups[projection.source], groups[projection.target],
+            model=synapse.model(projection.name, spec.shared_parameters(synapse)),
+            on_pre=synapse.on_pre(projection.name), on_post=synapse.on_post(projection.name),
+            namespace=synapse.namespace(), clock=clock, name=projection.name,
         )
         group.connect(i=np.asarray(projection.i, dtype=np.int32), j=np.asarray(projection.j, dtype=np.int32))
         synapses[projection.name] = group

@@ -51,7 +51,7 @@ from ..models.base import ParameterInfo, unit_name
 from ..models.neurons import DIEHL_COOK_EXCITATORY, DIEHL_COOK_INHIBITORY, ConductanceLIF
 from ..models.synapses import STDP, StaticSynapse
 from ..random import as_generator
-from .builder import NetworkSpec, Population, Projection, RasterInput, RateInput
+from .spec import NetworkSpec, Population, Projection, RasterInput, RateInput
 from .connectivity import all_to_all, one_to_one
 
 NORMALISATIONS = ("run", "spike")

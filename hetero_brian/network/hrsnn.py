@@ -1,6 +1,6 @@
 """HRSNN: a heterogeneous recurrent spiking reservoir whose E->E synapses learn with heterogeneous STDP.
 
-:func:`hrsnn_spec` builds the :class:`~hetero_brian.network.builder.NetworkSpec` of the paper's
+:func:`hrsnn_spec` builds the :class:`~hetero_brian.network.spec.NetworkSpec` of the paper's
 recurrent layer on top of :func:`~hetero_brian.network.reservoir.reservoir_from_stream`: an E/I reservoir
 (80/20 by default) with per-neuron membrane time constants drawn from a distribution (Gamma by
 default) and pair-based STDP on the recurrent excitatory synapses (optionally also on the input

@@ -35,7 +35,7 @@ from brian2 import Quantity, ms, second, volt
 from ..distributions import Constant, Uniform
 from ..models.synapses import STDP, StaticSynapse
 from ..random import as_generator
-from .builder import NetworkSpec, Population, Projection, RasterInput, RateInput
+from .spec import NetworkSpec, Population, Projection, RasterInput, RateInput
 from .connectivity import all_to_all, one_to_one
 from .diehl_cook import DiehlCookParameters, diehl_cook_synapse, presentation_rates
 

@@ -11,7 +11,7 @@ import numpy as np
 from brian2 import mV
 
 from ..errors import ConfigError
-from .builder import NetworkSpec, Projection
+from .spec import NetworkSpec, Projection
 
 RESERVOIR_POPULATIONS = ("exc", "inh")
 

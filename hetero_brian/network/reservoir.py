@@ -18,7 +18,7 @@ from ..distributions import Constant, Distribution
 from ..models.neurons import LIF
 from ..models.synapses import STDP, StaticSynapse
 from ..random import SeedStreams, as_generator
-from .builder import NetworkSpec, Population, Projection
+from .spec import NetworkSpec, Population, Projection
 from .connectivity import excitatory_inhibitory, fixed_probability
 
 RECURRENT = ("ee", "ei", "ie", "ii")

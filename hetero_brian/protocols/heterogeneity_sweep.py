@@ -22,7 +22,7 @@ from brian2 import second
 from ..analysis.capacity import activity_over_capacity, memory_capacity
 from ..analysis.features import sample_spike_counts
 from ..distributions import Gamma, LogNormal
-from ..network.builder import RasterInput
+from ..network.spec import RasterInput
 from ..network.hrsnn import hrsnn_spec, variant_parameters
 from ..random import SeedStreams
 from ..results import save

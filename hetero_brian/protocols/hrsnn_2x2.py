@@ -33,7 +33,7 @@ from ..config import DistributionField, QuantityField
 from ..distributions import Gamma
 from ..errors import ConfigError
 from ..inputs import poisson_encode, regular_rate_encode, stimulus_sequence
-from ..network.builder import SpikeInput
+from ..network.spec import SpikeInput
 from ..network.hrsnn import HRSNNParameters, hrsnn_spec, variant_name, variant_parameters
 from ..random import SeedStreams, fresh_seed
 from ..readouts import LogisticReadout, RidgeReadout

@@ -1,6 +1,6 @@
 """K perturbed replicas of a network simulated in the same run, for Lyapunov analysis.
 
-:func:`replicate_spec` turns a :class:`~hetero_brian.network.builder.NetworkSpec` into one whose
+:func:`replicate_spec` turns a :class:`~hetero_brian.network.spec.NetworkSpec` into one whose
 every population holds ``n_copies`` blocks of the original population (block 0 is the reference,
 blocks 1..K the replicas): recurrent connectivity is block-diagonal (the original ``i``, ``j`` with
 block offsets), and each block's input projection comes from the *same* input group, so every
@@ -27,9 +27,8 @@ Phys. Rev. Lett. 100:048102 (2008).
 R. Engelken, F. Wolf, L. F. Abbott, "Lyapunov spectra of chaotic recurrent neural networks",
 Phys. Rev. Research 5:043044 (2023).
 """
-from dataclasses import replace
-
 import time
+from dataclasses import replace
 
 import numpy as np
 from brian2 import Quantity, second, volt
@@ -37,7 +36,8 @@ from brian2 import Quantity, second, volt
 from ..results.records import PopulationRecord, SimulationResult, Trace
 from ..random import SeedStreams
 from ..simulate import Recording, Simulator, StateRecord
-from .builder import NetworkSpec, Population, Projection, sample_network_parameters
+from ..network.builder import sample_network_parameters
+from ..network.spec import NetworkSpec, Population, Projection
 
 __all__ = ["replicate_spec", "ReplicaSimulator", "GRID_NOTE", "check_epsilons"]
 
@@ -146,7 +146,7 @@ class ReplicaSimulator:
         self.streams = SeedStreams(seed)
         self._sample(spec)
         self.state_variables = {
-            p.name: tuple(name for name, unit in p.model.STATE.items()
+            p.name: tuple(name for name, unit in p.model.state_variables().items()
                           if getattr(unit, "dim", None) is not None and unit.dim == volt.dim)
             for p in spec.populations
         }
@@ -167,7 +167,7 @@ class ReplicaSimulator:
         self.threshold_distance = {}
         for population in spec.populations:
             values = self.sampled[population.name]
-            if not {"v_th", "v_rest"} <= set(values) or "v" not in getattr(population.model, "STATE", {}):
+            if not {"v_th", "v_rest"} <= set(values) or "v" not in population.model.state_variables():
                 raise ValueError(f"population {population.name!r}: replicas perturb v in units of v_th - v_rest; "
                                  f"model {type(population.model).__name__} lacks v, v_th or v_rest")
             distance = np.asarray(values["v_th"], dtype=float) - np.asarray(values["v_rest"], dtype=float)
