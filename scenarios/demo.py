@@ -17,7 +17,7 @@ from brian2 import Hz, mV, second
 
 import numpy as np
 
-from hetero_brian.analysis import activity, energy
+from hetero_brian.analysis import activity, energy, spike_intervals
 from hetero_brian.analysis.figures_hrsnn import plot_reservoir_overview
 from hetero_brian.config import DistributionField, QuantityField, StrictModel
 from hetero_brian.models.neurons import LIF
