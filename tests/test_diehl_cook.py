@@ -7,7 +7,9 @@ from hetero_brian.analysis.assignment import accuracy, assign_labels, classify
 from hetero_brian.backends.runtime import RuntimeBackend
 from hetero_brian.distributions import Constant
 from hetero_brian.errors import UnitError
-from hetero_brian.network.diehl_cook import DiehlCookNetwork, DiehlCookParameters, MaskedSTDP, diehl_cook_spec, presentation_rates
+from hetero_brian.network.diehl_cook import DiehlCookParameters, MaskedSTDP, diehl_cook_spec
+from hetero_brian.protocols.diehl_cook import DiehlCookNetwork
+from hetero_brian.protocols.presentation import presentation_rates
 
 N_PIXELS = 16
 
@@ -25,7 +27,7 @@ def toy_images(n_images, rng):
 def toy_parameters(normalisation="run", input_mode="raster"):
     return DiehlCookParameters(n_excitatory=4, max_rate=200 * Hz, t_present=60 * ms, t_rest=10 * ms,
                                dt=1 * ms, images_per_run=10, total_weight=4.0, normalisation=normalisation,
-                               synapse={"eta_plus": 0.05, "x_target": 0.1}, input_mode=input_mode)
+                               eta_plus=0.05, x_target=0.1, input_mode=input_mode)
 
 
 @pytest.mark.slow
@@ -115,11 +117,11 @@ def test_spec_structure():
 
 @pytest.mark.parametrize("make, error, match", [
     (lambda: DiehlCookParameters(n_excitatory=0), ValueError, "n_excitatory"),
-    (lambda: DiehlCookParameters(max_rate=63.75 * ms), UnitError, "max_rate"),
+    (lambda: DiehlCookParameters(max_rate=63.75 * ms), ValueError, r"max_rate\n.*hertz is expected"),
     (lambda: DiehlCookParameters(t_present=350.2 * ms), ValueError, "multiple of dt"),
     (lambda: DiehlCookParameters(normalisation="never"), ValueError, "normalisation"),
     (lambda: DiehlCookParameters(input_mode="spikes"), ValueError, "input_mode must be one of"),
-    (lambda: DiehlCookParameters(initial_theta=20 * ms), UnitError, "initial_theta"),
+    (lambda: DiehlCookParameters(initial_theta=20 * ms), ValueError, r"initial_theta\n.*volt is expected"),
     (lambda: DiehlCookParameters(max_rate=3000 * Hz), ValueError, "one spike per step"),
     (lambda: diehl_cook_spec(1, 10), ValueError, "n_excitatory"),
     (lambda: MaskedSTDP(weight=Constant(0.1), w_max=1.0, mask=2.0), ValueError, "mask"),
