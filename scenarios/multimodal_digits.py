@@ -126,8 +126,7 @@ def run(config, output, backend="auto", seed=None):
         metrics.update(score_conditions(network, conditions, labelling, pairs["label"][2], test_labels, learned,
                                         input_rng, progress))
         metrics.update(link_metrics(network.connectivity, learned, initial, labelling[False], pairs["label"][2]))
-        metrics["n_runs"] = network.simulator._run_counter
-        connectivity = dict(network.connectivity)
+        metrics["n_runs"], connectivity = network.simulator._run_counter, dict(network.connectivity)
     metrics["wall_time"] = time.perf_counter() - start
     synapses = {name: SynapseTable(f"exc_{s}", f"exc_{t}", *connectivity[name], learned[name], {})
                 for name, (s, t) in CROSS.items()}
