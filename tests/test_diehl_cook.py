@@ -161,3 +161,24 @@ def test_rate_input_presents_each_image_only_during_its_window():
     np.testing.assert_allclose(first.input_spikes[1] - first.t_start, again.input_spikes[1] - again.t_start)
     assert first.input_spikes[0].size != other.input_spikes[0].size or not np.array_equal(
         first.input_spikes[0], other.input_spikes[0])
+
+
+def test_window_counts_count_only_spikes_inside_each_presentation():
+    from hetero_brian.protocols.presentation import window_counts
+    from hetero_brian.results import SpikeTrains
+
+    windows = np.array([[0.0, 0.06], [0.07, 0.13]])  # 60 ms presentations, 10 ms rest
+    spikes = SpikeTrains([0, 1, 1, 0, 2], [0.0, 0.059, 0.065, 0.07, 0.13], n_neurons=3)
+    counts = window_counts(spikes, windows, 3)
+    # 0.065 s falls in the rest, 0.13 s at the end of the second window (excluded)
+    np.testing.assert_array_equal(counts, [[1, 1, 0], [1, 0, 0]])
+
+
+def test_normalised_weights_sum_to_the_total_and_leave_silent_neurons_alone():
+    from hetero_brian.protocols.presentation import normalised_weights
+
+    post = np.array([0, 0, 1, 1, 2, 2])
+    weights = np.array([1.0, 3.0, 0.0, 0.0, 0.5, 0.5])
+    result = normalised_weights(weights, post, 3, 2.0, w_max=1.2)
+    np.testing.assert_allclose(result, [0.5, 1.2, 0.0, 0.0, 1.0, 1.0])  # 1.5 clipped at w_max
+    np.testing.assert_allclose(np.bincount(post, result)[[2]], [2.0])
