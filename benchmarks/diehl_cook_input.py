@@ -28,7 +28,8 @@ def _cpu():
 
 def measure(input_mode, images, seed):
     """Wall and CPU seconds per image of training, and input spikes per image."""
-    from hetero_brian.network.diehl_cook import DiehlCookNetwork, DiehlCookParameters
+    from hetero_brian.network.diehl_cook import DiehlCookParameters
+    from hetero_brian.protocols.diehl_cook import DiehlCookNetwork
 
     parameters = DiehlCookParameters(input_mode=input_mode)
     build_root = tempfile.mkdtemp(prefix=f"hb-dc-{input_mode}-")

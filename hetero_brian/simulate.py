@@ -291,7 +291,7 @@ class Simulator:
             run_values[timed_array] = raster
         return run_values, sampled
 
-    def run(self, seed=None, parameters=None, inputs=None, label=None, noise_seed=None):
+    def run(self, seed=None, parameters=None, inputs=None, label=None, noise_seed=None, final_state=None):
         """Run once and collect the result.
 
         Parameters
@@ -310,10 +310,19 @@ class Simulator:
             inputs (same shape as built).
         label : str, optional
             Name of the run (default ``run-<n>``).
+        final_state : dict of str -> tuple of str, optional
+            Variables whose values at the end of the run are returned, e.g. ``{"exc": ("theta",),
+            "input_exc": ("w",)}`` (owner: population or projection; variable: a state variable or
+            a per-element parameter). Each becomes a one-sample :class:`~hetero_brian.results.Trace`
+            ``result.traces[final_state_key(owner, variable)]`` at ``t_stop`` holding every element
+            (SI values, ``values[0]``); see :func:`final_value`. Works on every backend (read before
+            a standalone run's folder is discarded), so a protocol can carry state from one run to
+            the next.
         """
         if not self._active:
             raise SimulationError("Simulator.run needs an active simulator: use 'with Simulator(...) as sim:'")
         streams = self.streams if seed is None else SeedStreams(seed)
+        wanted = self._final_state_targets(final_state)
         values, sampled = self._values(streams, parameters, inputs)
         self._run_counter += 1
         label = label or f"run-{self._run_counter:04d}-{streams.master_seed}-{time.time_ns()}"
@@ -322,11 +331,38 @@ class Simulator:
         self.backend.execute(self.built.network, self.schedule, self.report, values, device_seed, label)
         wall_time = time.perf_counter() - start
         result = self._collect(streams, sampled, wall_time, label)
+        result.traces.update(self._final_state(wanted))
         result.provenance.update(brian_seed=device_seed, noise_seed=noise_seed)
         _check_finite(self.built)
         if not self.keep_run_directories:
             self.backend.discard_run(label)
         return result
+
+    def _final_state_targets(self, final_state):
+        """Check ``final_state`` before the run: ``[(owner, variable, Brian2 object, its variable name)]``."""
+        if final_state is None:
+            return []
+        if not isinstance(final_state, dict):
+            raise ConfigError(f"final_state must be a dict {{owner: (variable, ...)}}; got {final_state!r}")
+        wanted = []
+        for owner, variables in final_state.items():
+            if isinstance(variables, str) or not isinstance(variables, (tuple, list)):
+                raise ConfigError(f"final_state[{owner!r}] must be a tuple of variable names; got {variables!r}")
+            for variable in variables:
+                wanted.append((owner, variable, *self._resolve(f"{owner}.{variable}")))
+        return wanted
+
+    def _final_state(self, wanted):
+        """One-sample traces at ``t_stop`` of the variables in ``wanted`` (SI values)."""
+        traces = {}
+        for owner, variable, target, brian_variable in wanted:
+            values = getattr(target, brian_variable)[:]
+            unit = str(values.dim) if hasattr(values, "dim") and not values.dim.is_dimensionless else "1"
+            values = np.array(values, dtype=float, ndmin=1)
+            traces[final_state_key(owner, variable)] = Trace(
+                owner, variable, unit, np.array([float(self.duration)]), np.arange(values.size, dtype=np.int64),
+                values[np.newaxis, :])
+        return traces
 
     def _collect(self, streams, sampled, wall_time, label, after_run=True):
         """Assemble the result; ``after_run=False`` gives the static part only (no monitors read)."""
@@ -377,6 +413,25 @@ class Simulator:
                                 provenance=provenance)
 
 
+def final_state_key(owner, variable):
+    """Name of the trace that holds ``owner.variable`` at the end of a run (``Simulator.run(final_state=...)``)."""
+    return f"{owner}.{variable}.final"
+
+
+def final_value(result, owner, variable):
+    """``owner.variable`` at the end of the run that produced ``result`` (SI array, one value per element).
+
+    Raises
+    ------
+    KeyError
+        When the run was not asked for it (``Simulator.run(final_state={owner: (variable,)})``).
+    """
+    key = final_state_key(owner, variable)
+    if key not in result.traces:
+        raise KeyError(f"{key!r} is not in the result: ask Simulator.run(final_state={{{owner!r}: ({variable!r},)}})")
+    return result.traces[key].values[0]
+
+
 def _check_finite(built):
     """Raise SimulationError when a declared state variable of a population holds NaN or Inf
     (FAULTS.md case 3); each neuron model declares its own (``state_variables``)."""
@@ -394,8 +449,10 @@ def _check_finite(built):
                     )
 
 
-def simulate(spec, duration, backend="auto", seed=None, recording=Recording(), report=None, build_root=None):
-    """Build, run once and return the :class:`~hetero_brian.results.SimulationResult`."""
+def simulate(spec, duration, backend="auto", seed=None, recording=Recording(), report=None, build_root=None,
+             final_state=None):
+    """Build, run once and return the :class:`~hetero_brian.results.SimulationResult`
+    (``final_state``: as in :meth:`Simulator.run`)."""
     with Simulator(spec, duration, backend=backend, seed=seed, recording=recording, report=report,
                    build_root=build_root) as simulator:
-        return simulator.run()
+        return simulator.run(final_state=final_state)

@@ -7,7 +7,9 @@ from hetero_brian.analysis.assignment import accuracy, assign_labels, classify
 from hetero_brian.backends.runtime import RuntimeBackend
 from hetero_brian.distributions import Constant
 from hetero_brian.errors import UnitError
-from hetero_brian.network.diehl_cook import DiehlCookNetwork, DiehlCookParameters, MaskedSTDP, diehl_cook_spec, presentation_rates
+from hetero_brian.network.diehl_cook import DiehlCookParameters, MaskedSTDP, diehl_cook_spec
+from hetero_brian.protocols.diehl_cook import DiehlCookNetwork
+from hetero_brian.protocols.presentation import presentation_rates
 
 N_PIXELS = 16
 
@@ -25,7 +27,7 @@ def toy_images(n_images, rng):
 def toy_parameters(normalisation="run", input_mode="raster"):
     return DiehlCookParameters(n_excitatory=4, max_rate=200 * Hz, t_present=60 * ms, t_rest=10 * ms,
                                dt=1 * ms, images_per_run=10, total_weight=4.0, normalisation=normalisation,
-                               synapse={"eta_plus": 0.05, "x_target": 0.1}, input_mode=input_mode)
+                               eta_plus=0.05, x_target=0.1, input_mode=input_mode)
 
 
 @pytest.mark.slow
@@ -115,11 +117,11 @@ def test_spec_structure():
 
 @pytest.mark.parametrize("make, error, match", [
     (lambda: DiehlCookParameters(n_excitatory=0), ValueError, "n_excitatory"),
-    (lambda: DiehlCookParameters(max_rate=63.75 * ms), UnitError, "max_rate"),
+    (lambda: DiehlCookParameters(max_rate=63.75 * ms), ValueError, r"max_rate\n.*hertz is expected"),
     (lambda: DiehlCookParameters(t_present=350.2 * ms), ValueError, "multiple of dt"),
     (lambda: DiehlCookParameters(normalisation="never"), ValueError, "normalisation"),
     (lambda: DiehlCookParameters(input_mode="spikes"), ValueError, "input_mode must be one of"),
-    (lambda: DiehlCookParameters(initial_theta=20 * ms), UnitError, "initial_theta"),
+    (lambda: DiehlCookParameters(initial_theta=20 * ms), ValueError, r"initial_theta\n.*volt is expected"),
     (lambda: DiehlCookParameters(max_rate=3000 * Hz), ValueError, "one spike per step"),
     (lambda: diehl_cook_spec(1, 10), ValueError, "n_excitatory"),
     (lambda: MaskedSTDP(weight=Constant(0.1), w_max=1.0, mask=2.0), ValueError, "mask"),
@@ -159,3 +161,24 @@ def test_rate_input_presents_each_image_only_during_its_window():
     np.testing.assert_allclose(first.input_spikes[1] - first.t_start, again.input_spikes[1] - again.t_start)
     assert first.input_spikes[0].size != other.input_spikes[0].size or not np.array_equal(
         first.input_spikes[0], other.input_spikes[0])
+
+
+def test_window_counts_count_only_spikes_inside_each_presentation():
+    from hetero_brian.protocols.presentation import window_counts
+    from hetero_brian.results import SpikeTrains
+
+    windows = np.array([[0.0, 0.06], [0.07, 0.13]])  # 60 ms presentations, 10 ms rest
+    spikes = SpikeTrains([0, 1, 1, 0, 2], [0.0, 0.059, 0.065, 0.07, 0.13], n_neurons=3)
+    counts = window_counts(spikes, windows, 3)
+    # 0.065 s falls in the rest, 0.13 s at the end of the second window (excluded)
+    np.testing.assert_array_equal(counts, [[1, 1, 0], [1, 0, 0]])
+
+
+def test_normalised_weights_sum_to_the_total_and_leave_silent_neurons_alone():
+    from hetero_brian.protocols.presentation import normalised_weights
+
+    post = np.array([0, 0, 1, 1, 2, 2])
+    weights = np.array([1.0, 3.0, 0.0, 0.0, 0.5, 0.5])
+    result = normalised_weights(weights, post, 3, 2.0, w_max=1.2)
+    np.testing.assert_allclose(result, [0.5, 1.2, 0.0, 0.0, 1.0, 1.0])  # 1.5 clipped at w_max
+    np.testing.assert_allclose(np.bincount(post, result)[[2]], [2.0])

@@ -8,8 +8,9 @@ from hetero_brian.analysis.pairing import pair_by_label, stratified_split
 from hetero_brian.backends.runtime import RuntimeBackend
 from hetero_brian.errors import ConfigError
 from hetero_brian.network.spec import RateInput
-from hetero_brian.network.diehl_cook import DiehlCookParameters
-from hetero_brian.network.multimodal import CROSS, MultimodalNetwork, MultimodalParameters, multimodal_spec
+from hetero_brian.network.multimodal import CROSS, MultimodalParameters, multimodal_spec
+from hetero_brian.protocols.multimodal import MultimodalNetwork
+from hetero_brian.protocols.multimodal_training import read_trained_ensembles
 
 N_IMAGE, N_AUDIO = 8, 6
 
@@ -57,10 +58,9 @@ def test_stratified_split_is_disjoint_and_balanced():
 
 # -- structure ----------------------------------------------------------------------------------------
 def toy_parameters(n_excitatory=4, input_mode="raster"):
-    common = dict(n_excitatory=n_excitatory, max_rate=400 * Hz, t_present=100 * ms, t_rest=10 * ms, dt=1 * ms,
-                  images_per_run=10, synapse={"eta_plus": 0.05, "x_target": 0.4}, input_mode=input_mode)
-    return MultimodalParameters(image=DiehlCookParameters(total_weight=4.0, **common),
-                                audio=DiehlCookParameters(total_weight=3.0, **common),
+    return MultimodalParameters(n_excitatory=n_excitatory, max_rate=400 * Hz, t_present=100 * ms, t_rest=10 * ms,
+                                dt=1 * ms, images_per_run=10, eta_plus=0.05, x_target=0.4, input_mode=input_mode,
+                                image_total_weight=4.0, audio_total_weight=3.0,
                                 cross_w_max=0.5, cross_eta_plus=0.05, cross_total_weight=0.6, cross_initial_max=0.05)
 
 
@@ -70,9 +70,13 @@ def test_rate_mode_uses_device_drawn_inputs_and_one_protocol():
     assert all(isinstance(inputs[m], RateInput) for m in ("image", "audio"))
     # 10 samples of 110 ms in rows of 10 ms
     assert inputs["image"].rates.shape == (110, N_IMAGE) and inputs["audio"].rates.shape == (110, N_AUDIO)
-    image = toy_parameters(input_mode="rate").image
+    # one presentation protocol: both ensembles share it (only the total input weight differs)
+    parameters = toy_parameters(input_mode="rate")
+    image, audio = parameters.ensemble("image"), parameters.ensemble("audio")
+    assert image.input_mode == audio.input_mode == "rate" and image.t_present == audio.t_present
+    assert (image.total_weight, audio.total_weight) == (4.0, 3.0)
     with pytest.raises(ValueError, match="input_mode"):
-        MultimodalParameters(image=image, audio=toy_parameters().audio)
+        MultimodalParameters(input_mode="spikes")
 
 
 def test_cross_links_are_excitatory_between_excitatory_neurons_only():
@@ -88,7 +92,7 @@ def test_cross_links_are_excitatory_between_excitatory_neurons_only():
         if projection.source.startswith("inh_"):
             assert projection.target == "exc_" + projection.source[4:]
     with pytest.raises(ValueError, match="t_present"):
-        MultimodalParameters(image=DiehlCookParameters(t_present=100 * ms), audio=DiehlCookParameters())
+        MultimodalParameters(t_present=100.2 * ms)
     # the cross-modal presynaptic trace time constant is a parameter (a positive time)
     synapse = MultimodalParameters(cross_tau_pre=60 * ms).cross_synapse()
     assert float(synapse.tau_pre.mean / ms) == pytest.approx(60.0)
@@ -118,7 +122,7 @@ def test_each_ensemble_boosts_its_own_rate_only(tmp_path):
         with pytest.raises(ValueError, match="progress must be None or a callable.*got 10"):
             network.present(image, audio, rng=2, progress=10)
         assert np.all(shown == 3)  # the audio ensemble never reaches 5 spikes: shown max_presentations times
-        increment = float(network.parameters.image.rate_increment)
+        increment = float(network.parameters.rate_increment)
         assert [list(b["audio"]) for b in seen] == [[0.0] * 4, [increment] * 4, [2 * increment] * 4]
         assert all(np.all(b["image"] == 0) for b in seen)
         seen.clear()
@@ -200,7 +204,7 @@ def test_multimodal_digits_tiny_end_to_end(tmp_path, shared_data):
     trained = np.load(tmp_path / "trained_ensembles.npz")
     reuse = config.model_copy(update={"trained_ensembles": str(tmp_path / "trained_ensembles.npz"),
                                       "cross_x_target": 0.0, "image_noise": [], "snr_db": []})
-    loaded = multimodal_digits.read_trained_ensembles(reuse.trained_ensembles, reuse, 3)
+    loaded = read_trained_ensembles(reuse.trained_ensembles, reuse.training_settings(3))
     assert np.array_equal(loaded["image_exc"], trained["image_exc_weight"])
     (tmp_path / "reuse").mkdir()
     again = multimodal_digits.run(reuse, tmp_path / "reuse", backend=RuntimeBackend(target="numpy"), seed=3)
@@ -209,15 +213,14 @@ def test_multimodal_digits_tiny_end_to_end(tmp_path, shared_data):
     with pytest.raises(ConfigError, match="seed: file 3, this run 4"):
         multimodal_digits.run(reuse, tmp_path / "other", backend=RuntimeBackend(target="numpy"), seed=4)
     with pytest.raises(ConfigError, match="n_test_per_class"):
-        multimodal_digits.read_trained_ensembles(reuse.trained_ensembles,
-                                                 reuse.model_copy(update={"n_test_per_class": 2}), 3)
+        read_trained_ensembles(reuse.trained_ensembles, reuse.model_copy(update={"n_test_per_class": 2}).training_settings(3))
     with pytest.raises(ConfigError, match="no such file"):
-        multimodal_digits.read_trained_ensembles(str(tmp_path / "missing.npz"), reuse, 3)
+        read_trained_ensembles(str(tmp_path / "missing.npz"), reuse.training_settings(3))
 
 
 # -- audio front end of the scenario -------------------------------------------------------------------
 def test_audio_intensities_peak_and_mean_normalisation():
-    from hetero_brian.scenarios.multimodal_digits import add_noise_at_snr, audio_intensities
+    from hetero_brian.inputs.spoken_intensities import add_noise_at_snr, audio_intensities
 
     rng = np.random.default_rng(2)
     rate = 8000.0
@@ -240,7 +243,8 @@ def test_audio_intensities_peak_and_mean_normalisation():
 
 
 def test_cross_passes_repeat_every_pair_and_bad_counts_are_named():
-    from hetero_brian.scenarios.multimodal_digits import Config, _check, cross_sequence
+    from hetero_brian.protocols.multimodal_training import cross_sequence
+    from hetero_brian.scenarios.multimodal_digits import Config
 
     order = cross_sequence(20, 3, np.random.default_rng(0))
     assert order.size == 60 and np.array_equal(order[:20], np.arange(20))
@@ -249,4 +253,4 @@ def test_cross_passes_repeat_every_pair_and_bad_counts_are_named():
     assert np.array_equal(order, cross_sequence(20, 3, np.random.default_rng(0)))
     assert np.array_equal(cross_sequence(5, 1, np.random.default_rng(1)), np.arange(5))
     with pytest.raises(ConfigError, match="n_cross_passes must be >= 1; got 0"):
-        _check(Config.from_dict({"n_cross_passes": 0}))
+        Config.from_dict({"n_cross_passes": 0})

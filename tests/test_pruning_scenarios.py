@@ -5,6 +5,7 @@ import pytest
 from hetero_brian.backends.runtime import RuntimeBackend
 from hetero_brian.errors import ConfigError
 from hetero_brian.inputs.time_series import chaotic_series
+from hetero_brian.protocols.diehl_cook_pruning import training_sequence
 from hetero_brian.scenarios import lnp_prediction, stdp_pruning_mnist
 
 
@@ -68,13 +69,13 @@ def test_stdp_pruning_mnist_fixed_mask_phase_without_training_quantisation(tmp_p
 
 def test_training_sequence_repeats_every_training_image_once_per_epoch():
     train = np.array([7, 3, 9, 1, 5])
-    sequence = stdp_pruning_mnist.training_sequence(train, 3, np.random.default_rng(4))
+    sequence = training_sequence(train, 3, np.random.default_rng(4))
     assert sequence.size == 15 and np.array_equal(sequence[:5], train)  # first epoch in the split's order
     for epoch in range(3):
         assert sorted(sequence[5 * epoch:5 * (epoch + 1)]) == sorted(train)
-    again = stdp_pruning_mnist.training_sequence(train, 3, np.random.default_rng(4))
+    again = training_sequence(train, 3, np.random.default_rng(4))
     assert np.array_equal(sequence, again)
-    assert np.array_equal(stdp_pruning_mnist.training_sequence(train, 1, np.random.default_rng(4)), train)
+    assert np.array_equal(training_sequence(train, 1, np.random.default_rng(4)), train)
 
 
 def test_stdp_pruning_mnist_dense_and_one_shot_only(tmp_path, shared_data):
@@ -108,6 +109,5 @@ def test_stdp_pruning_mnist_dense_and_one_shot_only(tmp_path, shared_data):
     (lnp_prediction, {"n_points": 30}, "n_points"),
 ])
 def test_bad_configurations(module, values, match, tmp_path):
-    config = module.Config.from_dict(values)
-    with pytest.raises(ConfigError, match=match):
-        module.run(config, tmp_path, backend=RuntimeBackend(target="numpy"), seed=1)
+    with pytest.raises(ConfigError, match=match):  # when the configuration is validated or at run time
+        module.run(module.Config.from_dict(values), tmp_path, backend=RuntimeBackend(target="numpy"), seed=1)

@@ -325,3 +325,52 @@ def test_rate_input_follows_its_rows_and_noise_seed_changes_only_the_spikes():
         RateInput("drive", -rates, 50 * ms)
     with pytest.raises(UnitError, match="row_duration must be a positive time"):
         RateInput("drive", rates, 50)
+
+
+def theta_decay_network():
+    """One ConductanceLIF population without input: only the adaptive threshold moves (decays)."""
+    from hetero_brian.models.neurons import ConductanceLIF
+
+    model = ConductanceLIF(theta_plus=0 * mV, tau_theta=Gamma(10 * ms, 0.3))
+    return NetworkSpec(populations=(Population("cells", 5, model),), dt=0.1 * ms)
+
+
+def test_final_state_returns_end_values_in_si_and_follows_the_euler_decay():
+    from hetero_brian.simulate import final_state_key, final_value
+
+    spec = theta_decay_network()
+    with Simulator(spec, 20 * ms, backend="runtime:numpy", seed=1) as simulator:
+        result = simulator.run(parameters={"cells.theta": 1 * mV}, final_state={"cells": ("theta", "v")})
+        plain = simulator.run(parameters={"cells.theta": 1 * mV})
+        with pytest.raises(ConfigError, match="no variable 'thetta'"):
+            simulator.run(final_state={"cells": ("thetta",)})
+        with pytest.raises(ConfigError, match="tuple of variable names"):
+            simulator.run(final_state={"cells": "theta"})
+    tau = result.populations["cells"].parameters["tau_theta"]
+    # Euler (the model's method): theta_N = theta_0 (1 - dt / tau)^N, N = 200 steps of 0.1 ms
+    np.testing.assert_allclose(final_value(result, "cells", "theta"), 1e-3 * (1 - 1e-4 / tau) ** 200, rtol=1e-12)
+    np.testing.assert_allclose(final_value(result, "cells", "v"), -65e-3, rtol=1e-12)  # at rest
+    trace = result.traces[final_state_key("cells", "theta")]
+    assert trace.units == str(mV.dim) and trace.times.tolist() == [pytest.approx(0.02)] and trace.values.shape == (1, 5)
+    assert final_state_key("cells", "theta") not in plain.traces
+    with pytest.raises(KeyError, match="final_state"):
+        final_value(plain, "cells", "theta")
+
+
+@pytest.mark.standalone
+def test_final_state_of_cpp_standalone_equals_runtime(tmp_path):
+    from hetero_brian.simulate import final_value
+
+    spec = reservoir(60, rate=30 * Hz)
+    wanted = {"exc": ("v",), "ee": ("w", "tau_pre")}
+    runtime = simulate(spec, 200 * ms, backend="runtime:numpy", seed=2, final_state=wanted)
+    with Simulator(spec, 200 * ms, backend="cpp_standalone", seed=2, build_root=tmp_path) as simulator:
+        standalone = simulator.run(final_state=wanted)
+        again = simulator.run(final_state=wanted)  # the run folder is discarded after each run
+    for result in (standalone, again):
+        for owner, variables in wanted.items():
+            for variable in variables:
+                np.testing.assert_allclose(final_value(result, owner, variable), final_value(runtime, owner, variable),
+                                           rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(final_value(standalone, "ee", "w"), standalone.synapses["ee"].w)
+    assert not np.allclose(final_value(standalone, "exc", "v"), final_value(standalone, "exc", "v")[0])

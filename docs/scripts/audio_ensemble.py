@@ -9,12 +9,11 @@ recordings test. Prints one JSON line: votes, logistic readout, spikes per test 
 assigned and their classes. About 1-3 minutes per pass on one core.
 """
 import sys, time, json, numpy as np
-from dataclasses import replace
-from brian2 import mV, ms
-from hetero_brian.scenarios.multimodal_digits import audio_intensities
+from brian2 import mV
+from hetero_brian.inputs.spoken_intensities import audio_intensities
 from hetero_brian.inputs import read_fsdd
-from hetero_brian.network.diehl_cook import DiehlCookNetwork, DiehlCookParameters
-from hetero_brian.models.neurons import DIEHL_COOK_EXCITATORY
+from hetero_brian.network.diehl_cook import DiehlCookParameters
+from hetero_brian.protocols.diehl_cook import DiehlCookNetwork
 from hetero_brian.readouts import LogisticReadout
 from hetero_brian.analysis.assignment import assign_labels, classify, accuracy
 args = dict(a.split("=") for a in sys.argv[1:])
@@ -28,9 +27,7 @@ if l1 > 0:
     X = np.clip(X * (l1 * 255 / X.mean(1, keepdims=True)), 0, 255); Y = np.clip(Y * (l1 * 255 / Y.mean(1, keepdims=True)), 0, 255)
 rng = np.random.default_rng(1)
 order = rng.permutation(len(X)); label_idx, train_idx = order[:500], order[500:]
-exc = replace(DIEHL_COOK_EXCITATORY, theta_plus=tp * mV)
-p = DiehlCookParameters(n_excitatory=n, total_weight=tw, input_mode="rate", excitatory=exc,
-                        synapse={"eta_plus": 0.02, "x_target": xt})
+p = DiehlCookParameters(n_excitatory=n, total_weight=tw, input_mode="rate", theta_plus=tp * mV, eta_plus=0.02, x_target=xt)
 t0 = time.time()
 with DiehlCookNetwork(p, n_inputs=X.shape[1], seed=1) as net:
     for e in range(epochs):
