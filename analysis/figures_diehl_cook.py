@@ -6,7 +6,7 @@ and writes it atomically with :func:`hetero_brian.analysis.plots.save_figure`.
 """
 import numpy as np
 
-from .plots import save_figure
+from hetero_brian.analysis.plots import save_figure
 
 MULTIMODAL_VARIANTS = ("image_only", "image_links", "audio_only", "audio_links", "multimodal", "multimodal_links")
 

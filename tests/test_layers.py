@@ -23,7 +23,7 @@ SOURCE_FOLDERS = {"hetero_brian": "hetero_brian", "analysis": "hetero_brian.anal
 
 #: module-name prefix -> floor; the longest matching prefix wins (docs/architecture.md)
 FLOORS = {
-    "hetero_brian.errors": 1, "hetero_brian.random": 1, "hetero_brian.quantities": 1, "hetero_brian.si": 1, "hetero_brian.units": 1, "hetero_brian.distributions": 1,
+    "hetero_brian.errors": 1, "hetero_brian._version": 1, "hetero_brian.random": 1, "hetero_brian.quantities": 1, "hetero_brian.si": 1, "hetero_brian.units": 1, "hetero_brian.distributions": 1,
     "hetero_brian.distributions": 1, "hetero_brian.config": 1, "hetero_brian.resources": 1,
     "hetero_brian.results": 1,
     "hetero_brian.models": 2, "hetero_brian.inputs": 2,
@@ -40,39 +40,13 @@ ANALYSIS_USED_FROM = 5  # protocols and above may compute metrics of the results
 MAX_MODULE_LINES, MAX_SCENARIO_LINES = 500, 150
 
 #: (importer, imported) -> reason; emptied as the other helpers of issue 16 land their moves
-KNOWN_UPWARD_IMPORTS = {
-    ("hetero_brian.backends.base", "hetero_brian"): "core: __version__ from the package __init__ (floor 7)",
-    ("hetero_brian.network.diehl_cook", "hetero_brian.simulate"): "diehlcook: the driver moves to protocols/",
-    ("hetero_brian.network.multimodal", "hetero_brian.simulate"): "diehlcook: the driver moves to protocols/",
-    ("hetero_brian.network.replicas", "hetero_brian.simulate"): "core: moves to protocols/replicas.py",
-    ("hetero_brian.scenarios.hrsnn_digits", "hetero_brian.scenarios.hrsnn_fsdd"): "hrsnn: 2x2 driver to protocols/",
-}
+KNOWN_UPWARD_IMPORTS = {}
 #: modules of a known import cycle -> reason
 KNOWN_CYCLES = {}
 #: folders (subpackages) of a known folder-level cycle -> reason
-KNOWN_FOLDER_CYCLES = {
-    "hetero_brian.network": "core/diehlcook: network -> simulate -> backends -> network until drivers leave network/",
-    "hetero_brian.simulate": "core/diehlcook: as above",
-    "hetero_brian.backends": "core: backends.base imports network.builder (CLOCK_NAME); as above",
-}
+KNOWN_FOLDER_CYCLES = {}
 #: module -> reason
-KNOWN_LONG_MODULES = {
-    "hetero_brian.analysis.activity": "analysis: 551 lines",
-    "hetero_brian.analysis.lnp": "analysis: 502 lines",
-    "hetero_brian.analysis.lyapunov_series": "analysis: 520 lines",
-    "hetero_brian.analysis.spiking_lyapunov": "analysis: 523 lines",
-    "hetero_brian.config": "params: 544 lines",
-    "hetero_brian.distributions": "params: 524 lines",
-    "hetero_brian.network.builder": "core: 535 lines, splits into network/spec.py + builder.py",
-    "hetero_brian.network.diehl_cook": "diehlcook: 587 lines",
-    "hetero_brian.scenarios.heterogeneity_activity": "hrsnn/diehlcook scenarios: 262 lines > 150",
-    "hetero_brian.scenarios.hrsnn_fsdd": "hrsnn: 451 lines > 150",
-    "hetero_brian.scenarios.lnp_prediction": "scenarios: 320 lines > 150",
-    "hetero_brian.scenarios.lyapunov_heterogeneity": "scenarios: 229 lines > 150",
-    "hetero_brian.scenarios.multimodal_digits": "diehlcook: 399 lines > 150",
-    "hetero_brian.scenarios.stdp_pruning_mnist": "diehlcook: 350 lines > 150",
-    "hetero_brian.scenarios.toy_objective": "scenarios: 162 lines > 150",
-}
+KNOWN_LONG_MODULES = {}
 
 
 def _module_files():

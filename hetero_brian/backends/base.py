@@ -83,7 +83,7 @@ def environment_versions():
     import brian2
     import numpy
 
-    from .. import __version__
+    from .._version import __version__
 
     return {
         "hetero_brian": __version__,
