@@ -5,7 +5,7 @@ adaptive thresholds -> one-to-one inhibition -> lateral inhibition) learns MNIST
 power-law STDP, in ONE compiled binary: (1) dense; (1b, ``one_shot``) the trained dense network
 pruned once by weight to ``target_sparsity`` and quantised to each of ``test_levels`` levels;
 (2, ``prune_during_training``) from the same initial state, pruned every ``prune_interval`` images
-(Rathi, Panda & Roy; ``proxy``: STDP weight or spike-count correlation in ``bin_width`` bins) over
+(Rathi, Panda & Roy; ``proxy``: STDP weight or spike-count correlation in ``bin_size`` bins) over
 the first ``prune_until`` of ``n_epochs`` passes, quantised to ``training_levels`` levels while
 training and to each of ``test_levels`` after. Every variant is labelled (plasticity off, ``n_label``
 images) and tested on ``n_test`` images by the labelled neurons' votes and by a logistic readout of
@@ -55,7 +55,7 @@ class Config(DiehlCookParameters):
     prune_interval: int = 200
     prune_until: float = 1.0
     proxy: Literal["correlation", "weight"] = "weight"
-    bin_width: QuantityField(ms) = "10 ms"
+    bin_size: QuantityField(ms) = "10 ms"
     training_levels: Optional[int] = 4
     test_levels: List[int] = [2, 4]
     quantisation: Literal["uniform", "kmeans"] = "kmeans"
@@ -114,7 +114,7 @@ def run(config, output, backend="auto", seed=None):
             network.mask = np.ones_like(network.mask)
             train_with_pruning(network, images, sequence, input_rng, config.target_sparsity, config.prune_interval,
                                config.prune_until, config.training_levels, config.quantisation, config.proxy,
-                               float(config.bin_width))
+                               float(config.bin_size))
             trained = network.weights.copy()
             evaluate_variant("pruned")
             for levels in config.test_levels:

@@ -47,7 +47,7 @@ def test_tiny_network_learns_two_classes_above_chance(normalisation, input_mode,
         # host-side normalisation: every neuron's input weights sum to total_weight
         np.testing.assert_allclose(learned.sum(axis=1), 4.0, rtol=1e-9)
         # theta: theta_0 exp(-T / tau_theta) + theta_plus sum_k exp(-(T - t_k) / tau_theta), tau_theta = 1e4 s
-        ids, times = training.excitatory_spikes
+        ids, times = training.excitatory_spikes.node_ids, training.excitatory_spikes.timestamps
         spikes = np.bincount(ids, minlength=4)
         decay = np.exp(-(training.t_stop - times) / 1e4)
         expected = theta_before * np.exp(-training.t_stop / 1e4) + np.bincount(ids, 0.05e-3 * decay, minlength=4)
@@ -81,7 +81,7 @@ def test_spike_normalisation_never_lifts_a_weight_above_w_max(tmp_path):
         weights[network.i == 0] = 1.0  # pixel 0 (left half) at w_max onto every neuron
         network.set_synapses(weights, np.ones(weights.size, dtype=bool))
         training = network.present(images, learn=True, rng=5)
-        assert training.excitatory_spikes[0].size > 0
+        assert training.excitatory_spikes.node_ids.size > 0
         assert np.all(np.isfinite(network.weights)) and network.weights.max() <= network.w_max
 
 
@@ -148,7 +148,7 @@ def test_rate_input_presents_each_image_only_during_its_window():
         first = network.present(images, learn=False, rng=5)
         again = network.present(images, learn=False, rng=5)
         other = network.present(images, learn=False, rng=6)
-    ids, times = first.input_spikes
+    ids, times = first.input_spikes.node_ids, first.input_spikes.timestamps
     step = np.round((times - first.t_start) / 1e-3).astype(int) % 70  # 1 ms steps, 70 per image
     assert ids.size > 100 and np.all(step < 60)  # no input spike during the 10 ms of rest
     # expected input spikes: rates x 60 ms over every presentation (an image evoking fewer than
@@ -157,10 +157,10 @@ def test_rate_input_presents_each_image_only_during_its_window():
                    for image, shown in zip(images, first.n_presentations) for repeat in range(shown))
     assert abs(ids.size - expected) < 5 * np.sqrt(expected)
     # the device draws the spikes from the noise seed taken from rng: same rng, same spikes
-    np.testing.assert_array_equal(first.input_spikes[0], again.input_spikes[0])
-    np.testing.assert_allclose(first.input_spikes[1] - first.t_start, again.input_spikes[1] - again.t_start)
-    assert first.input_spikes[0].size != other.input_spikes[0].size or not np.array_equal(
-        first.input_spikes[0], other.input_spikes[0])
+    np.testing.assert_array_equal(first.input_spikes.node_ids, again.input_spikes.node_ids)
+    np.testing.assert_allclose(first.input_spikes.timestamps - first.t_start, again.input_spikes.timestamps - again.t_start)
+    assert first.input_spikes.node_ids.size != other.input_spikes.node_ids.size or not np.array_equal(
+        first.input_spikes.node_ids, other.input_spikes.node_ids)
 
 
 def test_window_counts_count_only_spikes_inside_each_presentation():

@@ -339,8 +339,8 @@ class DiehlCookParameters(StrictModel):
     @property
     def excitatory(self):
         """Excitatory neuron spec: :data:`DIEHL_COOK_EXCITATORY` with ``tau_m``, ``tau_theta``, ``theta_plus``."""
-        return replace(DIEHL_COOK_EXCITATORY, tau_m=self.tau_m.build(), tau_theta=self.tau_theta.build(),
-                       theta_plus=self.theta_plus.build())
+        return replace(DIEHL_COOK_EXCITATORY, tau_m=self.tau_m, tau_theta=self.tau_theta,
+                       theta_plus=self.theta_plus)
 
     @property
     def inhibitory(self):

@@ -34,6 +34,7 @@ from brian2 import volt
 
 from ..network.diehl_cook import INPUT_NAME, DiehlCookParameters
 from ..random import as_generator
+from ..results import SpikeTrains
 from ..simulate import Recording, Simulator, final_value
 from .presentation import normalised_weights, presentation_raster, presentation_rates, window_counts
 
@@ -48,8 +49,8 @@ class Presentation:
         Excitatory spikes during each image's (last) presentation.
     n_presentations : ndarray of int, shape (n_images,)
         How often each image was shown (> 1 when it evoked fewer than ``min_spikes`` spikes).
-    input_spikes, excitatory_spikes, inhibitory_spikes : tuple of ndarray
-        ``(node_ids, timestamps)`` of every run, times shifted onto the network's continuous clock (s).
+    input_spikes, excitatory_spikes, inhibitory_spikes : hetero_brian.results.SpikeTrains
+        Spikes of every run, times shifted onto the network's continuous clock (s).
     t_start, t_stop : float
         Window of these runs on that clock (s).
     boundaries : ndarray, shape (n_images, 2)
@@ -58,9 +59,9 @@ class Presentation:
 
     counts: np.ndarray
     n_presentations: np.ndarray
-    input_spikes: tuple
-    excitatory_spikes: tuple
-    inhibitory_spikes: tuple
+    input_spikes: SpikeTrains
+    excitatory_spikes: SpikeTrains
+    inhibitory_spikes: SpikeTrains
     t_start: float
     t_stop: float
     boundaries: np.ndarray
@@ -214,8 +215,10 @@ class DiehlCookNetwork:
             self.simulated_time += period
             retry = [k for k, c in zip(batch, batch_counts.sum(axis=1)) if c < p.min_spikes and shown[k] < p.max_presentations]
             queue = retry + queue if retry else queue
-        joined = {name: (np.concatenate(ids) if ids else np.zeros(0, np.int64),
-                         np.concatenate(times) if times else np.zeros(0)) for name, (ids, times) in spikes.items()}
+        sizes = {INPUT_NAME: self.n_inputs, "exc": p.n_excitatory, "inh": p.n_excitatory}
+        joined = {name: SpikeTrains(np.concatenate(ids) if ids else np.zeros(0, np.int64),
+                                    np.concatenate(times) if times else np.zeros(0), sizes[name])
+                  for name, (ids, times) in spikes.items()}
         return Presentation(counts=counts, n_presentations=shown, input_spikes=joined[INPUT_NAME],
                             excitatory_spikes=joined["exc"], inhibitory_spikes=joined["inh"],
                             t_start=t_start, t_stop=self.simulated_time, boundaries=boundaries)

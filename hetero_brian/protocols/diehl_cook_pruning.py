@@ -43,9 +43,9 @@ def train_in_chunks(network, images, sequence, rng, label, chunk=1000):
 def synaptic_operations(network, presentation, mask):
     """Synaptic events of a presentation: input spikes x kept fan-out + exc -> inh + inh -> exc."""
     n = network.parameters.n_excitatory
-    input_ids = presentation.input_spikes[0]
-    total = count_operations(input_ids, network.i[mask], network.n_inputs) if input_ids.size else 0
-    total += presentation.excitatory_spikes[0].size * 1 + presentation.inhibitory_spikes[0].size * (n - 1)
+    inputs = presentation.input_spikes
+    total = count_operations(inputs, network.i[mask]) if inputs.node_ids.size else 0
+    total += presentation.excitatory_spikes.node_ids.size * 1 + presentation.inhibitory_spikes.node_ids.size * (n - 1)
     return int(total)
 
 
@@ -83,18 +83,17 @@ def evaluate(network, images, labels, label_range, test_range, rng, name, n_clas
     return metrics
 
 
-def prune_step(network, presentation, keep_fraction, n_levels, method, proxy, bin_width):
+def prune_step(network, presentation, keep_fraction, n_levels, method, proxy, bin_size):
     """One Rathi-style step: score, mask per postsynaptic neuron, quantise, load into the network.
 
-    ``bin_width`` in seconds (correlation proxy); ties, e.g. onto a silent neuron, are broken by the weight.
+    ``bin_size`` in seconds (correlation proxy); ties, e.g. onto a silent neuron, are broken by the weight.
     """
     n = network.parameters.n_excitatory
     weights = network.weights
     tie_break = 1e-6 * weights / network.w_max
     if proxy == "correlation":
-        scores = spike_correlation(network.i, network.j, *presentation.input_spikes, network.n_inputs,
-                                   *presentation.excitatory_spikes, n, presentation.t_start, presentation.t_stop,
-                                   bin_width) + tie_break
+        scores = spike_correlation(network.i, network.j, presentation.input_spikes, presentation.excitatory_spikes,
+                                   bin_size, t_start=presentation.t_start, t_stop=presentation.t_stop) + tie_break
     else:
         scores = weights.copy()
     mask = keep_mask(scores, network.j, n, keep_fraction=keep_fraction, mask=network.mask)
@@ -122,7 +121,7 @@ def one_shot_variants(network, dense_weights, target_sparsity, levels, method, e
 
 
 def train_with_pruning(network, images, sequence, rng, target_sparsity, prune_interval, prune_until, n_levels,
-                       method, proxy, bin_width):
+                       method, proxy, bin_size):
     """Train with a pruning step every ``prune_interval`` images over the first ``prune_until`` of
     ``sequence`` (the last step reaches ``target_sparsity``), then the kept synapses with the mask fixed."""
     n_steps = int(prune_until * sequence.size + 1e-9) // prune_interval
@@ -131,7 +130,7 @@ def train_with_pruning(network, images, sequence, rng, target_sparsity, prune_in
     for step, keep in enumerate(keeps):
         chunk = sequence[step * prune_interval:(step + 1) * prune_interval]
         presentation = network.present(images[chunk], learn=True, rng=rng)
-        prune_step(network, presentation, keep, n_levels, method, proxy, bin_width)
+        prune_step(network, presentation, keep, n_levels, method, proxy, bin_size)
         network.normalise()
     rest = sequence[n_steps * prune_interval:]
     if rest.size:
