@@ -5,7 +5,10 @@ The flow is one-way: distributions -> models -> network specs and builders -> ba
 available here and are loaded on first use, so ``import hetero_brian`` stays cheap (Brian2 is
 imported only by the modules that need it)::
 
-    from hetero_brian import Gamma, LIF, STDP, PoissonInput, SeedStreams, reservoir_spec, simulate
+    from hetero_brian import Gamma, LIF, STDP, PoissonInput, SeedStreams, Simulator, reservoir_spec
+
+(The function :func:`hetero_brian.simulate.simulate` is not among them: its module has the same
+name, and importing the module would shadow it here.)
 """
 import importlib
 
@@ -29,7 +32,6 @@ _QUICK_START = {
     "SeedStreams": "hetero_brian.random",
     "Recording": "hetero_brian.simulate",
     "Simulator": "hetero_brian.simulate",
-    "simulate": "hetero_brian.simulate",
     "SpikeTrains": "hetero_brian.results",
     "load": "hetero_brian.results",
     "save": "hetero_brian.results",
