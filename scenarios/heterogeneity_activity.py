@@ -25,7 +25,6 @@ B. Chakraborty, S. Mukhopadhyay, "Heterogeneous neuronal and synaptic dynamics f
 unsupervised learning: theory and design principles", ICLR 2023, arXiv:2302.11618.
 B. Chakraborty, S. Mukhopadhyay, Front. Neurosci. 17:994517 (2023).
 """
-import json
 import math
 
 from brian2 import Hz, mV, ms
@@ -35,6 +34,7 @@ from hetero_brian.config import DistributionField, QuantityField
 from hetero_brian.errors import ConfigError
 from hetero_brian.network.hrsnn import HRSNNParameters
 from hetero_brian.protocols.heterogeneity_sweep import run_seed, summarise
+from hetero_brian.results.atomic import write_json_atomically
 
 
 class Config(HRSNNParameters):
@@ -104,9 +104,9 @@ def run(config, output, backend="auto", seed=None, build_root=None):
     for index in range(config.n_seeds):
         rows.extend(run_seed(config, index, master, output, backend, build_root=build_root))
     table = summarise(rows, config.cvs)
-    with open(output / "activity_table.json", "w", encoding="utf-8") as handle:
-        json.dump([{"sweep": s, "cv": cv, **{k: {"mean": m, "std": sd} for k, (m, sd) in q.items()}}
-                   for (s, cv), q in table.items()], handle, indent=2)
+    write_json_atomically(output / "activity_table.json",
+                          [{"sweep": s, "cv": cv, **{k: {"mean": m, "std": sd} for k, (m, sd) in q.items()}}
+                           for (s, cv), q in table.items()])
     metrics = {}
     for (sweep, cv), quantities in table.items():
         for key in ("spikes_per_neuron_per_step", "memory_capacity", "mc_shuffled", "objective"):

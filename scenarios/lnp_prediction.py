@@ -27,7 +27,6 @@ heterogeneity in timescales for pruning recurrent SNN", ICLR 2024, arXiv:2403.03
 J. Moore, R. Chaudhuri, NeurIPS 2020, arXiv:2011.07334.
 E. N. Lorenz, J. Atmos. Sci. 20:130 (1963). O. E. Rössler, Phys. Lett. A 57:397 (1976).
 """
-import json
 import time
 from pathlib import Path
 from typing import Literal
@@ -48,6 +47,7 @@ from hetero_brian.network.pruning import pruned_spec, signed_network
 from hetero_brian.network.reservoir import default_synapses, reservoir_spec
 from hetero_brian.protocols.series_prediction import prediction_scores
 from hetero_brian.random import SeedStreams
+from hetero_brian.results.atomic import write_json_atomically
 
 
 class Config(StrictModel):
@@ -134,8 +134,7 @@ def run(config, output, backend="auto", seed=None):
     metrics["wall_time"] = time.perf_counter() - start
     if config.plots:
         plot_pruning_comparison(metrics, SERIES, output / "lnp_prediction.png")
-    with open(output / "lnp_report.json", "w", encoding="utf-8") as handle:
-        json.dump(lnp.report(), handle, indent=2, default=float)
+    write_json_atomically(output / "lnp_report.json", lnp.report())
     return metrics
 
 

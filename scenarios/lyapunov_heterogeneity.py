@@ -18,7 +18,6 @@ S. Jahnke, R.-M. Memmesheimer, M. Timme, Phys. Rev. Lett. 100:048102 (2008).
 M. Monteforte, F. Wolf, Phys. Rev. X 2:041007 (2012).
 B. Chakraborty, S. Mukhopadhyay, Front. Neurosci. 17:994517 (2023).
 """
-import json
 from dataclasses import replace
 
 import numpy as np
@@ -34,6 +33,7 @@ from hetero_brian.network.spec import PoissonInput
 from hetero_brian.protocols.replicas import ReplicaSimulator
 from hetero_brian.network.reservoir import ReservoirSynapses, inhibitory_spec, reservoir_spec
 from hetero_brian.results import save
+from hetero_brian.results.atomic import write_json_atomically
 
 NETWORKS = ("reservoir", "inhibitory")
 
@@ -123,8 +123,7 @@ def run(config, output, backend="auto", seed=None):
                       f"lambda_inf={analysis.infinitesimal_exponent:.3g}+/-{analysis.infinitesimal_standard_error:.2g} 1/s; "
                       f"P(div)={np.round(analysis.probability.probability, 2).tolist()}; rate={row['rate_hz']:.1f} Hz",
                       flush=True)
-    with open(output / "lyapunov_table.json", "w", encoding="utf-8") as handle:
-        json.dump(rows, handle, indent=2, default=float)
+    write_json_atomically(output / "lyapunov_table.json", rows)
     plot_lyapunov_sweep(rows, config.networks, config.cvs, config.renormalisation_epsilon,
                         output / "lyapunov_heterogeneity.png")
     return summarise_lyapunov_rows(rows, config.networks, config.cvs)

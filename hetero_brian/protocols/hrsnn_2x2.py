@@ -16,7 +16,6 @@ References
 B. Chakraborty, S. Mukhopadhyay, "Heterogeneous recurrent spiking neural network for
 spatio-temporal classification", Front. Neurosci. 17:994517 (2023).
 """
-import json
 import os
 import shutil
 import time
@@ -39,6 +38,7 @@ from ..random import SeedStreams, fresh_seed
 from ..readouts import LogisticReadout, RidgeReadout
 from ..results import SpikeTrains, save
 from ..simulate import Recording, Simulator
+from ..results.atomic import write_json_atomically
 
 VARIANTS = ((False, False), (True, False), (False, True), (True, True))
 RECURRENT = ("ee", "ei", "ie", "ii")
@@ -111,14 +111,6 @@ def _check_data(frames, labels, name):
         raise ValueError(f"{name}_labels must be {len(frames)} integers; got shape {labels.shape}, dtype {labels.dtype}")
     if labels.min() < 0:
         raise ValueError(f"{name}_labels must be >= 0; got {labels.min()}")
-
-
-def _write_json(path, payload):
-    """Write ``payload`` atomically (temporary file, then rename): a killed run keeps its finished seeds."""
-    temporary = Path(f"{path}.tmp")
-    with open(temporary, "w", encoding="utf-8") as handle:
-        json.dump(payload, handle, indent=2)
-    os.replace(temporary, path)
 
 
 def _restricted(result, t_start, t_stop):
@@ -267,8 +259,10 @@ def run_2x2(config, train_frames, train_labels, test_frames, test_labels, output
                 if number == 0 and config.n_saved_samples:
                     _save_first_samples(result, metrics, boundaries, n_stdp + n_train, config, variant,
                                         output / f"{name}_{variant}_seed{run_seed}.h5")
-        _write_json(output / f"{name}_runs.json", {"per_seed": per_seed, "status": f"{number + 1} of {config.n_seeds} seeds"})
+        # rewritten after every seed, atomically: a killed run keeps its finished seeds
+        write_json_atomically(output / f"{name}_runs.json", {"per_seed": per_seed, "status": f"{number + 1} of {config.n_seeds} seeds"}, if_exists="replace")
     summary = summarise(per_seed, baseline, n_train, n_test, config.n_seeds)
     summary.update({f"wall_time_{key}": value for key, value in timings.items()})
-    _write_json(output / f"{name}_runs.json", {"per_seed": per_seed, "summary": summary, "status": "complete"})
+    write_json_atomically(output / f"{name}_runs.json", {"per_seed": per_seed, "summary": summary, "status": "complete"},
+                          if_exists="replace")
     return summary, per_seed

@@ -25,13 +25,14 @@ Examples
 'second'
 """
 
+import json
 import logging
 import os
 import secrets
 import time
 from pathlib import Path
 
-__all__ = ["IF_EXISTS_CHOICES", "write_atomically", "write_text_atomically", "aside_name", "fsync_directory"]
+__all__ = ["IF_EXISTS_CHOICES", "write_atomically", "write_text_atomically", "write_json_atomically", "aside_name", "fsync_directory"]
 
 IF_EXISTS_CHOICES = ("refuse", "replace", "keep-previous")
 _LOG = logging.getLogger(__name__)
@@ -136,3 +137,11 @@ def write_text_atomically(path, text, if_exists="refuse", encoding="utf-8"):
             stream.write(text)
 
     return write_atomically(path, write, if_exists)
+
+
+def write_json_atomically(path, payload, if_exists="refuse", default=float):
+    """Write ``payload`` as indented JSON to ``path`` with :func:`write_atomically`; returns ``path``.
+
+    ``default`` converts values JSON cannot hold (numpy scalars: ``float``).
+    """
+    return write_text_atomically(path, json.dumps(payload, indent=2, default=default) + "\n", if_exists)
