@@ -8,7 +8,7 @@ pytest.importorskip("torch")
 
 @pytest.mark.slow
 def test_srnn_ecg_runs_end_to_end(shared_data, tmp_path):
-    from hetero_brian.cli import run_scenario
+    from hetero_brian.experiment.runner import run_scenario
 
     folder = shared_data / "qtdb"
     if not folder.is_dir():
@@ -26,7 +26,7 @@ def test_srnn_ecg_runs_end_to_end(shared_data, tmp_path):
 
 
 def test_srnn_ecg_names_missing_data(tmp_path):
-    from hetero_brian.cli import run_scenario
+    from hetero_brian.experiment.runner import run_scenario
 
     with pytest.raises(FileNotFoundError, match="QTDB_train.mat"):
         run_scenario("srnn_ecg", overrides=[f"data={tmp_path}"], backend="runtime", seed=3, out=tmp_path / "run")

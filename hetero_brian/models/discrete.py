@@ -32,7 +32,7 @@ from brian2.units.fundamentalunits import DIMENSIONLESS, get_dimensions
 
 from ..distributions import Constant, Distribution
 from ..errors import UnitError
-from .base import ParameterInfo, Spec, parameter_declaration
+from .base import NeuronSpec, ParameterInfo, parameter_declaration
 from .synapses import StaticSynapse, _check_non_negative
 
 __all__ = ["FixedValues", "DiscreteMap", "DiscreteAdaptiveLIF", "DiscreteLeakyReadout", "SignedSynapse",
@@ -159,7 +159,7 @@ def _lines(parameters, shared):
 
 
 @dataclass(frozen=True)
-class DiscreteAdaptiveLIF(Spec):
+class DiscreteAdaptiveLIF(NeuronSpec):
     """Adaptive LIF neuron of Yin et al. in discrete time, integrated literally (one step ``step``).
 
     Parameters
@@ -269,7 +269,7 @@ class DiscreteAdaptiveLIF(Spec):
 
 
 @dataclass(frozen=True)
-class DiscreteLeakyReadout(Spec):
+class DiscreteLeakyReadout(NeuronSpec):
     """Non-spiking leaky integrator in discrete time: ``u_k = alpha u_{k-1} + (1 - alpha) (I_k + bias)``.
 
     Parameters
