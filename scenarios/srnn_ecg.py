@@ -89,8 +89,8 @@ def run(config, output, backend="auto", seed=None):
     seed = 0 if seed is None else seed
     torch.set_num_threads(config.threads)
     data = load_qtdb(config.data)
-    initial = initial_parameters(4, config.n_hidden, 6, seed, tau_m=config.tau_m.build(), tau_adp=config.tau_adp.build(),
-                                 tau_output=config.tau_output.build(), b0=config.b0, beta=config.beta)
+    initial = initial_parameters(4, config.n_hidden, 6, seed, tau_m=config.tau_m, tau_adp=config.tau_adp,
+                                 tau_output=config.tau_output, b0=config.b0, beta=config.beta)
     model = AdaptiveSRNN(initial, surrogate_from_name(config.surrogate), config.train_time_constants)
     settings = TrainingSettings(
         epochs=config.epochs, batch_size=config.batch_size, learning_rate=config.learning_rate,
