@@ -5,6 +5,11 @@ One master seed feeds :class:`numpy.random.SeedSequence`; each named stream (``s
 name, so adding a stream never changes the numbers of the others. The ``device`` stream also yields
 the integer seed handed to Brian2 (``brian2.seed``) for device-side noise and Poisson input.
 
+Master seeds are 63-bit. A library that takes a smaller seed (scikit-learn's ``random_state`` and
+``numpy.random.RandomState`` need one below 2**32, Brian2 one below 2**31) never gets the master
+seed itself: it gets :meth:`SeedStreams.seed32` or :meth:`SeedStreams.integer_seed` of a named
+stream, and repetitions of an experiment get :meth:`SeedStreams.integer_seed` of ``replicate-<k>``.
+
 Examples
 --------
 >>> streams = SeedStreams(1234)
@@ -66,6 +71,15 @@ class SeedStreams:
     def integer_seed(self, name="device"):
         """An int seed in [0, 2**31) from stream ``name``, for libraries that take plain ints (Brian2)."""
         return int(self.sequence(name).generate_state(1, np.uint32)[0] >> np.uint32(1))
+
+    def seed32(self, name):
+        """An int seed in [0, 2**32) from stream ``name``, for libraries limited to 32-bit seeds.
+
+        scikit-learn's ``random_state`` and :class:`numpy.random.RandomState` refuse seeds of 2**32
+        and above; pass them ``streams.seed32("readout")`` (or another stream name), never the
+        63-bit master seed.
+        """
+        return int(self.sequence(name).generate_state(1, np.uint32)[0])
 
     @property
     def brian_seed(self):

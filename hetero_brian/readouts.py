@@ -9,8 +9,9 @@ that never vary are centred and left unscaled), then fit a linear model:
   closed form (primal or dual, whichever system is smaller).
 
 They have ``fit``/``predict``/``score`` (plus ``decision_function``; ``predict_proba`` for the
-logistic one), take ``random_state``, expose fitted attributes ending in ``_`` and work in
-``Pipeline`` and ``cross_val_score``.
+logistic one), expose fitted attributes ending in ``_`` and work in ``Pipeline`` and
+``cross_val_score``. Neither takes ``random_state``: both fits are deterministic (L-BFGS from zero
+weights; a closed-form solve), so a seed would be accepted and ignored.
 
 References
 ----------
@@ -91,8 +92,6 @@ class LogisticReadout(_StandardisedLinearClassifier):
         Maximum number of L-BFGS iterations.
     tol : float
         Solver tolerance.
-    random_state : int, numpy.random.Generator or None
-        Passed to the solver (L-BFGS is deterministic; kept for a uniform interface).
 
     Attributes
     ----------
@@ -110,12 +109,11 @@ class LogisticReadout(_StandardisedLinearClassifier):
     ``z_n`` the standardised features.
     """
 
-    def __init__(self, C=1.0, standardise=True, max_iter=1000, tol=1e-4, random_state=None):
+    def __init__(self, C=1.0, standardise=True, max_iter=1000, tol=1e-4):
         self.C = C
         self.standardise = standardise
         self.max_iter = max_iter
         self.tol = tol
-        self.random_state = random_state
 
     def fit(self, X, y):
         """Fit on features ``X`` (n_samples, n_features) and labels ``y`` (n_samples,)."""
@@ -127,10 +125,7 @@ class LogisticReadout(_StandardisedLinearClassifier):
         if isinstance(self.max_iter, bool) or not isinstance(self.max_iter, numbers.Integral) or self.max_iter < 1:
             raise ValueError(f"max_iter must be a positive integer; got {self.max_iter!r}")
         Z, encoded = self._prepare_fit(X, y)
-        random_state = self.random_state
-        if isinstance(random_state, np.random.Generator):
-            random_state = int(random_state.integers(2**31 - 1))
-        model = LogisticRegression(C=self.C, max_iter=self.max_iter, tol=self.tol, random_state=random_state)
+        model = LogisticRegression(C=self.C, max_iter=self.max_iter, tol=self.tol)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit(Z, encoded)
@@ -159,8 +154,6 @@ class RidgeReadout(_StandardisedLinearClassifier):
         L2 penalty (> 0).
     standardise : bool
         Standardise features with the training mean and standard deviation.
-    random_state : int, numpy.random.Generator or None
-        Unused: the closed-form solution is deterministic (kept for a uniform interface).
 
     Attributes
     ----------
@@ -180,10 +173,9 @@ class RidgeReadout(_StandardisedLinearClassifier):
     (the intercept is not penalised); the dual form is used when ``n < d``.
     """
 
-    def __init__(self, alpha=1.0, standardise=True, random_state=None):
+    def __init__(self, alpha=1.0, standardise=True):
         self.alpha = alpha
         self.standardise = standardise
-        self.random_state = random_state
 
     def fit(self, X, y):
         """Fit on features ``X`` (n_samples, n_features) and labels ``y`` (n_samples,)."""

@@ -34,6 +34,7 @@ from hetero_brian.config import DistributionField, QuantityField
 from hetero_brian.errors import ConfigError
 from hetero_brian.network.hrsnn import HRSNNParameters
 from hetero_brian.protocols.heterogeneity_sweep import run_seed, summarise
+from hetero_brian.random import SeedStreams
 from hetero_brian.results.atomic import write_json_atomically
 
 
@@ -99,7 +100,7 @@ def check_config(config):
 def run(config, output, backend="auto", seed=None, build_root=None):
     """Run both sweeps over ``n_seeds`` seeds; write rows, a summary table and the figure; return metrics."""
     check_config(config)
-    master = 0 if seed is None else int(seed)
+    master = SeedStreams(seed).master_seed  # a fresh seed when none is given
     rows = []
     for index in range(config.n_seeds):
         rows.extend(run_seed(config, index, master, output, backend, build_root=build_root))

@@ -35,7 +35,7 @@ from hetero_brian.random import SeedStreams, fresh_seed
 class Config(HRSNNRunConfig):
     """FSDD options (data and front end) on top of the reservoir and 2x2 options."""
 
-    data_path: str = "../shared/data/fsdd"
+    data_path: Optional[str] = None  # None: the lookup of hetero_brian.inputs.datasets
     n_train: Optional[int] = None
     n_test: Optional[int] = None
     n_mels: int = 20

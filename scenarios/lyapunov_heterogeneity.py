@@ -31,6 +31,7 @@ from hetero_brian.models.neurons import LIF
 from hetero_brian.models.synapses import StaticSynapse
 from hetero_brian.network.spec import PoissonInput
 from hetero_brian.protocols.replicas import ReplicaSimulator
+from hetero_brian.random import SeedStreams
 from hetero_brian.network.reservoir import ReservoirSynapses, inhibitory_spec, reservoir_spec
 from hetero_brian.results import save
 from hetero_brian.results.atomic import write_json_atomically
@@ -92,12 +93,12 @@ def run(config, output, backend="auto", seed=None):
             raise ValueError(f"networks: unknown network {kind!r}; choose from {NETWORKS}")
     # One build per network and seed (and one for the renormalised segments): every cv's tau_m
     # values are passed to the same compiled network as run arguments (ReplicaSimulator.use_models).
-    master = 0 if seed is None else int(seed)
+    master = SeedStreams(seed).master_seed  # a fresh seed when none is given
     epsilons = np.repeat(np.asarray(config.epsilons, dtype=float), config.n_directions)
     rows = []
     for kind in config.networks:
         for index in range(config.n_seeds):
-            net_seed = master * 1000 + index
+            net_seed = SeedStreams(master).integer_seed(f"replicate-{index}")  # < 2**31: + 1, + 2 stay valid
             spec, extra = network(config, kind, config.cvs[0], net_seed)
             models = {cv: {p.name: LIF(tau_m=_tau(config, cv), tau_syn=2 * ms) for p in spec.populations}
                       for cv in config.cvs}

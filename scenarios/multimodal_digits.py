@@ -49,8 +49,8 @@ REUSABLE_FIELDS = {"trained_ensembles", "image_noise", "snr_db", "plots", "cross
 class Config(MultimodalParameters):
     """The two ensembles and their links (:class:`MultimodalParameters`) and the experiment."""
 
-    mnist_path: str = "../shared/data/mnist"
-    fsdd_path: str = "../shared/data/fsdd"
+    mnist_path: Optional[str] = None  # None: the lookup of hetero_brian.inputs.datasets
+    fsdd_path: Optional[str] = None  # None: the lookup of hetero_brian.inputs.datasets
     n_train_per_class: int = 700
     n_cross_per_class: int = 100
     n_label_per_class: int = 50

@@ -44,7 +44,7 @@ from hetero_brian.results import SimulationResult, SynapseTable, save
 class Config(DiehlCookParameters):
     """The network and protocol (:class:`DiehlCookParameters`) and the experiment."""
 
-    data_path: str = "../shared/data/mnist"
+    data_path: Optional[str] = None  # None: the lookup of hetero_brian.inputs.datasets
     n_train: int = 800
     n_label: int = 200
     n_test: int = 200

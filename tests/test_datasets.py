@@ -1,6 +1,10 @@
 """Readers: FSDD folders, WAV files, MNIST IDX, scikit-learn digits, SHD HDF5, stratified subsets."""
 import gzip
+import os
+import pathlib
 import struct
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -17,6 +21,8 @@ from hetero_brian.inputs import (
     read_wav,
     stratified_subset,
 )
+from hetero_brian.inputs import datasets
+from hetero_brian.inputs.datasets import data_path
 
 # ----------------------------------------------------------------------------- helpers
 
@@ -84,8 +90,59 @@ def test_fsdd_missing_path_says_what_to_download(tmp_path, monkeypatch):
     assert "free-spoken-digit-dataset" in str(error.value) and "recordings" in str(error.value)
     assert DATA_ENV_VAR in str(error.value) and "nowhere" in str(error.value)
     monkeypatch.delenv(DATA_ENV_VAR, raising=False)
+    monkeypatch.setattr(datasets, "repository_data_root", lambda: tmp_path / "no-shared" / "data")
     with pytest.raises(FileNotFoundError, match=DATA_ENV_VAR):
         read_fsdd(None)
+
+
+def test_data_lookup_order_and_the_error_lists_every_place(tmp_path, monkeypatch):
+    environment, repository = tmp_path / "environment", tmp_path / "repository" / "shared" / "data"
+    (repository / "mnist").mkdir(parents=True)
+    monkeypatch.setattr(datasets, "repository_data_root", lambda: repository)
+    monkeypatch.setenv(DATA_ENV_VAR, str(environment))
+    assert data_path(None, "mnist", "MNIST") == repository / "mnist"  # the variable's folder lacks mnist/
+    (environment / "mnist").mkdir(parents=True)
+    assert data_path(None, "mnist", "MNIST") == environment / "mnist"  # the variable comes first
+    explicit = tmp_path / "explicit"
+    with pytest.raises(FileNotFoundError, match="explicit") as error:  # an explicit value never falls back
+        data_path(explicit, "mnist", "MNIST", name="data_path")
+    assert "data_path=" in str(error.value)
+    explicit.mkdir()
+    assert data_path(explicit, "mnist", "MNIST") == explicit
+    with pytest.raises(FileNotFoundError) as error:
+        data_path(None, "fsdd/recordings", "FSDD", name="data_path")
+    message = str(error.value)
+    assert str(environment / "fsdd" / "recordings") in message and str(repository / "fsdd" / "recordings") in message
+    assert "FSDD" in message and DATA_ENV_VAR in message
+
+
+def test_repository_data_is_found_from_the_package_not_the_current_directory(tmp_path):
+    """Run from a folder outside the repository: the default lookup still finds ../shared/data."""
+    repository_data = pathlib.Path(datasets.__file__).resolve().parents[2].parent / "shared" / "data"
+    environment = {key: value for key, value in os.environ.items() if key != DATA_ENV_VAR}
+    code = ("from hetero_brian.inputs.datasets import data_path, repository_data_root; "
+            "print(repository_data_root()); print(data_path(None, 'mnist', 'MNIST'))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=environment, capture_output=True, text=True)
+    if not (repository_data / "mnist").is_dir():
+        assert done.returncode != 0 and str(repository_data / "mnist") in done.stderr
+        return
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(repository_data), str(repository_data / "mnist")]
+    # HETERO_BRIAN_DATA wins over the repository's folder, from anywhere
+    (tmp_path / "mine" / "mnist").mkdir(parents=True)
+    environment[DATA_ENV_VAR] = str(tmp_path / "mine")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=environment, capture_output=True, text=True)
+    assert done.stdout.split()[1] == str(tmp_path / "mine" / "mnist")
+
+
+@pytest.mark.parametrize("scenario, keys", [("hrsnn_fsdd", ["data_path"]), ("stdp_pruning_mnist", ["data_path"]),
+                                            ("multimodal_digits", ["mnist_path", "fsdd_path"])])
+def test_scenarios_default_to_the_data_lookup(scenario, keys):
+    """No scenario default is relative to the current directory: None means the documented lookup."""
+    import importlib
+
+    config = importlib.import_module(f"hetero_brian.scenarios.{scenario}").Config()
+    assert all(getattr(config, key) is None for key in keys)
 
 
 def test_fsdd_empty_folder_names_the_folder(tmp_path):

@@ -5,10 +5,18 @@ Spoken-digit readers (FSDD WAV folders, Spiking Heidelberg Digits HDF5) live in
 
 Data location
 -------------
-Readers take a path. When the path is ``None`` they look under the folder named by the environment
-variable ``HETERO_BRIAN_DATA`` (``$HETERO_BRIAN_DATA/mnist``, ``$HETERO_BRIAN_DATA/fsdd/recordings``,
-...). A missing path raises :class:`FileNotFoundError` that says what to download and where to put it.
-Nothing is downloaded by this package.
+Readers take a path; :func:`data_path` resolves it in one order, the same for every reader and
+scenario, and never relative to the current directory unless the caller passed a relative path:
+
+1. the explicit value (a reader's ``path`` argument, a scenario's ``data_path`` key): used as given,
+   and an error if it does not exist (no silent fallback);
+2. ``$HETERO_BRIAN_DATA/<subfolder>`` when the environment variable is set
+   (``$HETERO_BRIAN_DATA/mnist``, ``$HETERO_BRIAN_DATA/fsdd/recordings``, ...);
+3. ``<repository>/../shared/data/<subfolder>``, with ``<repository>`` the folder that holds the
+   ``hetero_brian`` package (a source checkout; absent in an installed package).
+
+The first location that exists wins. When none does, :class:`FileNotFoundError` lists every place
+looked and says what to download. Nothing is downloaded by this package.
 """
 import gzip
 import os
@@ -131,44 +139,70 @@ def check_labels(labels, n_classes, name="labels"):
     return labels
 
 
+def repository_data_root():
+    """``<repository>/../shared/data``: the data folder beside the source checkout of the package.
+
+    Found from the package location (never from the current directory); it need not exist.
+    """
+    return pathlib.Path(__file__).resolve().parents[2].parent / "shared" / "data"
+
+
+def data_locations(subfolder):
+    """The places :func:`data_path` looks at for ``subfolder`` when no path is given, in order.
+
+    Returns
+    -------
+    list of (str, pathlib.Path)
+        ``(description, location)`` pairs: ``$HETERO_BRIAN_DATA/<subfolder>`` when the variable is set,
+        then ``<repository>/../shared/data/<subfolder>``.
+    """
+    locations = []
+    root = os.environ.get(DATA_ENV_VAR)
+    if root:
+        locations.append((f"${DATA_ENV_VAR}={root!r}", pathlib.Path(root).expanduser() / subfolder))
+    locations.append(("the repository's ../shared/data", repository_data_root() / subfolder))
+    return locations
+
+
 def data_path(path, subfolder, what, name="path"):
-    """Resolve a data location: ``path`` if given, else ``$HETERO_BRIAN_DATA/<subfolder>``.
+    """Resolve a data location: ``path`` if given, else the first of :func:`data_locations` that exists.
 
     Parameters
     ----------
     path : str, os.PathLike or None
-        The location the caller gave.
+        The location the caller gave (used as given: a missing one is an error, not a fallback).
     subfolder : str
-        Sub-path of the data root used when ``path`` is ``None``.
+        Sub-path of the data roots tried when ``path`` is ``None``.
     what : str
         What to download, for the error message.
     name : str
-        Argument name for the error message.
+        Argument or configuration key name, for the error message.
 
     Raises
     ------
     FileNotFoundError
-        If the location does not exist; the message names it, what to download and where to put it.
+        If the location does not exist; the message lists every place looked, what to download and
+        where to put it.
     """
-    if path is None:
-        root = os.environ.get(DATA_ENV_VAR)
-        if not root:
+    if path is not None:
+        resolved = pathlib.Path(path).expanduser()
+        if not resolved.exists():
             raise FileNotFoundError(
-                f"{name} is None and the environment variable {DATA_ENV_VAR} is not set. Download {what} "
-                f"and pass its location as {name}, or set {DATA_ENV_VAR} to a folder that holds "
-                f"{subfolder}/."
+                f"data not found: {name}={str(path)!r} (-> {str(resolved.absolute())!r}) does not exist. "
+                f"Download {what} and put it there, or leave {name} unset to look in ${DATA_ENV_VAR}/"
+                f"{subfolder} and then in the repository's ../shared/data/{subfolder}."
             )
-        resolved = pathlib.Path(root) / subfolder
-        where = f"{DATA_ENV_VAR}={root!r} -> {str(resolved)!r}"
-    else:
-        resolved = pathlib.Path(path)
-        where = f"{name}={str(path)!r}"
-    if not resolved.exists():
-        raise FileNotFoundError(
-            f"data not found at {where}. Download {what} and put it there (or pass its location as "
-            f"{name}, or set {DATA_ENV_VAR} to a folder that holds {subfolder}/)."
-        )
-    return resolved
+        return resolved
+    looked = []
+    for description, location in data_locations(subfolder):
+        if location.exists():
+            return location
+        looked.append(f"{description} -> {str(location)!r}")
+    unset = "" if os.environ.get(DATA_ENV_VAR) else f" (${DATA_ENV_VAR} is not set)"
+    raise FileNotFoundError(
+        f"data not found for {name}: looked in {'; '.join(looked)}{unset}. Download {what} and pass "
+        f"its location as {name}, or set {DATA_ENV_VAR} to a folder that holds {subfolder}/."
+    )
 
 
 def stratified_split(labels, test_fraction, rng):

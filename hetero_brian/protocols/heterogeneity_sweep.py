@@ -103,7 +103,8 @@ def run_seed(config, index, master, output, backend, build_root=None):
         ``n_input``, ``n_steps``, ``n_train_steps``, ``step_duration``, ``input_rate``, ``cvs``,
         ``tau_min``, ``max_delay``, ``ridge``, ``save_results`` besides the reservoir's fields.
     index : int
-        Seed index; the network seed is ``master * 1000 + index``.
+        Seed index; the network seed is stream ``replicate-<index>`` of ``master``
+        (:meth:`~hetero_brian.random.SeedStreams.integer_seed`, below 2**31 for any 63-bit master).
     master : int
     output : pathlib.Path
         Folder for ``rows.jsonl`` (one line appended per condition) and the saved results.
@@ -115,7 +116,7 @@ def run_seed(config, index, master, output, backend, build_root=None):
     list of dict
         One row per condition (see :func:`conditions`).
     """
-    net_seed = master * 1000 + index
+    net_seed = SeedStreams(master).integer_seed(f"replicate-{index}")
     streams = SeedStreams(net_seed)
     total_steps = config.n_train_steps + config.n_steps
     input_rng = streams.generator("input")

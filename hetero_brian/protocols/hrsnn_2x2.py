@@ -96,9 +96,9 @@ def encode_frames(frames, config, rng, phase):
     return [poisson_encode(max_rate * sample, dt, rng, frame_duration=frame_duration) for sample in frames]
 
 
-def baseline_accuracy(train_frames, train_labels, test_frames, test_labels, c, seed):
+def baseline_accuracy(train_frames, train_labels, test_frames, test_labels, c):
     """Non-spiking baseline: standardised logistic regression on the flattened frames."""
-    readout = LogisticReadout(C=c, max_iter=3000, random_state=seed)
+    readout = LogisticReadout(C=c, max_iter=3000)
     readout.fit(train_frames.reshape(len(train_frames), -1), train_labels)
     return float(readout.score(test_frames.reshape(len(test_frames), -1), test_labels))
 
@@ -128,7 +128,7 @@ def seed_list(seed, n_seeds):
     return [streams.integer_seed(f"hrsnn-seed-{k}") for k in range(n_seeds)]
 
 
-def evaluate(result, boundaries, n_stdp, n_train, train_labels, test_labels, config, seed):
+def evaluate(result, boundaries, n_stdp, n_train, train_labels, test_labels, config):
     """Readout accuracies, spikes and synaptic operations per test sample of one run."""
     blocks = []
     for name in ("exc", "inh"):
@@ -137,7 +137,7 @@ def evaluate(result, boundaries, n_stdp, n_train, train_labels, test_labels, con
     features = np.log1p(np.concatenate(blocks, axis=1))
     train = features[n_stdp:n_stdp + n_train]
     test = features[n_stdp + n_train:]
-    logistic = LogisticReadout(C=config.readout_c, max_iter=3000, random_state=seed).fit(train, train_labels)
+    logistic = LogisticReadout(C=config.readout_c, max_iter=3000).fit(train, train_labels)
     ridge = RidgeReadout(alpha=config.ridge_alpha).fit(train, train_labels)
     periods = period_boundaries(boundaries)[n_stdp + n_train:]
     sops = synaptic_operations_from_result(result, synapse_names=RECURRENT, sample_boundaries=periods).total
@@ -219,7 +219,7 @@ def run_2x2(config, train_frames, train_labels, test_frames, test_labels, output
     seed = fresh_seed() if seed is None else seed
     n_train, n_test, n_stdp = len(train_frames), len(test_frames), config.n_stdp_samples
     period = float((config.frame_duration * train_frames.shape[2] + config.t_rest) / second)
-    baseline = baseline_accuracy(train_frames, train_labels, test_frames, test_labels, config.readout_c, seed)
+    baseline = baseline_accuracy(train_frames, train_labels, test_frames, test_labels, config.readout_c)
     variants = [variant for variant in VARIANTS if variant_name(*variant) in config.variants]
     per_seed = {variant_name(*variant): [] for variant in variants}
     timings = {"encode": 0.0, "build": 0.0, "runs": 0.0, "readout": 0.0}
@@ -252,7 +252,7 @@ def run_2x2(config, train_frames, train_labels, test_frames, test_labels, output
                 if run_directory:
                     shutil.rmtree(os.path.join(run_directory, "results", result.provenance["run_label"]), ignore_errors=True)
                 start = time.perf_counter()
-                metrics = evaluate(result, boundaries, n_stdp, n_train, train_labels, test_labels, config, run_seed)
+                metrics = evaluate(result, boundaries, n_stdp, n_train, train_labels, test_labels, config)
                 timings["readout"] += time.perf_counter() - start
                 metrics["seed"] = run_seed
                 per_seed[variant].append(metrics)
