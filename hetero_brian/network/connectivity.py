@@ -7,6 +7,7 @@ keeps the postsynaptic STDP pathway's memory accesses close together) or by ``i`
 import numpy as np
 
 from ..random import as_generator
+from ..resources import check_planned_synapses
 
 ORDERS = ("post", "pre")
 
@@ -71,6 +72,7 @@ def fixed_probability(n_pre, n_post, p, rng, allow_self=False, order="post"):
     p, rng = _check_probability(p), as_generator(rng)
     recurrent_exclusion = not allow_self and n_pre == n_post
     candidates = n_pre - 1 if recurrent_exclusion else n_pre
+    check_planned_synapses(n_pre, n_post, float(candidates) * n_post * p)  # before anything is drawn
     in_degrees = rng.binomial(candidates, p, size=n_post)
     return _from_in_degrees(n_pre, in_degrees, recurrent_exclusion, rng, order)
 
@@ -90,6 +92,7 @@ def fixed_in_degree(n_pre, n_post, in_degree, rng, allow_self=False, order="post
     available = n_pre - 1 if recurrent_exclusion else n_pre
     if isinstance(in_degree, (bool, np.bool_)) or not isinstance(in_degree, (int, np.integer)) or not 0 <= in_degree <= available:
         raise ValueError(f"in_degree must be an integer in [0, {available}]; got {in_degree!r}")
+    check_planned_synapses(n_pre, n_post, float(in_degree) * n_post)
     return _from_in_degrees(n_pre, np.full(n_post, int(in_degree)), recurrent_exclusion, rng, order)
 
 
@@ -113,6 +116,7 @@ def one_to_one(n):
 def all_to_all(n_pre, n_post, allow_self=True, order="post"):
     """Every pre neuron connects to every post neuron (optionally without ``i == j``)."""
     n_pre, n_post = _check_size(n_pre, "n_pre"), _check_size(n_post, "n_post")
+    check_planned_synapses(n_pre, n_post, float(n_pre) * n_post)
     i, j = np.meshgrid(np.arange(n_pre), np.arange(n_post), indexing="ij")
     i, j = i.ravel(), j.ravel()
     if not allow_self:

@@ -19,6 +19,7 @@ from ..models.neurons import LIF
 from ..models.synapses import STDP, StaticSynapse
 from ..random import SeedStreams, as_generator
 from .spec import NetworkSpec, Population, Projection
+from ..resources import check_planned_network
 from .connectivity import excitatory_inhibitory, fixed_probability
 
 RECURRENT = ("ee", "ei", "ie", "ii")
@@ -96,6 +97,17 @@ def reservoir_spec(n_neurons, input_population, seed, neuron=None, synapses=None
     return replace(spec, structure_seed=streams.master_seed)
 
 
+def _check_planned_size(n_exc, n_inh, input_population, synapses, p_recurrent, p_input):
+    """Refuse a reservoir too large for this machine from its sizes, before any connectivity is drawn."""
+    sizes = {"e": n_exc, "i": n_inh}
+    probabilities = p_recurrent if isinstance(p_recurrent, dict) else dict.fromkeys(RECURRENT, p_recurrent)
+    expected = {name: sizes[name[0]] * sizes[name[1]] * float(probabilities.get(name, 0.0)) for name in RECURRENT}
+    expected["input"] = input_population.n_neurons * (n_exc + n_inh) * float(p_input)
+    variables = {name: len(getattr(synapses, name).parameter_infos()) + 3 for name in (*RECURRENT, "input")}
+    check_planned_network({"exc": n_exc, "inh": n_inh, input_population.name: input_population.n_neurons},
+                          expected, variables, what="the reservoir")
+
+
 def reservoir_from_stream(n_neurons, input_population, rng, neuron=None, synapses=None, excitatory_fraction=0.8,
                           p_recurrent=0.1, p_input=0.2, dt=0.1 * ms, inhibitory_neuron=None):
     """The reservoir of :func:`reservoir_spec` drawn from a given generator (no ``structure_seed``).
@@ -124,6 +136,7 @@ def reservoir_from_stream(n_neurons, input_population, rng, neuron=None, synapse
     synapses = synapses if synapses is not None else default_synapses()
     n_exc = int(round(excitatory_fraction * n_neurons))
     n_inh = n_neurons - n_exc
+    _check_planned_size(n_exc, n_inh, input_population, synapses, p_recurrent, p_input)
     connectivity = excitatory_inhibitory(n_exc, n_inh, p_recurrent, rng)
     projections = [
         Projection(name, {"e": "exc", "i": "inh"}[name[0]], {"e": "exc", "i": "inh"}[name[1]],
