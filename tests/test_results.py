@@ -112,11 +112,11 @@ def test_file_layout_is_sonata_like(tmp_path):
     path = save(original, tmp_path / "run.h5")
     with h5py.File(path, "r") as handle:
         assert handle.attrs["format"] == "hetero_brian.results"
-        assert handle.attrs["format_version"] == 1 and handle.attrs["status"] == "complete"
+        assert handle.attrs["format_version"] == 2 and handle.attrs["status"] == "complete"
         group = handle["spikes/excitatory"]
         assert group.attrs["n_neurons"] == 80 and group["timestamps"].attrs["units"] == "s"
         np.testing.assert_array_equal(group["node_ids"][()], original.spikes["excitatory"].node_ids)
-        assert group["node_ids"].dtype == np.int64 and group["timestamps"].dtype == np.float64
+        assert group["node_ids"].dtype == np.uint64 and group["timestamps"].dtype == np.float64
         assert set(handle["synapses/E→E"]) == {"i", "j", "w", "tau_pre", "mask", "delay_steps"}
         assert handle["synapses/E→E"].attrs["source"] == "excitatory"
         assert "master_seed" in handle.attrs["provenance"]

@@ -2,8 +2,13 @@
 
 Layout:
 
-* ``spikes``: ``/spikes/<population>/node_ids`` and ``/timestamps`` (attribute ``units = "s"``),
-  group attribute ``n_neurons``: the SONATA spike layout, readable by other tools;
+* ``spikes``: the SONATA spike layout, readable by other tools (libsonata, bmtk, NEST's SONATA
+  reader): ``/spikes/<population>/node_ids`` (uint64) and ``/timestamps`` (float64, seconds) with the
+  attribute ``units = "s"``, and the group attribute ``sorting``, an HDF5 enum
+  ``{none: 0, by_id: 1, by_time: 2}`` (int8, libsonata's type) saying how the spikes were written
+  (``by_time`` when the timestamps are non-decreasing, else ``none``); ``n_neurons`` is our own
+  group attribute. SONATA's default time unit is *milliseconds*: a tool that ignores ``units``
+  reads our seconds as milliseconds, so ``units`` is always written and readers must honour it;
 * ``synapses``: ``/synapses/<name>/{i, j, w, <extra>...}``, attributes ``source`` and ``target``;
 * ``traces``: ``/traces/<name>/{times, indices, values}``, attributes ``owner``, ``variable``,
   ``units``;
@@ -11,7 +16,8 @@ Layout:
   ``n_neurons``;
 * ``provenance`` and ``metrics``: JSON strings in root attributes.
 
-Root attributes ``format = "hetero_brian.results"``, ``format_version = 1`` and ``status``;
+Root attributes ``format = "hetero_brian.results"``, ``format_version = 2`` and ``status``;
+version 1 files (int64 ``node_ids``, ``sorting`` a string) still load;
 ``status`` becomes ``"complete"`` only after everything else is written. :func:`save` goes through
 :func:`hetero_brian.results.atomic.write_atomically`, so a killed writer leaves either no file or
 the previous complete one.
@@ -42,7 +48,10 @@ from hetero_brian.results.records import PopulationRecord, SimulationResult, Spi
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "save", "load", "estimate_size"]
 
 FORMAT_NAME = "hetero_brian.results"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: SONATA's ``sorting`` enum, with libsonata's int8 base type (``SpikeReader::Population::Sorting``).
+SORTING_TYPE = h5py.enum_dtype({"none": 0, "by_id": 1, "by_time": 2}, basetype="i1")
+SORTING_CODES = {"none": 0, "by_id": 1, "by_time": 2}
 _COMPRESS_MIN_ELEMENTS = 1 << 14
 
 
@@ -87,8 +96,8 @@ def _write(handle, result, compression):
         group = handle["spikes"].create_group(name)
         group.attrs["n_neurons"] = spikes.n_neurons
         ordered = bool(np.all(np.diff(spikes.timestamps) >= 0))
-        group.attrs["sorting"] = "by_time" if ordered else "none"
-        _write_array(group, "node_ids", spikes.node_ids, compression)
+        group.attrs.create("sorting", SORTING_CODES["by_time" if ordered else "none"], dtype=SORTING_TYPE)
+        _write_array(group, "node_ids", spikes.node_ids.astype(np.uint64), compression)  # SONATA: uint64
         _write_array(group, "timestamps", spikes.timestamps, compression, units="s")
     for name, table in result.synapses.items():
         group = handle["synapses"].create_group(name, track_order=True)
@@ -185,9 +194,11 @@ def _read_json_attribute(handle, name, path):
 def _read(handle, path):
     result = SimulationResult()
     for name, group in handle.get("spikes", {}).items():
-        result.spikes[name] = SpikeTrains(
-            group["node_ids"][()], group["timestamps"][()], int(group.attrs["n_neurons"])
-        )
+        node_ids = group["node_ids"][()]  # uint64 (version 2) or int64 (version 1)
+        if node_ids.size and node_ids.max() > np.iinfo(np.int64).max:
+            raise ResultsError(f"results file '{path}' is corrupt: spikes/{name}/node_ids exceed 2**63")
+        result.spikes[name] = SpikeTrains(node_ids.astype(np.int64), group["timestamps"][()],
+                                          int(group.attrs["n_neurons"]))
     for name, group in handle.get("synapses", {}).items():
         extra = {key: group[key][()] for key in json.loads(group.attrs.get("extra", "[]"))}
         result.synapses[name] = SynapseTable(
