@@ -7,7 +7,7 @@ Usage::
                               [--set key=value ...] [--overwrite | --resume]
     hetero-brian info RESULT.h5
     hetero-brian export-cpp SCENARIO DIR [--config FILE] [--set key=value ...] [--seed N]
-    hetero-brian sweep CONFIG [--out DIR] [--workers N] [--dask | --scheduler ADDRESS] [--resume]
+    hetero-brian sweep CONFIG [--out DIR] [--workers N] [--dask | --scheduler ADDRESS] [--resume] [--shard I/N]
     hetero-brian tune CONFIG [--out DIR] [--trials N] [--workers N] [--dask | --scheduler ADDRESS] [--resume]
     hetero-brian plot RESULT.h5 --kind raster [--out FIGURE.png]     (from the analysis layer)
 
@@ -86,6 +86,8 @@ def build_parser():
     _add_config_arguments(export)
     sweep = commands.add_parser("sweep", help="run a parameter sweep (resumable)")
     _add_batch_arguments(sweep, "hetero_brian_sweeps")
+    sweep.add_argument("--shard", metavar="I/N", help="run shard I of N (1 <= I <= N) of a job array; "
+                       "afterwards --resume without --shard merges the shards' summaries")
     tune = commands.add_parser("tune", help="Bayesian optimisation of a scenario's parameters (Optuna)")
     _add_batch_arguments(tune, "hetero_brian_studies")
     tune.add_argument("--trials", type=int, help="total finished trials wanted (replaces the file's 'trials')")
@@ -112,7 +114,8 @@ def _sweep(arguments):
     out = arguments.out or str(Path("hetero_brian_sweeps") / Path(arguments.config).stem)
     with _executor(arguments) as executor:
         report = run_sweep(tasks_from_config(config), out, executor=executor, workers=arguments.workers,
-                           retries=config.retries, resume=arguments.resume, progress=not arguments.quiet)
+                           retries=config.retries, resume=arguments.resume, progress=not arguments.quiet,
+                           shard=arguments.shard)
     skipped = sum(outcome.status == "skipped" for outcome in report.outcomes)
     print(f"{len(report.outcomes)} tasks: {report.n_run} run, {skipped} already complete, "
           f"{len(report.failed)} failed; summary in {report.summary_path}")

@@ -7,7 +7,8 @@ them with any :class:`concurrent.futures.Executor`; each task writes its own fol
 are gathered in ``summary.csv``. Task names are digests of their content, so re-running the same
 sweep with ``resume=True`` skips every task whose manifest says "complete" and re-runs the others
 (killed, failed, never started). A task that fails is retried ``retries`` times (default once), then
-reported with its traceback (``failures.txt``) while the other tasks go on.
+reported with its traceback (``failures.txt``) while the other tasks go on. ``shard="I/N"`` runs one
+shard of a job array (:mod:`hetero_brian.experiment.shards`).
 
 Every task runs in a fresh process: Brian2 keeps global state (device, preferences) and installs a
 SIGINT handler at import, which fails in a non-main thread. The default executor is a ``spawn``
@@ -32,6 +33,7 @@ gives 2 points x 3 grid values x 3 seeds = 18 tasks. A key sets the value at tha
 like ``hetero-brian run --set key=value``.
 """
 import concurrent.futures
+import contextlib
 import csv
 import hashlib
 import io
@@ -49,6 +51,7 @@ from typing import Any
 from hetero_brian.errors import ConfigError, ResultsError
 from hetero_brian.experiment.executors import local_executor
 from hetero_brian.experiment.runner import load_scenario, resolve_config, run_scenario
+from hetero_brian.experiment.shards import SHARDS_FOLDER, all_shard_locks, shard_label, shard_lock, shard_tasks
 from hetero_brian.results.atomic import write_text_atomically
 from hetero_brian.results.rundirs import directory_lock, read_manifest
 
@@ -319,7 +322,7 @@ def _submit_round(executor, tasks, directory, isolate, progress):
 
 
 def run_sweep(tasks, directory, executor=None, workers=None, retries=1, resume=False, isolate=None,
-              progress=True):
+              progress=True, shard=None):
     """Run ``tasks`` under ``directory`` and write ``summary.csv``.
 
     Parameters
@@ -341,6 +344,10 @@ def run_sweep(tasks, directory, executor=None, workers=None, retries=1, resume=F
         process per task) and True for a given executor.
     progress : bool
         Show a tqdm progress bar over tasks.
+    shard : str or (int, int), optional
+        ``"I/N"``: run only shard ``I`` of ``N`` (:func:`~hetero_brian.experiment.shards.shard_tasks`),
+        write ``summary-shard-I-of-N.csv``; the directory may hold other shards' tasks. Without
+        ``shard``, ``resume=True`` after the shards merges them into ``summary.csv``.
 
     Returns
     -------
@@ -357,21 +364,30 @@ def run_sweep(tasks, directory, executor=None, workers=None, retries=1, resume=F
     directory = Path(directory).resolve()
     if directory.exists() and not directory.is_dir():
         raise ResultsError(f"sweep directory '{directory}' exists and is not a directory")
-    if directory.is_dir() and any(entry.name != ".lock" for entry in directory.iterdir()) and not resume:
+    selected = tasks if shard is None else shard_tasks(tasks, shard)
+    suffix = "" if shard is None else f"-shard-{shard_label(shard)}"
+    if shard is not None:
+        used = [task.name for task in selected if (directory / task.name).exists()]
+        if used and not resume:
+            raise ResultsError(f"shard {shard_label(shard)}: {len(used)} of its task folders exist in "
+                               f"'{directory}' (e.g. {used[0]}); pass resume=True (--resume) to skip its finished tasks")
+    elif directory.is_dir() and any(entry.name not in (".lock", SHARDS_FOLDER) for entry in directory.iterdir()) \
+            and not resume:
         raise ResultsError(f"sweep directory '{directory}' is not empty; pass resume=True (--resume) to "
                            "skip its finished tasks, or choose another directory")
     directory.mkdir(parents=True, exist_ok=True)
     isolate = executor is not None if isolate is None else isolate
-    with directory_lock(directory, timeout=0):
+    with shard_lock(directory, shard) if shard is not None else directory_lock(directory, timeout=0), \
+            all_shard_locks(directory) if shard is None else contextlib.nullcontext():
         listing = json.dumps({task.name: asdict(task) for task in tasks}, indent=2, default=str)
         write_text_atomically(directory / TASKS_NAME, listing, if_exists="replace")
         outcomes = {}
-        for task in tasks:
+        for task in selected:
             if resume and task_state(directory / task.name) == "complete":
                 outcomes[task.name] = TaskOutcome(task.name, "skipped")
-        pending = [task for task in tasks if task.name not in outcomes]
+        pending = [task for task in selected if task.name not in outcomes]
         attempts = {task.name: 0 for task in pending}
-        with tqdm(total=len(tasks), initial=len(outcomes), desc="sweep", unit="task", disable=not progress) as bar:
+        with tqdm(total=len(selected), initial=len(outcomes), desc="sweep", unit="task", disable=not progress) as bar:
             for attempt in range(retries + 1):
                 if not pending:
                     break
@@ -390,14 +406,14 @@ def run_sweep(tasks, directory, executor=None, workers=None, retries=1, resume=F
                     new[name].attempts = attempts[name]
                 outcomes.update(new)
                 pending = [task for task in pending if outcomes[task.name].status == "failed"]
-        ordered = [outcomes[task.name] for task in tasks]
-        _write_failures(directory, ordered)
-        summary_path = write_summary(directory, tasks)
+        ordered = [outcomes[task.name] for task in selected]
+        _write_failures(directory, ordered, FAILURES_NAME.replace(".txt", f"{suffix}.txt"))
+        summary_path = write_summary(directory, selected, SUMMARY_NAME.replace(".csv", f"{suffix}.csv"))
     return SweepReport(directory, ordered, summary_path)
 
 
-def _write_failures(directory, outcomes):
-    path = directory / FAILURES_NAME
+def _write_failures(directory, outcomes, name=FAILURES_NAME):
+    path = directory / name
     failed = [outcome for outcome in outcomes if outcome.status == "failed"]
     if not failed:
         path.unlink(missing_ok=True)
@@ -430,8 +446,8 @@ def summary_rows(directory, tasks):
     return rows
 
 
-def write_summary(directory, tasks):
-    """Write ``<directory>/summary.csv`` (see :func:`summary_rows`); returns its path."""
+def write_summary(directory, tasks, name=SUMMARY_NAME):
+    """Write ``<directory>/<name>`` (default ``summary.csv``; see :func:`summary_rows`); returns its path."""
     rows = summary_rows(directory, tasks)
     parameter_keys = list(dict.fromkeys(key for task in tasks for key in task.parameters))
     metric_keys = sorted({key for row in rows for key in row["metrics"]})
@@ -443,7 +459,7 @@ def write_summary(directory, tasks):
         metrics = row.pop("metrics")
         writer.writerow({**row, **{key: repr(value) if isinstance(value, float) else value
                                    for key, value in metrics.items()}})
-    return write_text_atomically(Path(directory) / SUMMARY_NAME, buffer.getvalue(), if_exists="replace")
+    return write_text_atomically(Path(directory) / name, buffer.getvalue(), if_exists="replace")
 
 
 def _isolated_main(task_file, outcome_file):
