@@ -389,7 +389,8 @@ class ReplicaSimulator:
         ------
         ValueError
             For plastic projections or synaptic delays (their state cannot be carried between
-            segments), zero epsilons or fewer than 10 segments.
+            segments: the message names the alternative, the two-trajectory estimate of one
+            continuous run), zero epsilons or fewer than 10 segments.
         """
         if isinstance(n_segments, bool) or not isinstance(n_segments, (int, np.integer)) or n_segments < 11:
             raise ValueError(f"n_segments must be an integer >= 11 (10 after a transient one, for a standard error); got {n_segments!r}")
@@ -399,9 +400,15 @@ class ReplicaSimulator:
             if projection.synapse.plastic_rule is not None:
                 raise ValueError(f"projection {projection.name!r} is plastic: its weights and traces cannot be carried "
                                  "between renormalisation segments; use a static network")
-            if np.any(np.asarray(self.sampled[projection.name].get("delay", 0.0), dtype=float) > 0):
-                raise ValueError(f"projection {projection.name!r} has delays: spikes in flight would be lost between "
-                                 "renormalisation segments")
+            delays = np.asarray(self.sampled[projection.name].get("delay", 0.0), dtype=float)
+            if np.any(delays > 0):
+                raise ValueError(
+                    f"projection {projection.name!r} has synaptic delays (up to {1e3 * float(np.max(delays)):.3g} ms): "
+                    "Benettin renormalisation restarts every segment from the saved neuron states, so spikes still in "
+                    "flight at a segment's end would be lost and the exponent would be wrong. Use the two-trajectory "
+                    "estimate of one continuous run instead (ReplicaSimulator.run, then "
+                    "hetero_brian.analysis.trajectory_divergence.divergence_rate, or finite_size_exponents of "
+                    "hetero_brian.analysis.finite_size_lyapunov), which keeps every delayed spike")
         reference = initial_state if initial_state is not None else self.reference_initial_state()
         blocks, lastspike = self.perturbed_states(reference), None
         log_growth = np.zeros((n_segments, self.epsilons.size))
