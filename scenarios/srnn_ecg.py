@@ -20,12 +20,13 @@ from typing import List, Literal, Optional
 from brian2 import second
 
 from hetero_brian.config import DistributionField, QuantityField, StrictModel
+from hetero_brian.random import SeedStreams
 
 
 class Config(StrictModel):
     """Options (the default trains for about 8-10 minutes on one core, Brian2 build included)."""
 
-    data: Optional[str] = None  # folder with QTDB_train.mat / QTDB_test.mat; default $HETERO_BRIAN_QTDB
+    data: Optional[str] = None  # QTDB_train.mat / QTDB_test.mat folder; default: $HETERO_BRIAN_QTDB, data lookup
     n_hidden: int = 36
     epochs: int = 150
     batch_size: int = 32
@@ -86,7 +87,7 @@ def run(config, output, backend="auto", seed=None):
     from hetero_brian.training.surrogates import surrogate_from_name
     from hetero_brian.training.trainer import TrainingSettings, evaluate, train
 
-    seed = 0 if seed is None else seed
+    seed = SeedStreams(seed).master_seed  # a fresh seed when none is given
     torch.set_num_threads(config.threads)
     data = load_qtdb(config.data)
     initial = initial_parameters(4, config.n_hidden, 6, seed, tau_m=config.tau_m, tau_adp=config.tau_adp,
@@ -117,10 +118,9 @@ def run(config, output, backend="auto", seed=None):
         "spikes_per_neuron_per_step": float(test["spikes_per_neuron_per_step"]),
         "trainable_parameters": trainable_parameter_count(model),
         "brian_sequences": count, "brian_backend": brian["runs"][0].result.provenance["backend"]["backend"],
-        "brian_spikes_identical_float64": brian["identical_float64"],
+        "brian_spikes_identical_float64": brian["identical_float64"], "brian_accuracy": brian["brian_accuracy"],
         "float32_spike_mismatch_fraction": brian["float32_spike_mismatch_fraction"],
-        "brian_accuracy": brian["brian_accuracy"], "synaptic_operations_per_sequence": operations,
-        "energy_snn_joule": snn_joule,
+        "synaptic_operations_per_sequence": operations, "energy_snn_joule": snn_joule,
         "energy_constants": "E_AC 0.9 pJ, E_MAC 4.6 pJ (Horowitz, ISSCC 2014, 45 nm, 32-bit float)",
         "tau_m_ms_initial_mean": float(np.mean(np.asarray(initial.tau_m)) * 1e3),
         "tau_m_ms_trained_mean": float(np.mean(np.asarray(trained.tau_m)) * 1e3),

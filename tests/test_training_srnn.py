@@ -9,6 +9,7 @@ torch = pytest.importorskip("torch")
 
 from hetero_brian.distributions import Constant, Normal  # noqa: E402
 from hetero_brian.errors import ConfigError  # noqa: E402
+from hetero_brian.inputs import datasets  # noqa: E402
 from hetero_brian.training.data import check_sequences, load_qtdb  # noqa: E402
 from hetero_brian.training.parameters import SRNNParameters, initial_parameters  # noqa: E402
 from hetero_brian.training.srnn import AdaptiveSRNN  # noqa: E402
@@ -135,6 +136,8 @@ def test_missing_data_is_named(tmp_path, monkeypatch):
     with pytest.raises(FileNotFoundError, match="QTDB_train.mat"):
         load_qtdb(tmp_path)
     monkeypatch.delenv("HETERO_BRIAN_QTDB", raising=False)
+    monkeypatch.delenv("HETERO_BRIAN_DATA", raising=False)
+    monkeypatch.setattr(datasets, "repository_data_root", lambda: tmp_path / "no-shared" / "data")
     with pytest.raises(FileNotFoundError, match="HETERO_BRIAN_QTDB"):
         load_qtdb()
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from hetero_brian.inputs.datasets import data_path
+
 __all__ = ["check_sequences", "load_qtdb", "QTDB_ENVIRONMENT_VARIABLE"]
 
 #: Environment variable naming the QTDB folder when no path is given.
@@ -68,7 +70,9 @@ def load_qtdb(directory=None):
     Parameters
     ----------
     directory : str or pathlib.Path, optional
-        Folder holding both files; default: the environment variable ``HETERO_BRIAN_QTDB``.
+        Folder holding both files; default: the environment variable ``HETERO_BRIAN_QTDB`` when
+        set, else the common data lookup (``$HETERO_BRIAN_DATA/qtdb``, then the repository's
+        ``../shared/data/qtdb``; :func:`hetero_brian.inputs.datasets.data_path`).
 
     Returns
     -------
@@ -82,10 +86,9 @@ def load_qtdb(directory=None):
         When the folder or a file is missing (the message names the path and the variable).
     """
     if directory is None:
-        directory = os.environ.get(QTDB_ENVIRONMENT_VARIABLE)
-        if not directory:
-            raise FileNotFoundError(f"QTDB data path not given and {QTDB_ENVIRONMENT_VARIABLE} is not set; pass the folder "
-                                    "holding QTDB_train.mat and QTDB_test.mat")
+        directory = os.environ.get(QTDB_ENVIRONMENT_VARIABLE) or data_path(
+            None, "qtdb", f"QTDB_train.mat and QTDB_test.mat (see ../shared/data/README.md), or set "
+            f"{QTDB_ENVIRONMENT_VARIABLE} to their folder", name="the QTDB data path")
     directory = Path(directory)
     data = {}
     for split in ("train", "test"):
