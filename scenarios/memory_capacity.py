@@ -35,11 +35,11 @@ class Config(HRSNNParameters):
 
     n_neurons: int = 200
     n_input: int = 50
-    n_steps: int = 3000
+    n_steps: int = 4000
     n_train_steps: int = 500
-    step_duration: QuantityField(ms) = "10 ms"
-    input_rate: QuantityField(Hz) = "200 Hz"
-    weight_input: QuantityField(mV) = "6 mV"
+    step_duration: QuantityField(ms) = "5 ms"
+    input_rate: QuantityField(Hz) = "400 Hz"
+    weight_input: QuantityField(mV) = "2 mV"
     tau_m: DistributionField(ms) = {"distribution": "gamma", "mean": "20 ms", "cv": 0.5}
     dt: QuantityField(ms) = "0.5 ms"
     max_delay: int = 20
