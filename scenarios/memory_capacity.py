@@ -46,8 +46,8 @@ class Config(HRSNNParameters):
     ridge: float = 0.01
     washout: int = 10
     n_controls: int = 5
-    n_seeds: int = 1
-    variants: list[Literal["HoNHoS", "HeNHoS", "HoNHeS", "HeNHeS"]] = ["HoNHoS", "HeNHeS"]
+    n_seeds: int = 5
+    variants: list[Literal["HoNHoS", "HeNHoS", "HoNHeS", "HeNHeS"]] = ["HoNHoS", "HeNHoS", "HoNHeS", "HeNHeS"]
 
 
 def check_config(config):
