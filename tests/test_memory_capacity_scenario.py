@@ -25,7 +25,7 @@ def test_tiny_run_has_memory_above_its_control(tmp_path):
 
     use_numpy_target()
     config = memory_capacity.Config(n_neurons=20, n_input=10, n_steps=300, n_train_steps=20, max_delay=5,
-                                    weight_input="4 mV", variants=["HeNHeS"])
+                                    weight_input="4 mV", variants=["HeNHeS"], n_seeds=1)
     metrics = memory_capacity.run(config, tmp_path, backend="runtime", seed=3)
     assert metrics["memory_capacity_HeNHeS_mean"] > 3 * metrics["mc_shuffled_HeNHeS_mean"]
     assert metrics["mc_net_HeNHeS_mean"] == pytest.approx(
