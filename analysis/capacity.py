@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["MemoryCapacity", "memory_capacity", "uniform_input", "echo_state_states",
-           "activity_over_capacity"]
+__all__ = ["MemoryCapacity", "CapacityAboveControl", "memory_capacity", "capacity_above_control", "uniform_input",
+           "echo_state_states", "delay_line_states", "activity_over_capacity"]
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,86 @@ def memory_capacity(inputs, states, max_delay, train_fraction=0.5, ridge=1e-8, w
                      / (np.sum(prediction ** 2, axis=0) * np.sum(observed ** 2, axis=0)))
     r_squared = np.nan_to_num(r_squared, nan=0.0)  # a constant readout reconstructs nothing
     return MemoryCapacity(float(r_squared.sum()), delays, r_squared)
+
+
+@dataclass(frozen=True)
+class CapacityAboveControl:
+    """Result of :func:`capacity_above_control`.
+
+    Attributes
+    ----------
+    capacity : float
+        ``MC`` of the states for the true input (summed over delays).
+    control : float
+        Mean ``MC`` of the same states for shuffled copies of the input (the chance level).
+    net : float
+        ``capacity - control``.
+    ratio : float
+        ``capacity / control`` (inf when the control is 0).
+    r_squared, control_r_squared : ndarray, shape (max_delay,)
+        Per-delay squared correlations of the true input and the mean over the shuffled copies.
+    """
+
+    capacity: float
+    control: float
+    net: float
+    ratio: float
+    r_squared: np.ndarray
+    control_r_squared: np.ndarray
+
+
+def capacity_above_control(inputs, states, max_delay, rng, n_controls=5, **options):
+    """Memory capacity and its shuffled-input control (Jaeger 2001, control subtracted).
+
+    Parameters
+    ----------
+    inputs, states, max_delay
+        As in :func:`memory_capacity`.
+    rng : numpy.random.Generator or int
+        Draws the ``n_controls`` permutations of ``inputs``.
+    n_controls : int
+        Shuffled copies averaged into the control (>= 1).
+    **options
+        ``train_fraction``, ``ridge``, ``washout`` of :func:`memory_capacity`.
+
+    Returns
+    -------
+    CapacityAboveControl
+
+    Notes
+    -----
+    A shuffled input has no temporal relation to the states, so its capacity measures what the
+    readout fits by chance (about ``max_delay / n_test`` for small readouts, more when the number
+    of features approaches the training length); ``net = MC - MC_shuffled`` is the memory the
+    states hold beyond chance.
+    """
+    if int(n_controls) < 1:
+        raise ValueError(f"n_controls must be >= 1; got {n_controls!r}")
+    rng = np.random.default_rng(rng)
+    true = memory_capacity(inputs, states, max_delay, **options)
+    u = np.asarray(inputs, dtype=float).ravel()
+    controls = [memory_capacity(rng.permutation(u), states, max_delay, **options).r_squared
+                for _ in range(int(n_controls))]
+    control_r_squared = np.mean(controls, axis=0)
+    control = float(control_r_squared.sum())
+    ratio = true.capacity / control if control > 0 else float("inf")
+    return CapacityAboveControl(true.capacity, control, true.capacity - control, ratio, true.r_squared,
+                                control_r_squared)
+
+
+def delay_line_states(inputs, n_taps):
+    """States of an ideal delay line: ``X(t) = (u(t), u(t - 1), ..., u(t - n_taps + 1))`` (zeros before t = 0).
+
+    Its memory capacity over delays ``1..max_delay`` is ``min(n_taps - 1, max_delay)``: every delay it
+    holds is recalled exactly, and none beyond.
+    """
+    u = np.asarray(inputs, dtype=float).ravel()
+    if int(n_taps) < 1:
+        raise ValueError(f"n_taps must be >= 1; got {n_taps!r}")
+    states = np.zeros((u.size, int(n_taps)))
+    for tap in range(int(n_taps)):
+        states[tap:, tap] = u[:u.size - tap]
+    return states
 
 
 def uniform_input(n_times, rng, low=-0.5, high=0.5):

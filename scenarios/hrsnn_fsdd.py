@@ -1,18 +1,21 @@
 """HRSNN on spoken digits (FSDD): heterogeneous neurons and STDP, 2x2 over seeds, with a baseline.
 
-Each recording of the Free Spoken Digit Dataset becomes a log-mel spectrogram resampled to a fixed
-number of frames and scaled to [0, 1] with training-set percentiles; every mel channel drives one
-input neuron through a deterministic rate code (an integrate-and-fire encoder, ``max_rate`` at full
-scale). The samples are presented back to back (``frame_duration`` per frame, then ``t_rest`` of
-silence, reset-free: the rest lets the reservoir state decay, it is not reset) to an E/I reservoir
-(:func:`hetero_brian.network.hrsnn.hrsnn_spec`). Phase 1 presents ``n_stdp_samples`` training
-samples with STDP on; phase 2 presents every training and test sample with plasticity frozen,
-all in one compiled binary. Spike counts of every reservoir neuron in ``n_bins`` bins of each
-presentation feed a standardised logistic (and a ridge) readout trained on the training split
-(takes 5-49) and scored on the test split (takes 0-4). The four cells of the 2x2 (homogeneous or
-heterogeneous neurons x homogeneous or heterogeneous STDP) are four runs of one binary per seed
-(:func:`hetero_brian.protocols.hrsnn_2x2.run_2x2`). The non-spiking baseline is a logistic
-regression on the very frames the encoder sees.
+Each recording of the Free Spoken Digit Dataset is brought to one level (``level="recording"``: its
+loudest 25 ms frame at RMS 1; ``"global"`` keeps the recorded levels), becomes a log-mel spectrogram
+resampled to a fixed number of frames, and is scaled to [0, 1] with the training side's
+percentiles; every mel channel drives one input neuron through a deterministic rate code. The
+samples are presented back to back (``frame_duration`` per frame, then ``t_rest`` of silence,
+reset-free) to an E/I reservoir (:func:`hetero_brian.network.hrsnn.hrsnn_spec`): ``n_stdp_samples``
+training samples with STDP on, then every training and test sample (shuffled) with plasticity
+frozen. Spike counts of every reservoir neuron in ``n_bins`` bins of each presentation feed a
+logistic (and a ridge) readout fitted on the training side. The four cells of the 2x2 are four runs
+of one binary per seed (:func:`hetero_brian.protocols.hrsnn_2x2.run_2x2`); the baseline is a
+logistic regression on the very frames the encoder sees.
+
+``split="standard"``: FSDD's split (takes 0-4 test, the rest training). ``split="speaker"``: leave
+one speaker out, one fold per speaker in ``folds`` (default all); STDP, the percentiles and the
+readouts see only the other speakers. Fold ``f`` writes ``hrsnn_fsdd_<f>_*`` files; the metrics
+hold every fold's numbers (``<metric>_<fold>``) and their mean over folds (``<metric>_folds_mean``).
 
 References
 ----------
@@ -21,21 +24,25 @@ spatio-temporal classification", Front. Neurosci. 17:994517 (2023).
 Z. Jackson et al., Free Spoken Digit Dataset, https://github.com/Jakobovski/free-spoken-digit-dataset
 """
 import time
-from typing import Optional
+from typing import Literal, Optional
 
 import numpy as np
 
 from hetero_brian.analysis.figures_hrsnn import plot_2x2
 from hetero_brian.errors import ConfigError
-from hetero_brian.inputs import log_mel_frames, read_fsdd, scale_frames, stratified_subset
+from hetero_brian.inputs import (FSDD_TEST_TAKES, fixed_fold, leave_one_group_out, log_mel_frames, normalise_level,
+                                 read_fsdd, scale_frames, stratified_subset)
 from hetero_brian.protocols.hrsnn_2x2 import HRSNNRunConfig, run_2x2
 from hetero_brian.random import SeedStreams, fresh_seed
 
 
 class Config(HRSNNRunConfig):
-    """FSDD options (data and front end) on top of the reservoir and 2x2 options."""
+    """FSDD options (data, front end, split) on top of the reservoir and 2x2 options."""
 
     data_path: Optional[str] = None  # None: the lookup of hetero_brian.inputs.datasets
+    split: Literal["standard", "speaker"] = "standard"
+    folds: Optional[list[str]] = None
+    level: Literal["recording", "global"] = "recording"
     n_train: Optional[int] = None
     n_test: Optional[int] = None
     n_mels: int = 20
@@ -44,30 +51,70 @@ class Config(HRSNNRunConfig):
     high_percentile: float = 99.5
 
 
-def _subset(dataset, n, rng, name):
+def _subset(indices, labels, n, rng, name):
+    """``n`` of ``indices``, stratified by label (all of them when ``n`` is None)."""
     if n is None:
-        return dataset
-    if not 10 <= n <= len(dataset):
-        raise ConfigError(f"{name} must be between 10 and {len(dataset)}; got {n}")
-    return dataset.subset(stratified_subset(dataset.labels, int(np.ceil(n / dataset.n_classes)), rng)[:n])
+        return indices
+    if not 10 <= n <= len(indices):
+        raise ConfigError(f"{name} must be between 10 and {len(indices)}; got {n}")
+    n_classes = np.unique(labels[indices]).size
+    return indices[stratified_subset(labels[indices], int(np.ceil(n / n_classes)), rng)[:n]]
+
+
+def fold_frames(log_mels, labels, fold, config, rng):
+    """Training and test frames of one fold, scaled with the training side's percentiles only.
+
+    Returns
+    -------
+    train_frames, train_labels, test_frames, test_labels, train_indices, test_indices
+    """
+    train = _subset(fold.train, labels, config.n_train, rng, "n_train")
+    test = _subset(fold.test, labels, config.n_test, rng, "n_test")
+    train_frames, test_frames = scale_frames(log_mels[train], log_mels[test], config.low_percentile,
+                                             config.high_percentile)
+    return train_frames, labels[train], test_frames, labels[test], train, test
+
+
+def folds_of(data, config):
+    """The folds of ``config.split`` over a data set read with ``split="all"``."""
+    if config.split == "standard":
+        if config.folds is not None:
+            raise ConfigError("folds applies to split='speaker' only")
+        return [fixed_fold(data.metadata["take"] < FSDD_TEST_TAKES)]
+    try:
+        return leave_one_group_out(data.metadata["speaker"], config.folds)
+    except ValueError as error:
+        raise ConfigError(f"folds: {error}") from None
 
 
 def run(config, output, backend="auto", seed=None):
-    """Read FSDD, build the frames, run the 2x2 and draw its figure; return the metrics."""
+    """Read FSDD, build the frames, run the 2x2 on every fold and draw its figure; return the metrics."""
     seed = fresh_seed() if seed is None else seed
     if not 0 <= config.low_percentile < config.high_percentile <= 100:
         raise ConfigError(f"need 0 <= low_percentile < high_percentile <= 100; got {config.low_percentile}, {config.high_percentile}")
     start = time.perf_counter()
-    rng = SeedStreams(seed).generator("data")
-    train = _subset(read_fsdd(config.data_path, split="train"), config.n_train, rng, "n_train")
-    test = _subset(read_fsdd(config.data_path, split="test"), config.n_test, rng, "n_test")
-    train_frames, test_frames = scale_frames(log_mel_frames(train.samples, train.sample_rate, config.n_mels, config.n_frames),
-                                             log_mel_frames(test.samples, test.sample_rate, config.n_mels, config.n_frames),
-                                             config.low_percentile, config.high_percentile)
+    data = read_fsdd(config.data_path, split="all")
+    signals = data.samples if config.level == "global" else [normalise_level(signal, data.sample_rate)
+                                                             for signal in data.samples]
+    log_mels = log_mel_frames(signals, data.sample_rate, config.n_mels, config.n_frames)
     read_time = time.perf_counter() - start
-    metrics, per_seed = run_2x2(config, train_frames, train.labels, test_frames, test.labels, output, backend, seed,
-                                "hrsnn_fsdd")
-    plot_2x2(per_seed, metrics["baseline_accuracy"], output / "hrsnn_fsdd.png", title="hrsnn_fsdd")
+    print(f"hrsnn_fsdd: {len(data)} recordings read and encoded, {read_time:.0f} s", flush=True)
+    folds, rng, metrics = folds_of(data, config), SeedStreams(seed).generator("data"), {}
+    for fold in folds:
+        train_frames, train_labels, test_frames, test_labels, _, _ = fold_frames(log_mels, data.labels, fold, config, rng)
+        name = "hrsnn_fsdd" if config.split == "standard" else f"hrsnn_fsdd_{fold.name}"
+        summary, per_seed = run_2x2(config, train_frames, train_labels, test_frames, test_labels, output, backend,
+                                    seed, name)
+        plot_2x2(per_seed, summary["baseline_accuracy"], output / f"{name}.png", title=name)
+        if config.split == "standard":
+            metrics = summary
+        else:
+            metrics.update({f"{key}_{fold.name}": value for key, value in summary.items()})
+    if config.split == "speaker":
+        for key in [key for key in metrics if key.endswith(f"_{folds[0].name}")]:
+            stem = key[:-len(folds[0].name) - 1]
+            if not stem.startswith("wall_time"):
+                metrics[f"{stem}_folds_mean"] = float(np.mean([metrics[f"{stem}_{fold.name}"] for fold in folds]))
     metrics["wall_time_read"] = read_time
     return metrics
 

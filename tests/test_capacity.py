@@ -57,3 +57,20 @@ def test_bad_capacity_inputs():
         capacity.memory_capacity(inputs, np.zeros((100, 3)), 5, train_fraction=1.0)
     with pytest.raises(ValueError, match="activation"):
         capacity.echo_state_states(inputs, 3, 0, activation="relu")
+
+
+def test_delay_line_has_its_known_capacity_and_shuffled_input_none():
+    from hetero_brian.analysis.capacity import capacity_above_control, delay_line_states
+
+    rng = np.random.default_rng(11)
+    u = rng.uniform(-0.5, 0.5, 4000)
+    states = delay_line_states(u, 11)  # holds u(t) .. u(t - 10): delays 1..10
+    result = capacity_above_control(u, states, 20, rng, n_controls=5, ridge=0.0, washout=20)
+    assert result.capacity == pytest.approx(10.0, abs=0.05)
+    np.testing.assert_allclose(result.r_squared[:10], 1.0, atol=1e-9)
+    assert result.control < 0.2 and result.net == pytest.approx(result.capacity - result.control)
+    assert result.ratio > 50
+    shuffled = capacity_above_control(rng.permutation(u), states, 20, rng, ridge=0.0, washout=20)
+    assert abs(shuffled.capacity) < 0.2 and abs(shuffled.net) < 0.2
+    with pytest.raises(ValueError, match="n_controls"):
+        capacity_above_control(u, states, 20, rng, n_controls=0)

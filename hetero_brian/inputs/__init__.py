@@ -47,7 +47,8 @@ from hetero_brian.inputs.encoders import (
     poisson_encode,
     sort_spikes,
 )
-from hetero_brian.inputs.frames import log_mel_frames, row_frames, scale_frames
+from hetero_brian.inputs.folds import Fold, fixed_fold, leave_one_group_out
+from hetero_brian.inputs.frames import log_mel_frames, normalise_level, row_frames, scale_frames
 from hetero_brian.inputs.regular_encoder import regular_rate_encode
 from hetero_brian.inputs.stimulus import normalise_features, stimulus_sequence, to_dense_raster
 from hetero_brian.inputs.spoken import (
@@ -63,6 +64,7 @@ __all__ = [
     "Dataset",
     "EncodedSpikes",
     "FSDD_TEST_TAKES",
+    "Fold",
     "bsa_decode",
     "bsa_encode",
     "bsa_filter",
@@ -72,11 +74,13 @@ __all__ = [
     "erb_bandwidth",
     "erb_number",
     "erb_space",
+    "fixed_fold",
     "frame_signal",
     "gammatone_cochleagram",
     "gammatone_filter",
     "hz_to_mel",
     "latency_encode",
+    "leave_one_group_out",
     "load_sklearn_digits",
     "log_mel_frames",
     "log_mel_spectrogram",
@@ -84,6 +88,7 @@ __all__ = [
     "mel_to_hz",
     "n_frames_of",
     "normalise_features",
+    "normalise_level",
     "parse_fsdd_name",
     "poisson_encode",
     "read_fsdd",

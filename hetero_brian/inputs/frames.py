@@ -1,5 +1,9 @@
 """Fixed-size frame sequences for reservoirs: log-mel frames of recordings, image rows, percentile scaling.
 
+Recordings may first be brought to one level (:func:`normalise_level`): FSDD's speakers record at
+levels up to about 17 dB apart, and with one global scale the quiet speakers drive a reservoir with a
+fraction of the input spikes of the loud ones.
+
 A *frame sequence* is an array ``(n_samples, n_channels, n_frames)`` of intensities; each channel
 later drives one input neuron and frame ``k`` is presented during ``[k frame_duration, (k + 1)
 frame_duration)`` (see :func:`hetero_brian.inputs.regular_encoder.regular_rate_encode`).
@@ -7,6 +11,41 @@ frame_duration)`` (see :func:`hetero_brian.inputs.regular_encoder.regular_rate_e
 import numpy as np
 
 from hetero_brian.inputs.audio import log_mel_spectrogram
+
+
+def normalise_level(signal, sample_rate, frame_length=0.025):
+    """The recording scaled so that its loudest ``frame_length`` frame has root-mean-square 1.
+
+    Parameters
+    ----------
+    signal : numpy.ndarray, shape (n_samples,)
+        A waveform.
+    sample_rate : float
+        Hz.
+    frame_length : float
+        Seconds; the level is the largest RMS over consecutive non-overlapping frames of this length
+        (a recording shorter than one frame is one frame).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``signal / level``; a silent recording is returned unchanged.
+
+    Notes
+    -----
+    The loudest frame, not the whole recording, sets the level, so leading or trailing silence does
+    not change the gain. A copy of a recording at any other gain (for example 20 dB quieter) gives
+    the same waveform, up to rounding, and hence the same log-mel frames.
+    """
+    signal = np.asarray(signal, dtype=float)
+    length = max(1, int(round(frame_length * sample_rate)))
+    n_whole = signal.size // length
+    chunks = [signal[:n_whole * length].reshape(n_whole, length)] if n_whole else []
+    squares = [np.mean(chunk**2, axis=1) for chunk in chunks]
+    if signal.size > n_whole * length or not n_whole:
+        squares.append(np.array([np.mean(signal[n_whole * length:] ** 2)]))
+    level = np.sqrt(np.max(np.concatenate(squares)))
+    return signal / level if level > 0 else signal
 
 
 def log_mel_frames(signals, sample_rate, n_mels, n_frames):

@@ -4,8 +4,8 @@ Frame sequences (``(n_samples, n_channels, n_frames)``, intensities in [0, 1]) a
 (:func:`~hetero_brian.inputs.regular_encoder.regular_rate_encode` or Poisson) and presented back to
 back to an HRSNN reservoir (:func:`~hetero_brian.network.hrsnn.hrsnn_spec`): ``frame_duration`` per
 frame, then ``t_rest`` of silence, reset-free. Phase 1 presents ``n_stdp_samples`` training samples
-with STDP on; phase 2 presents every training and test sample with plasticity frozen, all in one
-compiled binary. Spike counts of every reservoir neuron in ``n_bins`` bins of each presentation
+with STDP on; phase 2 presents every training sample, then every test sample (each side in a
+seeded random order), with plasticity frozen, all in one compiled binary. Spike counts of every reservoir neuron in ``n_bins`` bins of each presentation
 feed a standardised logistic (and a ridge) readout trained on the training samples and scored on
 the test samples. The four cells of the 2x2 are four runs of one binary per seed (the homogeneous
 cells set each distribution to its mean at run time, :func:`~hetero_brian.network.hrsnn.variant_parameters`).
@@ -27,7 +27,7 @@ import numpy as np
 from brian2 import Hz, mV, ms, second
 
 from ..analysis.energy import synaptic_operations_from_result
-from ..analysis.features import period_boundaries, sample_spike_counts
+from ..analysis.features import period_boundaries
 from ..config import DistributionField, QuantityField
 from ..distributions import Gamma
 from ..errors import ConfigError
@@ -35,10 +35,11 @@ from ..inputs import poisson_encode, regular_rate_encode, stimulus_sequence
 from ..network.spec import SpikeInput
 from ..network.hrsnn import HRSNNParameters, hrsnn_spec, variant_name, variant_parameters
 from ..random import SeedStreams, fresh_seed
-from ..readouts import LogisticReadout, RidgeReadout
+from ..readouts import LogisticReadout
 from ..results import SpikeTrains, save
 from ..simulate import Recording, Simulator
 from ..results.atomic import write_json_atomically
+from .hrsnn_features import features_path, load_features, readout_accuracies, reservoir_counts, save_features
 
 VARIANTS = ((False, False), (True, False), (False, True), (True, True))
 RECURRENT = ("ee", "ei", "ie", "ii")
@@ -52,6 +53,12 @@ class HRSNNRunConfig(HRSNNParameters):
     keys stay flat (``n_neurons``, ``tau_m.cv``); the defaults here are the spoken-digit ones. The
     two heterogeneity switches must stay on: the 2x2 builds the fully heterogeneous network and
     ``variants`` chooses the cells.
+
+    ``shuffle`` presents the training and the test samples in a seeded random order (the STDP
+    samples are always a random draw of training samples); ``save_features`` writes the spike-count
+    features of every seed with the run (:mod:`hetero_brian.protocols.hrsnn_features`), and
+    ``features_from`` (a folder of an earlier run with the same seed, data and name) fits the
+    readouts on those features instead of simulating.
     """
 
     n_seeds: int = 5
@@ -71,6 +78,9 @@ class HRSNNRunConfig(HRSNNParameters):
     ridge_alpha: float = 100.0
     n_saved_samples: int = 20
     build_root: Optional[str] = None
+    shuffle: bool = True
+    save_features: bool = True
+    features_from: Optional[str] = None
 
 
 def check_run_config(config):
@@ -128,23 +138,29 @@ def seed_list(seed, n_seeds):
     return [streams.integer_seed(f"hrsnn-seed-{k}") for k in range(n_seeds)]
 
 
-def evaluate(result, boundaries, n_stdp, n_train, train_labels, test_labels, config):
-    """Readout accuracies, spikes and synaptic operations per test sample of one run."""
-    blocks = []
-    for name in ("exc", "inh"):
-        trains = result.spikes[name]
-        blocks.append(sample_spike_counts(trains, boundaries, config.n_bins).reshape(len(boundaries), -1))
-    features = np.log1p(np.concatenate(blocks, axis=1))
-    train = features[n_stdp:n_stdp + n_train]
-    test = features[n_stdp + n_train:]
-    logistic = LogisticReadout(C=config.readout_c, max_iter=3000).fit(train, train_labels)
-    ridge = RidgeReadout(alpha=config.ridge_alpha).fit(train, train_labels)
-    periods = period_boundaries(boundaries)[n_stdp + n_train:]
+def presentation_order(n_train, n_test, n_stdp, rng, shuffle=True):
+    """Indices into ``concatenate([train, test])`` of every presentation, in presentation order.
+
+    The first ``n_stdp`` presentations (STDP on) are training samples drawn without replacement;
+    then every training sample, then every test sample, each block in a random order when
+    ``shuffle`` (else in the data set's order). Test samples are never presented with STDP on.
+
+    Returns
+    -------
+    numpy.ndarray of int, shape (n_stdp + n_train + n_test,)
+    """
+    stdp = rng.permutation(n_train)[:n_stdp]
+    train = rng.permutation(n_train) if shuffle else np.arange(n_train)
+    test = n_train + (rng.permutation(n_test) if shuffle else np.arange(n_test))
+    return np.concatenate([stdp, train, test])
+
+
+def activity_metrics(result, boundaries, first_test):
+    """Spikes and recurrent synaptic operations per test period (presentation + rest) of one run."""
+    periods = period_boundaries(boundaries)[first_test:]
     sops = synaptic_operations_from_result(result, synapse_names=RECURRENT, sample_boundaries=periods).total
     spikes = sum(np.histogram(result.spikes[name].timestamps, bins=periods)[0] for name in ("exc", "inh"))
     return {
-        "accuracy": float(logistic.score(test, test_labels)),
-        "ridge_accuracy": float(ridge.score(test, test_labels)),
         "spikes_per_sample": float(np.mean(spikes)),
         "sops_per_sample": float(np.mean(sops)),
         "mean_rate": float(np.sum(spikes) / (result.spikes["exc"].n_neurons + result.spikes["inh"].n_neurons)
@@ -185,6 +201,58 @@ def _save_first_samples(result, metrics, boundaries, first, config, variant, pat
     save(saved, path)
 
 
+def _simulate_seed(config, train_frames, test_frames, output, backend, run_seed, name, variants, timings, save_first,
+                   label):
+    """Present every sample to one seed's network in each cell; return counts (sample order) and activity."""
+    start = time.perf_counter()
+    n_train, n_stdp = len(train_frames), config.n_stdp_samples
+    period = float((config.frame_duration * train_frames.shape[2] + config.t_rest) / second)
+    rng = SeedStreams(run_seed).generator("input")
+    phase = rng.random(train_frames.shape[1])
+    order = presentation_order(n_train, len(test_frames), n_stdp, rng, config.shuffle)
+    frames = np.concatenate([train_frames, test_frames])[order]
+    stimulus, boundaries = stimulus_sequence(encode_frames(frames, config, rng, phase),
+                                             config.frame_duration * train_frames.shape[2], config.t_rest, dt=config.dt)
+    source = SpikeInput("stim", stimulus.n_channels, stimulus.indices, stimulus.times * second)
+    spec = hrsnn_spec(config, source, run_seed)
+    frozen = {"ee.plastic": 0, **({"input_exc.plastic": 0} if config.input_plastic else {})}
+    phases = [(n_stdp * period * second, {}), ((len(frames) - n_stdp) * period * second, frozen)]
+    if n_stdp == 0:
+        phases = phases[1:]
+    timings["encode"] += time.perf_counter() - start
+    print(f"{label}: encoded {len(frames)} presentations ({n_stdp} with STDP), {time.perf_counter() - start:.0f} s",
+          flush=True)
+    counts, activity = {}, {}
+    start = time.perf_counter()
+    with Simulator(spec, phases, backend=backend, seed=run_seed, recording=Recording(spikes=("exc", "inh")),
+                   build_root=config.build_root) as simulator:
+        timings["build"] += time.perf_counter() - start
+        print(f"{label}: network built, {time.perf_counter() - start:.0f} s", flush=True)
+        for variant in variants:
+            start = time.perf_counter()
+            result = simulator.run(parameters=variant_parameters(spec, *_switches(variant)),
+                                   label=f"{name}-{variant}-{run_seed}-{time.time_ns()}")
+            timings["runs"] += time.perf_counter() - start
+            print(f"{label} {variant}: simulated {len(frames) * period:.0f} s of network time, "
+                  f"{time.perf_counter() - start:.0f} s", flush=True)
+            run_directory = result.provenance.get("backend", {}).get("build_directory")
+            if run_directory:
+                shutil.rmtree(os.path.join(run_directory, "results", result.provenance["run_label"]), ignore_errors=True)
+            presented = reservoir_counts(result, boundaries[n_stdp:], config.n_bins)
+            counts[variant] = np.empty_like(presented)
+            counts[variant][order[n_stdp:]] = presented
+            activity[variant] = activity_metrics(result, boundaries, n_stdp + n_train)
+            if save_first and config.n_saved_samples:
+                _save_first_samples(result, activity[variant], boundaries, n_stdp + n_train, config, variant,
+                                    output / f"{name}_{variant}_seed{run_seed}.h5")
+    return counts, activity
+
+
+def _switches(variant):
+    """``(heterogeneous_neurons, heterogeneous_stdp)`` of a cell name."""
+    return next(switches for switches in VARIANTS if variant_name(*switches) == variant)
+
+
 def run_2x2(config, train_frames, train_labels, test_frames, test_labels, output, backend="auto", seed=None,
             name="hrsnn"):
     """Run the HRSNN 2x2 over ``config.n_seeds`` seeds.
@@ -196,8 +264,9 @@ def run_2x2(config, train_frames, train_labels, test_frames, test_labels, output
         Intensities in [0, 1] (the input of both the reservoir and the baseline).
     train_labels, test_labels : numpy.ndarray of int
     output : pathlib.Path
-        Folder for the per-seed table (``<name>_runs.json``, rewritten atomically after every seed)
-        and the saved results of the first seed (``<name>_<variant>_seed<seed>.h5``).
+        Folder for the per-seed table (``<name>_runs.json``, rewritten atomically after every seed),
+        the saved results of the first seed (``<name>_<variant>_seed<seed>.h5``, with the activity
+        metrics) and the feature cache of every seed (``<name>_features_seed<seed>.npz``).
     backend : str
     seed : int, optional
         Master seed; the per-seed master seeds are derived from it (:func:`seed_list`).
@@ -217,48 +286,32 @@ def run_2x2(config, train_frames, train_labels, test_frames, test_labels, output
     _check_inputs(config, train_frames, train_labels, test_frames, test_labels)
     output = Path(output)
     seed = fresh_seed() if seed is None else seed
-    n_train, n_test, n_stdp = len(train_frames), len(test_frames), config.n_stdp_samples
-    period = float((config.frame_duration * train_frames.shape[2] + config.t_rest) / second)
+    n_train, n_test = len(train_frames), len(test_frames)
     baseline = baseline_accuracy(train_frames, train_labels, test_frames, test_labels, config.readout_c)
-    variants = [variant for variant in VARIANTS if variant_name(*variant) in config.variants]
-    per_seed = {variant_name(*variant): [] for variant in variants}
+    variants = [variant_name(*variant) for variant in VARIANTS if variant_name(*variant) in config.variants]
+    per_seed = {variant: [] for variant in variants}
     timings = {"encode": 0.0, "build": 0.0, "runs": 0.0, "readout": 0.0}
-    for number, run_seed in enumerate(seed_list(seed, config.n_seeds)):
-        start = time.perf_counter()
-        rng = SeedStreams(run_seed).generator("input")
-        phase = rng.random(train_frames.shape[1])
-        stdp_order = rng.permutation(n_train)[:n_stdp]
-        frames = np.concatenate([train_frames[stdp_order], train_frames, test_frames])
-        stimulus, boundaries = stimulus_sequence(encode_frames(frames, config, rng, phase),
-                                                 config.frame_duration * train_frames.shape[2], config.t_rest, dt=config.dt)
-        source = SpikeInput("stim", stimulus.n_channels, stimulus.indices, stimulus.times * second)
-        spec = hrsnn_spec(config, source, run_seed)
-        frozen = {"ee.plastic": 0, **({"input_exc.plastic": 0} if config.input_plastic else {})}
-        phases = [(n_stdp * period * second, {}), ((len(frames) - n_stdp) * period * second, frozen)]
-        if n_stdp == 0:
-            phases = phases[1:]
-        timings["encode"] += time.perf_counter() - start
-        start = time.perf_counter()
-        with Simulator(spec, phases, backend=backend, seed=run_seed, recording=Recording(spikes=("exc", "inh")),
-                       build_root=config.build_root) as simulator:
-            timings["build"] += time.perf_counter() - start
-            for heterogeneous_neurons, heterogeneous_stdp in variants:
-                variant = variant_name(heterogeneous_neurons, heterogeneous_stdp)
-                start = time.perf_counter()
-                result = simulator.run(parameters=variant_parameters(spec, heterogeneous_neurons, heterogeneous_stdp),
-                                       label=f"{name}-{variant}-{run_seed}-{time.time_ns()}")
-                timings["runs"] += time.perf_counter() - start
-                run_directory = result.provenance.get("backend", {}).get("build_directory")
-                if run_directory:
-                    shutil.rmtree(os.path.join(run_directory, "results", result.provenance["run_label"]), ignore_errors=True)
-                start = time.perf_counter()
-                metrics = evaluate(result, boundaries, n_stdp, n_train, train_labels, test_labels, config)
-                timings["readout"] += time.perf_counter() - start
-                metrics["seed"] = run_seed
-                per_seed[variant].append(metrics)
-                if number == 0 and config.n_saved_samples:
-                    _save_first_samples(result, metrics, boundaries, n_stdp + n_train, config, variant,
-                                        output / f"{name}_{variant}_seed{run_seed}.h5")
+    seeds = seed_list(seed, config.n_seeds)
+    for number, run_seed in enumerate(seeds):
+        label = f"{name} seed {number + 1}/{len(seeds)}"
+        if config.features_from:
+            counts, activity = load_features(features_path(config.features_from, name, run_seed), variants,
+                                             train_labels, test_labels)
+            print(f"{label}: features read from {config.features_from}", flush=True)
+        else:
+            counts, activity = _simulate_seed(config, train_frames, test_frames, output, backend, run_seed, name,
+                                              variants, timings, number == 0, label)
+            if config.save_features:
+                save_features(features_path(output, name, run_seed), counts, activity, train_labels, test_labels)
+        for variant in variants:
+            start = time.perf_counter()
+            metrics = {**readout_accuracies(counts[variant], train_labels, test_labels, config),
+                       **activity[variant], "seed": run_seed}
+            timings["readout"] += time.perf_counter() - start
+            print(f"{label} {variant}: accuracy {metrics['accuracy']:.3f} (ridge {metrics['ridge_accuracy']:.3f}), "
+                  f"{metrics['spikes_per_sample']:.0f} spikes per sample; readouts {time.perf_counter() - start:.0f} s",
+                  flush=True)
+            per_seed[variant].append(metrics)
         # rewritten after every seed, atomically: a killed run keeps its finished seeds
         write_json_atomically(output / f"{name}_runs.json", {"per_seed": per_seed, "status": f"{number + 1} of {config.n_seeds} seeds"}, if_exists="replace")
     summary = summarise(per_seed, baseline, n_train, n_test, config.n_seeds)
