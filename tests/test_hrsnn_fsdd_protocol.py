@@ -85,7 +85,7 @@ def test_readouts_fit_on_training_rows_only(monkeypatch):
     rng = np.random.default_rng(2)
     counts = rng.poisson(2.0, size=(30, 8))
     train_labels, test_labels = np.tile([0, 1, 2], 6), np.tile([0, 1, 2], 4)
-    hrsnn_features.readout_accuracies(counts, train_labels, test_labels, hrsnn_fsdd.Config(), 0)
+    hrsnn_features.readout_accuracies(counts, train_labels, test_labels, hrsnn_fsdd.Config())
     assert len(seen) == 2 and all(np.array_equal(x, np.log1p(counts[:18])) for x in seen)
 
 
