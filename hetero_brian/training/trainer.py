@@ -42,6 +42,10 @@ class TrainingSettings:
     loss_start_step : int
         Steps before this one are a warm-up, excluded from loss and accuracy (10 in Yin et al.'s
         ECG code).
+    crop_steps : int, optional
+        Train on a random window of this many steps of each sequence (truncated BPTT from a rest
+        state; the window starts are drawn from the stream ``training/crops/<epoch>``); the cost of
+        an update is proportional to its length. ``None``: whole sequences (Yin et al.).
     threads : int
         PyTorch CPU threads.
     checkpoint_every : int
@@ -57,6 +61,7 @@ class TrainingSettings:
     decay_every: int = 100
     decay_factor: float = 0.5
     loss_start_step: int = 10
+    crop_steps: int = None
     threads: int = 1
     checkpoint_every: int = 1
     progress: bool = True
@@ -69,6 +74,10 @@ class TrainingSettings:
         if isinstance(self.loss_start_step, bool) or not isinstance(self.loss_start_step, (int, np.integer)) \
                 or self.loss_start_step < 0:
             raise ConfigError(f"TrainingSettings.loss_start_step must be an integer >= 0; got {self.loss_start_step!r}")
+        if self.crop_steps is not None and (isinstance(self.crop_steps, bool) or not isinstance(self.crop_steps, (int, np.integer))
+                                            or self.crop_steps <= self.loss_start_step):
+            raise ConfigError(f"TrainingSettings.crop_steps must be None or an integer > loss_start_step="
+                              f"{self.loss_start_step}; got {self.crop_steps!r}")
         for name in ("learning_rate", "decay_factor"):
             if not float(getattr(self, name)) > 0:
                 raise ConfigError(f"TrainingSettings.{name} must be > 0; got {getattr(self, name)!r}")
@@ -155,6 +164,14 @@ def _resume(checkpoint_path, model, optimizer, scheduler, settings, seed):
     return int(state["epoch"]), history
 
 
+def _windows(streams, epoch, n_sequences, n_steps, crop_steps):
+    """Step indices ``(n_sequences, crop_steps)`` of each sequence's training window, or None."""
+    if crop_steps is None or crop_steps >= n_steps:
+        return None
+    starts = streams.generator(f"training/crops/{epoch}").integers(0, n_steps - crop_steps + 1, n_sequences)
+    return starts[:, None] + np.arange(crop_steps)[None, :]
+
+
 def train(model, inputs, labels, settings, seed, checkpoint_path=None, callback=None):
     """Train ``model`` in place on per-step labels; resume from ``checkpoint_path`` when it exists.
 
@@ -203,22 +220,27 @@ def train(model, inputs, labels, settings, seed, checkpoint_path=None, callback=
         for epoch in range(start_epoch, settings.epochs):
             started = time.perf_counter()
             order = streams.generator(f"training/batches/{epoch}").permutation(len(inputs))
+            windows = _windows(streams, epoch, len(inputs), labels.shape[1], settings.crop_steps)
             loss_sum = correct = counted = 0.0
             for start in range(0, len(order), settings.batch_size):
                 index = torch.from_numpy(order[start:start + settings.batch_size])
                 x, y = x_all[index], y_all[index]
+                if windows is not None:
+                    rows = torch.arange(len(index))[:, None]
+                    columns = torch.from_numpy(windows[order[start:start + settings.batch_size]])
+                    x, y = x[rows, columns], y[rows, columns]
                 optimizer.zero_grad()
                 output = model(x)
                 loss = per_step_loss(output.readout, y, settings.loss_start_step)
                 loss.backward()
                 optimizer.step()
                 model.clamp_time_constants()
-                loss_sum += float(loss) * len(index)
+                loss_sum += float(loss.detach()) * len(index)
                 predicted = output.readout.detach()[:, settings.loss_start_step:].argmax(-1)
                 correct += float((predicted == y[:, settings.loss_start_step:]).sum())
                 counted += predicted.numel()
                 bar.update(1)
-                bar.set_postfix(epoch=epoch + 1, loss=f"{float(loss):.4f}")
+                bar.set_postfix(epoch=epoch + 1, loss=f"{float(loss.detach()):.4f}")
             scheduler.step()
             history.loss.append(loss_sum / len(order))
             history.accuracy.append(correct / counted)
