@@ -29,10 +29,10 @@ __all__ = ["LAG_STEPS", "srnn_network_spec", "signed_input_raster", "BrianRun", 
 LAG_STEPS = 3
 
 
-def _dense(weights, source_offset=0):
+def _dense(weights):
     """``(i, j, w)`` of every non-zero entry of ``weights[j, i]`` (post x pre)."""
     post, pre = np.nonzero(weights)
-    return pre + source_offset, post, weights[post, pre]
+    return pre, post, weights[post, pre]
 
 
 def srnn_network_spec(parameters, n_steps):
