@@ -5,7 +5,8 @@ distributions are trained by BPTT with surrogate gradients (PyTorch, one thread)
 of the level-crossing encoded QTDB sequences with one of 6 wave segments. The trained network is
 then exported to a Brian2 network spec and run on the first test sequences: the scenario reports
 whether Brian2 reproduced the float64 forward pass's spikes exactly, the synaptic operations counted
-from Brian2's spikes x fan-outs, and the energy against RNN/LSTM/GRU MACs of the same width.
+from Brian2's spikes x fan-outs, and the energy against the MACs of RNN/GRU/LSTM baselines trained
+the same way with the SRNN's parameter count (and of untrained ones of the SRNN's width).
 Writes ``checkpoint.pt`` (resumable), ``trained_parameters.npz`` and ``time_constants.png``.
 
 References
@@ -14,7 +15,7 @@ B. Yin, F. Corradi, S. M. Bohté, arXiv:2005.11633 (2020): QTDB 84.4 % with 36 n
 script), 85.9 % (checkpoint); Nature Machine Intelligence 3, 905-913 (2021).
 M. Horowitz, IEEE ISSCC 2014, 10-14: E_AC = 0.9 pJ, E_MAC = 4.6 pJ (45 nm, 32-bit float).
 """
-from typing import Literal, Optional
+from typing import List, Literal, Optional
 
 from brian2 import second
 
@@ -42,6 +43,7 @@ class Config(StrictModel):
     surrogate: Literal["multi_gaussian", "fast_sigmoid"] = "multi_gaussian"
     train_time_constants: bool = True
     brian_sequences: int = 3
+    baselines: List[Literal["rnn", "gru", "lstm"]] = ["rnn", "gru", "lstm"]
     threads: int = 1
 
 
@@ -78,7 +80,7 @@ def run(config, output, backend="auto", seed=None):
     from hetero_brian.analysis import energy
     from hetero_brian.results import save_arrays
     from hetero_brian.training.data import load_qtdb
-    from hetero_brian.training.export import run_in_brian
+    from hetero_brian.training.evaluation import compare_with_brian, train_baseline, trainable_parameter_count
     from hetero_brian.training.parameters import initial_parameters
     from hetero_brian.training.srnn import AdaptiveSRNN
     from hetero_brian.training.surrogates import surrogate_from_name
@@ -101,37 +103,41 @@ def run(config, output, backend="auto", seed=None):
     if not (output / "trained_parameters.npz").exists():  # a resumed run keeps the file it wrote
         save_arrays(output / "trained_parameters.npz", **trained.to_arrays())
 
-    # the same network in Brian2, on the first test sequences
-    sequences = data["test_inputs"][:config.brian_sequences]
-    labels = data["test_labels"][:config.brian_sequences]
-    runs = run_in_brian(trained, sequences, backend=backend, seed=seed)
-    exact = AdaptiveSRNN(trained, dtype=torch.float64)
-    with torch.no_grad():
-        forward64 = exact(torch.from_numpy(sequences.astype(np.float64))).spikes.numpy().astype(bool)
-        forward32 = AdaptiveSRNN(trained)(torch.from_numpy(sequences)).spikes.numpy().astype(bool)
-    brian_spikes = np.stack([run.spikes for run in runs])
-    brian_predictions = np.stack([run.readout.argmax(-1) for run in runs])[:, config.loss_start_step:]
-    operations = [energy.synaptic_operations_from_result(run.result).total for run in runs]
-    n_steps = sequences.shape[1]
-    energies = energy.energy_comparison(float(np.mean(operations)), 4, config.n_hidden, n_steps, n_outputs=6)
-    return {
+    # the same network in Brian2 on the first test sequences; energy from its spikes x fan-outs
+    count = config.brian_sequences
+    brian = compare_with_brian(trained, data["test_inputs"][:count], data["test_labels"][:count],
+                               config.loss_start_step, backend=backend, seed=seed)
+    operations = float(np.mean([energy.synaptic_operations_from_result(run.result).total for run in brian["runs"]]))
+    n_steps = data["test_inputs"].shape[1]
+    snn_joule = float(energy.snn_energy(operations))
+    metrics = {
         "test_accuracy": float(test["accuracy"]), "train_accuracy_last_epoch": float(history.accuracy[-1]),
         "train_loss_last_epoch": float(history.loss[-1]), "epochs": len(history.loss),
         "seconds_per_epoch": float(np.mean(history.wall_time)) if history.wall_time else 0.0,
         "spikes_per_neuron_per_step": float(test["spikes_per_neuron_per_step"]),
-        "brian_sequences": int(len(runs)), "brian_backend": runs[0].result.provenance["backend"]["backend"],
-        "brian_spikes_identical_float64": bool(np.array_equal(brian_spikes, forward64)),
-        "float32_spike_mismatch_fraction": float(np.mean(forward32 != forward64)),
-        "brian_accuracy": float(np.mean(brian_predictions == labels[:, config.loss_start_step:])),
-        "synaptic_operations_per_sequence": float(np.mean(operations)),
-        **{f"energy_{name.lower()}_joule": value for name, value in energies.items()},
-        **{f"energy_ratio_{name.lower()}": energies[name] / energies["SNN"] for name in ("RNN", "LSTM", "GRU")},
+        "trainable_parameters": trainable_parameter_count(model),
+        "brian_sequences": count, "brian_backend": brian["runs"][0].result.provenance["backend"]["backend"],
+        "brian_spikes_identical_float64": brian["identical_float64"],
+        "float32_spike_mismatch_fraction": brian["float32_spike_mismatch_fraction"],
+        "brian_accuracy": brian["brian_accuracy"], "synaptic_operations_per_sequence": operations,
+        "energy_snn_joule": snn_joule,
         "energy_constants": "E_AC 0.9 pJ, E_MAC 4.6 pJ (Horowitz, ISSCC 2014, 45 nm, 32-bit float)",
         "tau_m_ms_initial_mean": float(np.mean(np.asarray(initial.tau_m)) * 1e3),
         "tau_m_ms_trained_mean": float(np.mean(np.asarray(trained.tau_m)) * 1e3),
         "tau_adp_ms_trained_mean": float(np.mean(np.asarray(trained.tau_adp)) * 1e3),
         "figure": str(_figure(initial, trained, output)),
     }
+    for cell in ("rnn", "gru", "lstm"):  # same width as the SRNN, untrained: MACs only
+        macs = energy.recurrent_macs(cell, 4, config.n_hidden, n_steps, n_outputs=6)
+        metrics[f"energy_ratio_{cell}_same_width"] = float(energy.mac_energy(macs)) / snn_joule
+    for cell in config.baselines:  # trained the same way with the SRNN's parameter count
+        baseline = train_baseline(cell, metrics["trainable_parameters"], 6, data, settings, seed,
+                                  output / f"baseline_{cell}.pt")
+        macs = energy.recurrent_macs(cell, 4, baseline["n_hidden"], n_steps, n_outputs=6)
+        metrics.update({f"{cell}_test_accuracy": baseline["test_accuracy"], f"{cell}_hidden": baseline["n_hidden"],
+                        f"{cell}_parameters": baseline["n_parameters"],
+                        f"energy_ratio_{cell}_trained": float(energy.mac_energy(macs)) / snn_joule})
+    return metrics
 
 
 def main(argv=None):

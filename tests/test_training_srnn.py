@@ -196,3 +196,22 @@ def test_fixed_time_constants_stay_fixed():
     tau = model.tau_m.detach().clone()
     train(model, inputs, labels, TrainingSettings(epochs=1, **SMALL), seed=3)
     assert torch.equal(model.tau_m.detach(), tau)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+def test_baselines_are_sized_to_a_budget_and_learn_the_toy_task(cell):
+    from hetero_brian.training.baselines import RecurrentBaseline, hidden_size_for_parameters, parameter_count
+
+    size = hidden_size_for_parameters(cell, 2, 2, 300)
+    model = RecurrentBaseline(cell, 2, size, 2, seed=1)
+    assert model.n_parameters() == parameter_count(cell, 2, size, 2)
+    assert abs(parameter_count(cell, 2, size, 2) - 300) <= abs(parameter_count(cell, 2, size + 1, 2) - 300)
+    again = RecurrentBaseline(cell, 2, size, 2, seed=1)
+    assert all(torch.equal(a, b) for a, b in zip(model.parameters(), again.parameters()))
+    inputs, labels = _toy_task(64, seed=1)
+    test_inputs, test_labels = _toy_task(64, seed=2)
+    train(model, inputs, labels, TrainingSettings(epochs=8, **SMALL), seed=3)
+    result = evaluate(model, test_inputs, test_labels, loss_start_step=5)
+    assert result["accuracy"] > 0.8 and result["spikes_per_neuron_per_step"] is None
+    with pytest.raises(ValueError, match="unknown cell 'elman'"):
+        RecurrentBaseline("elman", 2, 4, 2, seed=1)

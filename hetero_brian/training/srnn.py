@@ -114,6 +114,18 @@ class AdaptiveSRNN(torch.nn.Module):
         for name in ("tau_m", "tau_adp", "tau_output"):
             setattr(self, name, tensor(np.asarray(getattr(parameters, name), dtype=np.float64), self.train_time_constants))
 
+    @property
+    def n_inputs(self):
+        return int(self.input_weights.shape[1])
+
+    @property
+    def n_outputs(self):
+        return int(self.output_weights.shape[0])
+
+    @property
+    def dtype(self):
+        return self.input_weights.dtype
+
     def time_constant_parameters(self):
         """The time-constant tensors (seconds), trained with their own learning rate."""
         return [self.tau_m, self.tau_adp, self.tau_output]

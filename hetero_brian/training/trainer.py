@@ -17,6 +17,7 @@ from ..random import SeedStreams
 from ._torch import torch
 from .checkpoint import load_checkpoint, save_checkpoint
 from .data import check_sequences
+from .baselines import RecurrentBaseline
 from .srnn import AdaptiveSRNN
 
 __all__ = ["TrainingSettings", "TrainingHistory", "train", "evaluate", "per_step_loss"]
@@ -126,9 +127,10 @@ def evaluate(model, inputs, labels, loss_start_step=10, batch_size=64):
     Returns
     -------
     dict
-        ``{"accuracy": ..., "loss": ..., "spikes_per_neuron_per_step": ..., "predictions": array (n, steps)}``.
+        ``{"accuracy": ..., "loss": ..., "spikes_per_neuron_per_step": ... (None without spikes),
+        "predictions": array (n, steps)}``.
     """
-    inputs, labels = check_sequences(inputs, labels, model.input_weights.shape[1], model.output_weights.shape[0])
+    inputs, labels = check_sequences(inputs, labels, model.n_inputs, model.n_outputs)
     correct = counted = 0
     loss_sum, spike_sum, predictions = 0.0, 0.0, []
     with torch.no_grad():
@@ -141,10 +143,11 @@ def evaluate(model, inputs, labels, loss_start_step=10, batch_size=64):
             correct += int((predicted[:, loss_start_step:] == y[:, loss_start_step:]).sum())
             counted += int(y[:, loss_start_step:].numel())
             loss_sum += float(per_step_loss(output.readout, y, loss_start_step)) * len(x)
-            spike_sum += float(output.spikes.sum())
-    n_steps = inputs.shape[1]
-    return {"accuracy": correct / counted, "loss": loss_sum / len(inputs),
-            "spikes_per_neuron_per_step": spike_sum / (len(inputs) * n_steps * model.input_weights.shape[0]),
+            if output.spikes is not None:
+                spike_sum += float(output.spikes.sum())
+                n_neurons = output.spikes.shape[-1]
+    rate = None if not isinstance(model, AdaptiveSRNN) else spike_sum / (len(inputs) * inputs.shape[1] * n_neurons)
+    return {"accuracy": correct / counted, "loss": loss_sum / len(inputs), "spikes_per_neuron_per_step": rate,
             "predictions": np.concatenate(predictions)}
 
 
@@ -177,7 +180,7 @@ def train(model, inputs, labels, settings, seed, checkpoint_path=None, callback=
 
     Parameters
     ----------
-    model : AdaptiveSRNN
+    model : AdaptiveSRNN or RecurrentBaseline
     inputs : numpy.ndarray, shape (n_sequences, steps, n_inputs)
     labels : numpy.ndarray of int, shape (n_sequences, steps)
         Class of every step.
@@ -196,13 +199,13 @@ def train(model, inputs, labels, settings, seed, checkpoint_path=None, callback=
     """
     from tqdm.auto import tqdm
 
-    if not isinstance(model, AdaptiveSRNN):
-        raise TypeError(f"model must be an AdaptiveSRNN; got {type(model).__name__}")
+    if not isinstance(model, (AdaptiveSRNN, RecurrentBaseline)):
+        raise TypeError(f"model must be an AdaptiveSRNN or a RecurrentBaseline; got {type(model).__name__}")
     if not isinstance(settings, TrainingSettings):
         raise TypeError(f"settings must be TrainingSettings; got {type(settings).__name__}")
     streams = SeedStreams(seed)
-    dtype = model.input_weights.dtype
-    inputs, labels = check_sequences(inputs, labels, model.input_weights.shape[1], model.output_weights.shape[0])
+    dtype = model.dtype
+    inputs, labels = check_sequences(inputs, labels, model.n_inputs, model.n_outputs)
     if labels.shape[1] <= settings.loss_start_step:
         raise ValueError(f"sequences of {labels.shape[1]} steps leave nothing after loss_start_step={settings.loss_start_step}")
     torch.set_num_threads(settings.threads)
