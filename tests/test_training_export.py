@@ -89,3 +89,20 @@ def test_bad_export_input_is_named():
         FixedValues(np.ones(3)).sample(4, None)
     with pytest.raises(ValueError, match=r"n_inputs=4"):
         run_in_brian(_active_parameters(), np.zeros((1, 10, 3)))
+
+
+def test_yin_state_dict_import_maps_layers_and_milliseconds():
+    from hetero_brian.training.interchange import parameters_from_yin_state_dict
+
+    rng = np.random.default_rng(1)
+    state = {"i2h.weight": rng.normal(size=(5, 4)), "i2h.bias": rng.normal(size=5), "h2h.weight": rng.normal(size=(5, 5)),
+             "h2h.bias": rng.normal(size=5), "h2o.weight": rng.normal(size=(6, 5)), "h2o.bias": rng.normal(size=6),
+             "tau_m_h": np.full(5, 20.0), "tau_adp_h": np.full(5, 7.0), "tau_m_o": np.full(6, 20.0),
+             "tau_adp_o": np.full(6, 100.0)}
+    parameters = parameters_from_yin_state_dict({"model": state}, beta=0.0)
+    np.testing.assert_allclose(parameters.hidden_bias, state["i2h.bias"] + state["h2h.bias"])
+    np.testing.assert_allclose(np.asarray(parameters.tau_adp), 0.007)
+    assert parameters.beta == 0.0 and parameters.n_outputs == 6
+    del state["tau_m_o"]
+    with pytest.raises(KeyError, match="tau_m_o"):
+        parameters_from_yin_state_dict(state)
