@@ -1,10 +1,12 @@
 """Autodiff training of spiking networks and their export to Brian2 network specs (optional extra).
 
-The modules that train (:mod:`.surrogates`, :mod:`.srnn`, :mod:`.trainer`, :mod:`.checkpoint`)
-need PyTorch, installed with ``pip install 'hetero_brian[train]'``; without it, importing them
-raises :class:`MissingExtraError` with that one line. The parameter container
-(:mod:`.parameters`), the data reader (:mod:`.data`) and the export to Brian2 (:mod:`.export`)
-need only numpy and Brian2, so a trained network can be simulated and analysed without PyTorch.
+The modules that train (:mod:`.surrogates`, :mod:`.srnn`, :mod:`.trainer`, :mod:`.checkpoint`,
+:mod:`.baselines`, :mod:`.evaluation`) need PyTorch, installed with
+``pip install 'hetero_brian[train]'``; without it, importing them raises :class:`MissingExtraError`
+with that one line. The parameter container (:mod:`.parameters`), the data reader (:mod:`.data`),
+the import of Yin et al.'s state dicts (:mod:`.interchange`) and the export to Brian2
+(:mod:`.export`) need only numpy and Brian2, so a trained network can be simulated and analysed
+without PyTorch.
 
 Flow: :func:`.parameters.initial_parameters` (time constants drawn from
 :mod:`hetero_brian.distributions`, seeds from :class:`hetero_brian.random.SeedStreams`) ->
