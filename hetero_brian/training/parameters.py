@@ -1,0 +1,198 @@
+"""Parameters of an adaptive spiking RNN as plain numpy arrays (no PyTorch), and their initialisation.
+
+:class:`SRNNParameters` is what a trained network *is*: the export to Brian2, checkpoints and
+analysis read it, so none of them needs the training extra. Time constants are Brian2 quantities;
+weights, biases, ``b0`` and ``beta`` are dimensionless (the membrane resistance is 1).
+
+References
+----------
+B. Yin, F. Corradi, S. M. Bohté, Nature Machine Intelligence 3, 905-913 (2021), arXiv:2103.12593:
+orthogonal recurrent and Xavier feed-forward initialisation; ``tau_m ~ N(20 ms, 5 ms)``,
+``tau_adp ~ N(150 ms, 10 ms)`` (their SHD set-up); ``b0 = 0.01``, ``beta = 1.8``.
+"""
+from dataclasses import dataclass, field
+
+import numpy as np
+from brian2 import Quantity, ms, second
+
+from ..distributions import Constant, Normal, as_distribution, check_positive_samples
+from ..errors import UnitError
+from ..random import SeedStreams
+
+__all__ = ["SRNNParameters", "initial_parameters", "DEFAULT_TAU_M",
+           "DEFAULT_TAU_ADP", "DEFAULT_TAU_OUTPUT"]
+
+#: Yin et al.'s SHD initialisation, truncated at 1 ms (a time constant below the step is refused).
+DEFAULT_TAU_M = Normal(20 * ms, 5 * ms, low=1 * ms)
+DEFAULT_TAU_ADP = Normal(150 * ms, 10 * ms, low=1 * ms)
+DEFAULT_TAU_OUTPUT = Constant(20 * ms)
+
+
+def _matrix(value, name, shape):
+    array = np.asarray(value, dtype=np.float64)
+    if array.shape != shape:
+        raise ValueError(f"SRNNParameters.{name} must have shape {shape}; got {array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"SRNNParameters.{name} must be finite; got {int((~np.isfinite(array)).sum())} NaN/Inf")
+    return array
+
+
+def _time_constants(value, name, size, step):
+    if not isinstance(value, Quantity) or not value.has_same_dimensions(second):
+        raise UnitError(f"SRNNParameters.{name} must be a time quantity array (e.g. values*ms); got {value!r}")
+    array = _matrix(np.asarray(value, dtype=np.float64), name, (size,))
+    if size and array.min() < float(step):
+        raise ValueError(f"SRNNParameters.{name} must be >= the step {step!r}; got minimum {array.min() * 1e3:.4g} ms")
+    return Quantity(array, dim=second.dim)
+
+
+@dataclass(frozen=True, eq=False)
+class SRNNParameters:
+    """One recurrent layer of adaptive LIF neurons and a non-spiking leaky readout.
+
+    Parameters
+    ----------
+    input_weights : array, shape (n_hidden, n_inputs)
+    recurrent_weights : array, shape (n_hidden, n_hidden)
+        ``recurrent_weights[j, i]`` is the weight from hidden neuron ``i`` to ``j``.
+    hidden_bias : array, shape (n_hidden,)
+    tau_m, tau_adp : brian2.Quantity, shape (n_hidden,)
+        Membrane and adaptation time constants (time, >= step).
+    output_weights : array, shape (n_outputs, n_hidden)
+    output_bias : array, shape (n_outputs,)
+    tau_output : brian2.Quantity, shape (n_outputs,)
+        Readout time constants (time, >= step).
+    b0, beta : float
+        Baseline threshold and adaptation strength (``beta = 0``: plain LIF).
+    step : brian2.Quantity
+        Time step of the map (1 ms by default).
+    """
+
+    input_weights: np.ndarray
+    recurrent_weights: np.ndarray
+    hidden_bias: np.ndarray
+    tau_m: Quantity
+    tau_adp: Quantity
+    output_weights: np.ndarray
+    output_bias: np.ndarray
+    tau_output: Quantity
+    b0: float = 0.01
+    beta: float = 1.8
+    step: Quantity = field(default_factory=lambda: 1 * ms)
+
+    def __post_init__(self):
+        if not isinstance(self.step, Quantity) or not self.step.has_same_dimensions(second) or not float(self.step) > 0:
+            raise UnitError(f"SRNNParameters.step must be a positive time (e.g. 1*ms); got {self.step!r}")
+        input_weights = np.asarray(self.input_weights)
+        if input_weights.ndim != 2:
+            raise ValueError(f"SRNNParameters.input_weights must be 2-D (n_hidden, n_inputs); got shape {input_weights.shape}")
+        n_hidden, n_inputs = input_weights.shape
+        n_outputs = np.shape(self.output_weights)[0] if np.ndim(self.output_weights) == 2 else -1
+        if n_outputs < 1:
+            raise ValueError(f"SRNNParameters.output_weights must be 2-D (n_outputs, n_hidden); got shape "
+                             f"{np.shape(self.output_weights)}")
+        values = {
+            "input_weights": _matrix(self.input_weights, "input_weights", (n_hidden, n_inputs)),
+            "recurrent_weights": _matrix(self.recurrent_weights, "recurrent_weights", (n_hidden, n_hidden)),
+            "hidden_bias": _matrix(self.hidden_bias, "hidden_bias", (n_hidden,)),
+            "output_weights": _matrix(self.output_weights, "output_weights", (n_outputs, n_hidden)),
+            "output_bias": _matrix(self.output_bias, "output_bias", (n_outputs,)),
+            "tau_m": _time_constants(self.tau_m, "tau_m", n_hidden, self.step),
+            "tau_adp": _time_constants(self.tau_adp, "tau_adp", n_hidden, self.step),
+            "tau_output": _time_constants(self.tau_output, "tau_output", n_outputs, self.step),
+        }
+        for name in ("b0", "beta"):
+            value = float(getattr(self, name))
+            if not np.isfinite(value) or (name == "beta" and value < 0):
+                raise ValueError(f"SRNNParameters.{name} must be finite{' and >= 0' if name == 'beta' else ''}; got {value!r}")
+            values[name] = value
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    @property
+    def n_inputs(self):
+        return int(self.input_weights.shape[1])
+
+    @property
+    def n_hidden(self):
+        return int(self.input_weights.shape[0])
+
+    @property
+    def n_outputs(self):
+        return int(self.output_weights.shape[0])
+
+    def to_arrays(self):
+        """Plain arrays (time constants in seconds) for ``numpy.savez`` or a checkpoint."""
+        arrays = {name: np.asarray(getattr(self, name), dtype=np.float64)
+                  for name in ("input_weights", "recurrent_weights", "hidden_bias", "tau_m", "tau_adp",
+                               "output_weights", "output_bias", "tau_output", "b0", "beta")}
+        arrays["step"] = np.float64(float(self.step))
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, arrays):
+        """Inverse of :meth:`to_arrays` (time constants and step in seconds)."""
+        values = {name: np.asarray(arrays[name], dtype=np.float64) for name in arrays}
+        for name in ("tau_m", "tau_adp", "tau_output"):
+            values[name] = Quantity(values[name], dim=second.dim)
+        return cls(b0=float(values.pop("b0")), beta=float(values.pop("beta")),
+                   step=float(values.pop("step")) * second, **values)
+
+
+def _xavier_uniform(rng, n_out, n_in):
+    limit = np.sqrt(6.0 / (n_in + n_out))
+    return rng.uniform(-limit, limit, size=(n_out, n_in))
+
+
+def _orthogonal(rng, n):
+    q, r = np.linalg.qr(rng.standard_normal((n, n)))
+    return q * np.sign(np.diag(r))
+
+
+def _time_constant_samples(distribution, name, count, streams, step):
+    distribution = as_distribution(distribution, name, second)
+    stream = f"training/initial/{name}"
+    values = distribution.sample(count, streams.generator(stream))
+    check_positive_samples(values, name, distribution, seed_note=f"master seed {streams.master_seed}, stream {stream!r}")
+    if float(np.min(values)) < float(step):
+        raise ValueError(f"{name}: sampled values reach {float(np.min(values)) * 1e3:.4g} ms, below the step {step!r}; "
+                         f"truncate the distribution at the step (e.g. Normal(20*ms, 5*ms, low=1*ms))")
+    return values
+
+
+def initial_parameters(n_inputs, n_hidden, n_outputs, seed, tau_m=DEFAULT_TAU_M, tau_adp=DEFAULT_TAU_ADP,
+                       tau_output=DEFAULT_TAU_OUTPUT, b0=0.01, beta=1.8, step=1 * ms):
+    """Initial parameters: Xavier-uniform input and output weights, orthogonal recurrent weights,
+    zero biases, per-neuron time constants drawn from distributions.
+
+    Parameters
+    ----------
+    n_inputs, n_hidden, n_outputs : int
+    seed : int or SeedStreams
+        Master seed; every array has its own stream (``training/initial/<name>``).
+    tau_m, tau_adp, tau_output : Distribution or Quantity
+        Distributions of the time constants (time); a quantity means homogeneous (``Constant``).
+    b0, beta : float
+        Baseline threshold and adaptation strength (``beta = 0``: plain LIF).
+    step : brian2.Quantity
+        Time step of the map.
+
+    Returns
+    -------
+    SRNNParameters
+    """
+    for name, value in (("n_inputs", n_inputs), ("n_hidden", n_hidden), ("n_outputs", n_outputs)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be a positive integer; got {value!r}")
+    streams = seed if isinstance(seed, SeedStreams) else SeedStreams(seed)
+    return SRNNParameters(
+        input_weights=_xavier_uniform(streams.generator("training/initial/input_weights"), n_hidden, n_inputs),
+        recurrent_weights=_orthogonal(streams.generator("training/initial/recurrent_weights"), n_hidden),
+        hidden_bias=np.zeros(n_hidden),
+        tau_m=_time_constant_samples(tau_m, "tau_m", n_hidden, streams, step),
+        tau_adp=_time_constant_samples(tau_adp, "tau_adp", n_hidden, streams, step),
+        output_weights=_xavier_uniform(streams.generator("training/initial/output_weights"), n_outputs, n_hidden),
+        output_bias=np.zeros(n_outputs),
+        tau_output=_time_constant_samples(tau_output, "tau_output", n_outputs, streams, step),
+        b0=b0, beta=beta, step=step,
+    )
