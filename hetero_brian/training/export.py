@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..models.discrete import DiscreteAdaptiveLIF, DiscreteLeakyReadout, FixedValues, SignedSynapse
-from ..network.builder import NetworkSpec, Population, Projection, RasterInput
+from ..network.spec import NetworkSpec, Population, Projection, RasterInput
 from ..simulate import Recording, Simulator, StateRecord
 from .parameters import SRNNParameters
 
