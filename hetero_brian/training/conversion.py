@@ -109,7 +109,7 @@ def check_images(network, images):
     """Images as a float64 ``(n_samples, n_inputs)`` array in [0, 1], or ValueError naming the shape."""
     images = np.asarray(images, dtype=np.float64)
     shape = tuple(network.input_shape)
-    if images.shape[1:] == shape:
+    if images.shape[1:] == shape or (images.ndim == 2 and images.shape[1] == int(np.prod(shape))):
         images = images.reshape(images.shape[0], -1)
     elif images.shape == shape:
         images = images.reshape(1, -1)
