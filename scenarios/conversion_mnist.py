@@ -38,10 +38,10 @@ class Config(StrictModel):
     encodings: List[Literal["direct", "poisson"]] = ["direct", "poisson"]
     max_steps: int = 200
     report_steps: List[int] = [5, 10, 25, 50, 100, 200]
-    stdb_epochs: int = 1
+    stdb_epochs: int = 3
     stdb_steps: int = 25
     stdb_learning_rate: float = 1e-4
-    diet_epochs: int = 2
+    diet_epochs: int = 10
     diet_steps: int = 5
     diet_learning_rate: float = 1e-4
     brian_images: int = 3
@@ -60,6 +60,8 @@ def _figure(metrics, curves, output):
 
     figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     for name, curve in curves.items():
+        if name.startswith("spikes_"):
+            continue
         steps = np.arange(1, len(curve) + 1)
         left.plot(steps, 100 * curve, marker="o" if len(curve) < 30 else None, label=name)
     left.axhline(100 * metrics["ann_accuracy"], color="k", linestyle="--", label="ANN")

@@ -146,12 +146,15 @@ class ConvertedRun:
         Input spikes per sample and pixel (``"poisson"`` only).
     spikes : list of numpy.ndarray or None
         Per hidden layer, bool ``(n_steps, n_samples, n_neurons)`` (only with ``record_spikes``).
+    spikes_per_step : numpy.ndarray
+        Hidden spikes per step, layer and sample, averaged over samples: ``(n_steps, n_hidden_layers)``.
     """
 
     output: np.ndarray
     spike_counts: list
     input_spike_counts: object = None
     spikes: object = None
+    spikes_per_step: object = None
 
     def predictions(self, n_steps=None):
         """Predicted classes after ``n_steps`` steps (default: all)."""
@@ -213,6 +216,7 @@ def simulate_converted(network, images, n_steps, encoding="direct", rng=0, raste
     counts = [np.zeros((n_samples, w.shape[0])) for w in network.weights[:-1]]
     recorded = [np.zeros((n_steps, n_samples, w.shape[0]), dtype=bool) for w in network.weights[:-1]] if record_spikes else None
     output = np.zeros((n_steps, n_samples, network.weights[-1].shape[0]))
+    per_step = np.zeros((n_steps, len(network.thresholds)))
     direct = images @ network.weights[0].T if encoding == "direct" else None
     for step in range(n_steps):
         if encoding == "direct":
@@ -234,11 +238,12 @@ def simulate_converted(network, images, n_steps, encoding="direct", rng=0, raste
             fired = potentials[layer] >= network.thresholds[layer]
             potentials[layer] = potentials[layer] - network.thresholds[layer] * fired
             counts[layer] += fired
+            per_step[step, layer] = fired.sum() / max(n_samples, 1)
             if record_spikes:
                 recorded[layer][step] = fired
             incoming = fired.astype(np.float64)
     input_counts = rasters.sum(axis=1) if encoding == "poisson" else None
-    return ConvertedRun(output, counts, input_counts, recorded)
+    return ConvertedRun(output, counts, input_counts, recorded, per_step)
 
 
 def accuracy_curve(run, labels):

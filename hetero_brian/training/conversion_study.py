@@ -79,8 +79,12 @@ def conversion_study(config, seed=0, backend="runtime", build_root=None):
             curve = accuracy_curve(run, test_y)
             curves[f"converted_{method}_{encoding}"] = curve
             metrics[f"converted_{method}_{encoding}"] = snn_summary(balanced, run, test_y, config.max_steps, encoding, macs)
+            cumulative = np.cumsum(run.spikes_per_step.sum(axis=1))
             metrics[f"converted_{method}_{encoding}"]["accuracy_at"] = {
                 str(t): float(curve[t - 1]) for t in config.report_steps if t <= config.max_steps}
+            metrics[f"converted_{method}_{encoding}"]["spikes_per_image_at"] = {
+                str(t): float(cumulative[t - 1]) for t in config.report_steps if t <= config.max_steps}
+            curves[f"spikes_converted_{method}_{encoding}"] = cumulative
     base = converted[config.balancing[0]]
     if config.stdb_epochs:
         start = time.perf_counter()
@@ -96,6 +100,12 @@ def conversion_study(config, seed=0, backend="runtime", build_root=None):
         metrics["diet_snn"] = snn_summary(trained, run, test_y, config.diet_steps, "direct", macs)
         metrics["diet_snn"]["seconds"] = time.perf_counter() - start
         curves["diet_snn"] = accuracy_curve(run, test_y)
+        reference = f"converted_{config.balancing[0]}_direct"
+        if reference in curves:  # the converted network's spikes at its first step count matching DIET's accuracy
+            matched = np.flatnonzero(curves[reference] >= metrics["diet_snn"]["accuracy"])
+            if matched.size:
+                metrics["diet_snn"]["converted_matched_steps"] = int(matched[0] + 1)
+                metrics["diet_snn"]["converted_matched_spikes_per_image"] = float(curves[f"spikes_{reference}"][matched[0]])
     if config.brian_images:
         encoding = config.encodings[0]
         images = test_x[:config.brian_images]

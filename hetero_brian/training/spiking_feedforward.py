@@ -17,7 +17,8 @@ reference simulation and runs in Brian2 by :mod:`.converted_export`.
 
 The forward pass is the map of :mod:`.conversion` (``u = leak u + I``, spike when ``u >= theta``,
 reset by subtraction with the spike detached from the graph), the output the accumulated input of
-the non-spiking output layer divided by ``n_steps``; loss: cross-entropy.
+the non-spiking output layer times the product of the initial thresholds divided by ``n_steps``
+(the ANN's logit scale); loss: cross-entropy.
 """
 import numpy as np
 
@@ -77,9 +78,12 @@ class SpikingFeedforward(torch.nn.Module):
         self.leaks = torch.nn.Parameter(torch.tensor(network.leaks, dtype=torch.float64), requires_grad=train_leak)
         self.surrogate, self.alpha, self.beta = surrogate, alpha, beta
         self.input_shape = network.input_shape
+        # rates are activations / thresholds: the product of the initial thresholds brings the output back to
+        # the ANN's logit scale, so the loss starts where the ANN's is (a fixed constant, not trained)
+        self.output_scale = float(np.prod(network.thresholds))
 
     def forward(self, images, n_steps, encoding="direct", generator=None):
-        """Output potential per class divided by ``n_steps``, shape ``(n_samples, n_outputs)``."""
+        """Logits: output potential x ``output_scale`` / ``n_steps``, shape ``(n_samples, n_outputs)``."""
         n_steps = check_n_steps(n_steps)
         if encoding not in ENCODINGS:
             raise ValueError(f"encoding must be one of {ENCODINGS}; got {encoding!r}")
@@ -107,7 +111,7 @@ class SpikingFeedforward(torch.nn.Module):
                 last_spike[layer] = torch.where(spikes.detach() > 0, torch.full_like(u, float(step)), last_spike[layer])
                 current = spikes @ self.weights[layer + 1].T
             output = output + current
-        return output / n_steps
+        return output * self.output_scale / n_steps
 
     def to_network(self):
         """The trained network as a :class:`ConvertedNetwork` (float64 copies)."""
