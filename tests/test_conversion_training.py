@@ -58,10 +58,13 @@ def test_unsupported_layers_are_named():
 
 def test_diet_snn_trains_leak_and_threshold():
     rng = np.random.default_rng(0)
-    network = ConvertedNetwork([rng.normal(0, 0.5, (8, 6)), rng.normal(0, 0.5, (3, 8))], [0.5], [0.9], input_shape=(6,))
+    first = rng.normal(0, 0.5, (8, 6))
+    first[0, :3] = 0.0  # absent synapses (e.g. outside a convolution kernel) must stay absent
+    network = ConvertedNetwork([first, rng.normal(0, 0.5, (3, 8))], [0.5], [0.9], input_shape=(6,))
     images, labels = rng.random((32, 6)), rng.integers(0, 3, 32)
     trained = diet_snn(network, images, labels, n_steps=5, epochs=2, learning_rate=1e-2, batch_size=16)
     assert trained.leaks[0] != 0.9 and trained.thresholds[0] != 0.5
+    assert np.all(trained.weights[0][0, :3] == 0) and np.all(trained.weights[0][1:] != first[1:])
 
 
 def _converted(seed=5):

@@ -74,6 +74,8 @@ class SpikingFeedforward(torch.nn.Module):
         if surrogate not in ("stdb", "linear"):
             raise ValueError(f"surrogate must be 'stdb' or 'linear'; got {surrogate!r}")
         self.weights = torch.nn.ParameterList([torch.nn.Parameter(torch.tensor(w)) for w in network.weights])
+        # absent synapses stay absent (a convolution's zero pattern is kept; its weight sharing is not)
+        self.masks = [torch.tensor(w != 0, dtype=torch.float64) for w in network.weights]
         self.thresholds = torch.nn.Parameter(torch.tensor(network.thresholds, dtype=torch.float64), requires_grad=train_threshold)
         self.leaks = torch.nn.Parameter(torch.tensor(network.leaks, dtype=torch.float64), requires_grad=train_leak)
         self.surrogate, self.alpha, self.beta = surrogate, alpha, beta
@@ -88,16 +90,17 @@ class SpikingFeedforward(torch.nn.Module):
         if encoding not in ENCODINGS:
             raise ValueError(f"encoding must be one of {ENCODINGS}; got {encoding!r}")
         x = images.reshape(images.shape[0], -1)
+        weights = [w * mask for w, mask in zip(self.weights, self.masks)]
         hidden = len(self.weights) - 1
         potentials = [torch.zeros(x.shape[0], w.shape[0], dtype=torch.float64) for w in self.weights[:-1]]
         last_spike = [torch.full_like(u, -NEVER_SPIKED) for u in potentials]
         output = 0.0
-        direct = x @ self.weights[0].T if encoding == "direct" else None
+        direct = x @ weights[0].T if encoding == "direct" else None
         for step in range(n_steps):
             if encoding == "direct":
                 current = direct
             else:
-                current = (torch.rand(x.shape, generator=generator, dtype=torch.float64) < x).to(torch.float64) @ self.weights[0].T
+                current = (torch.rand(x.shape, generator=generator, dtype=torch.float64) < x).to(torch.float64) @ weights[0].T
             for layer in range(hidden):
                 threshold = torch.clamp(self.thresholds[layer], min=1e-3)
                 leak = torch.clamp(self.leaks[layer], 0.0, 1.0)
@@ -109,14 +112,14 @@ class SpikingFeedforward(torch.nn.Module):
                 spikes = _Spike.apply((u - threshold) / threshold, surrogate)
                 potentials[layer] = u - threshold * spikes.detach()
                 last_spike[layer] = torch.where(spikes.detach() > 0, torch.full_like(u, float(step)), last_spike[layer])
-                current = spikes @ self.weights[layer + 1].T
+                current = spikes @ weights[layer + 1].T
             output = output + current
         return output * self.output_scale / n_steps
 
     def to_network(self):
         """The trained network as a :class:`ConvertedNetwork` (float64 copies)."""
         with torch.no_grad():
-            return ConvertedNetwork([w.detach().numpy().copy() for w in self.weights],
+            return ConvertedNetwork([(w * mask).detach().numpy().copy() for w, mask in zip(self.weights, self.masks)],
                                     [max(float(t), 1e-3) for t in self.thresholds],
                                     [min(max(float(v), 0.0), 1.0) for v in self.leaks], self.input_shape)
 
