@@ -1,0 +1,160 @@
+"""Surrogate-gradient training of converted feed-forward SNNs: hybrid STDB and DIET-SNN (PyTorch).
+
+Both start from a converted network (:mod:`.conversion`, thresholds from :mod:`.threshold_balancing`)
+and train it as an SNN with backpropagation through time; the trained network is again a
+:class:`~.conversion.ConvertedNetwork` (weights, thresholds, leaks), so it is evaluated by the float64
+reference simulation and runs in Brian2 by :mod:`.converted_export`.
+
+- **Hybrid STDB** (Rathi, Srinivasan, Panda & Roy, "Enabling deep spiking neural networks with hybrid
+  conversion and spike timing dependent backpropagation", ICLR 2020): the spike's surrogate
+  derivative depends on the time since the neuron's last spike,
+  ``ds/du = alpha exp(-beta dt_spike)`` (:func:`stdb_surrogate`; defaults ``alpha = 0.3``,
+  ``beta = 0.01`` per step, the defaults of the authors' public code as we recall them: exposed,
+  check before quoting). Poisson input, leak 1, thresholds fixed; weights trained.
+- **DIET-SNN** (Rathi & Roy, IEEE TNNLS 2021, arXiv:2008.03658): direct (analog) input into the first
+  layer, per-layer leak and threshold trained with the weights, linear surrogate
+  ``ds/du = alpha max(0, 1 - |u - theta| / theta)`` (:func:`linear_surrogate`, ``alpha = 0.3``).
+
+The forward pass is the map of :mod:`.conversion` (``u = leak u + I``, spike when ``u >= theta``,
+reset by subtraction with the spike detached from the graph), the output the accumulated input of
+the non-spiking output layer times the product of the initial thresholds divided by ``n_steps``
+(the ANN's logit scale); loss: cross-entropy.
+"""
+import numpy as np
+
+from ._torch import torch
+from .conversion import ENCODINGS, ConvertedNetwork, check_n_steps
+
+__all__ = ["stdb_surrogate", "linear_surrogate", "SpikingFeedforward", "train_spiking", "hybrid_stdb", "diet_snn"]
+
+#: Time since spike of a neuron that has not spiked yet in this sample (steps; our choice).
+NEVER_SPIKED = 1000.0
+
+
+def stdb_surrogate(time_since_spike, alpha=0.3, beta=0.01):
+    """STDB surrogate ``alpha * exp(-beta * dt_spike)`` (Rathi et al., ICLR 2020); ``dt`` in steps."""
+    return alpha * torch.exp(-beta * torch.as_tensor(time_since_spike, dtype=torch.float64))
+
+
+def linear_surrogate(potential, threshold, alpha=0.3):
+    """DIET-SNN surrogate ``alpha * max(0, 1 - |u - theta| / theta)`` (Rathi & Roy 2021)."""
+    return alpha * torch.clamp(1.0 - torch.abs(potential - threshold) / threshold, min=0.0)
+
+
+class _Spike(torch.autograd.Function):
+    """Heaviside of ``u - theta`` forward; the given surrogate (times the incoming gradient) backward."""
+
+    @staticmethod
+    def forward(ctx, difference, surrogate):
+        ctx.save_for_backward(surrogate)
+        return (difference >= 0).to(difference.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (surrogate,) = ctx.saved_tensors
+        return grad_output * surrogate, None
+
+
+class SpikingFeedforward(torch.nn.Module):
+    """A converted network as a trainable SNN (float64).
+
+    Parameters
+    ----------
+    network : ConvertedNetwork
+        Initial weights, thresholds and leaks.
+    surrogate : {"stdb", "linear"}
+    train_leak, train_threshold : bool
+        Make the per-layer leaks / thresholds trainable (DIET-SNN).
+    alpha, beta : float
+        Surrogate parameters (``beta`` only for STDB, per step).
+    """
+
+    def __init__(self, network, surrogate="stdb", train_leak=False, train_threshold=False, alpha=0.3, beta=0.01):
+        super().__init__()
+        if surrogate not in ("stdb", "linear"):
+            raise ValueError(f"surrogate must be 'stdb' or 'linear'; got {surrogate!r}")
+        self.weights = torch.nn.ParameterList([torch.nn.Parameter(torch.tensor(w)) for w in network.weights])
+        # absent synapses stay absent (a convolution's zero pattern is kept; its weight sharing is not)
+        self.masks = [torch.tensor(w != 0, dtype=torch.float64) for w in network.weights]
+        self.thresholds = torch.nn.Parameter(torch.tensor(network.thresholds, dtype=torch.float64), requires_grad=train_threshold)
+        self.leaks = torch.nn.Parameter(torch.tensor(network.leaks, dtype=torch.float64), requires_grad=train_leak)
+        self.surrogate, self.alpha, self.beta = surrogate, alpha, beta
+        self.input_shape = network.input_shape
+        # rates are activations / thresholds: the product of the initial thresholds brings the output back to
+        # the ANN's logit scale, so the loss starts where the ANN's is (a fixed constant, not trained)
+        self.output_scale = float(np.prod(network.thresholds))
+
+    def forward(self, images, n_steps, encoding="direct", generator=None):
+        """Logits: output potential x ``output_scale`` / ``n_steps``, shape ``(n_samples, n_outputs)``."""
+        n_steps = check_n_steps(n_steps)
+        if encoding not in ENCODINGS:
+            raise ValueError(f"encoding must be one of {ENCODINGS}; got {encoding!r}")
+        x = images.reshape(images.shape[0], -1)
+        weights = [w * mask for w, mask in zip(self.weights, self.masks)]
+        hidden = len(self.weights) - 1
+        potentials = [torch.zeros(x.shape[0], w.shape[0], dtype=torch.float64) for w in self.weights[:-1]]
+        last_spike = [torch.full_like(u, -NEVER_SPIKED) for u in potentials]
+        output = 0.0
+        direct = x @ weights[0].T if encoding == "direct" else None
+        for step in range(n_steps):
+            if encoding == "direct":
+                current = direct
+            else:
+                current = (torch.rand(x.shape, generator=generator, dtype=torch.float64) < x).to(torch.float64) @ weights[0].T
+            for layer in range(hidden):
+                threshold = torch.clamp(self.thresholds[layer], min=1e-3)
+                leak = torch.clamp(self.leaks[layer], 0.0, 1.0)
+                u = leak * potentials[layer] + current
+                if self.surrogate == "stdb":
+                    surrogate = stdb_surrogate(step - last_spike[layer], self.alpha, self.beta)
+                else:
+                    surrogate = linear_surrogate(u.detach(), threshold.detach(), self.alpha)
+                spikes = _Spike.apply((u - threshold) / threshold, surrogate)
+                potentials[layer] = u - threshold * spikes.detach()
+                last_spike[layer] = torch.where(spikes.detach() > 0, torch.full_like(u, float(step)), last_spike[layer])
+                current = spikes @ weights[layer + 1].T
+            output = output + current
+        return output * self.output_scale / n_steps
+
+    def to_network(self):
+        """The trained network as a :class:`ConvertedNetwork` (float64 copies)."""
+        with torch.no_grad():
+            return ConvertedNetwork([(w * mask).detach().numpy().copy() for w, mask in zip(self.weights, self.masks)],
+                                    [max(float(t), 1e-3) for t in self.thresholds],
+                                    [min(max(float(v), 0.0), 1.0) for v in self.leaks], self.input_shape)
+
+
+def train_spiking(model, images, labels, n_steps, encoding, epochs=1, batch_size=64, learning_rate=1e-4, seed=0):
+    """Backpropagation through time with Adam; returns the per-epoch mean losses."""
+    generator = torch.Generator().manual_seed(seed)
+    order_rng = np.random.default_rng(seed)
+    x = torch.as_tensor(np.asarray(images, dtype=np.float64))
+    y = torch.as_tensor(np.asarray(labels, dtype=np.int64))
+    optimiser = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=learning_rate)
+    losses = []
+    for _ in range(epochs):
+        total = 0.0
+        order = torch.as_tensor(order_rng.permutation(len(y)))
+        for start in range(0, len(y), batch_size):
+            batch = order[start:start + batch_size]
+            optimiser.zero_grad()
+            loss = torch.nn.functional.cross_entropy(model(x[batch], n_steps, encoding, generator), y[batch])
+            loss.backward()
+            optimiser.step()
+            total += loss.item() * len(batch)
+        losses.append(total / len(y))
+    return losses
+
+
+def hybrid_stdb(network, images, labels, n_steps, epochs=1, alpha=0.3, beta=0.01, learning_rate=1e-4, seed=0, **options):
+    """Hybrid training: fine-tune a converted network with STDB and Poisson input; returns the trained network."""
+    model = SpikingFeedforward(network, "stdb", alpha=alpha, beta=beta)
+    train_spiking(model, images, labels, n_steps, "poisson", epochs, learning_rate=learning_rate, seed=seed, **options)
+    return model.to_network()
+
+
+def diet_snn(network, images, labels, n_steps, epochs=1, alpha=0.3, learning_rate=1e-4, seed=0, **options):
+    """DIET-SNN: train weights, per-layer leaks and thresholds with direct input; returns the trained network."""
+    model = SpikingFeedforward(network, "linear", train_leak=True, train_threshold=True, alpha=alpha)
+    train_spiking(model, images, labels, n_steps, "direct", epochs, learning_rate=learning_rate, seed=seed, **options)
+    return model.to_network()
