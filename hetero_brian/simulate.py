@@ -279,7 +279,7 @@ class Simulator:
             run_values[getattr(target, variable)] = Quantity(np.asarray(value, dtype=float), dim=expected)
         for name, raster in (inputs or {}).items():
             if name not in self.built.timed_arrays:
-                raise ConfigError(f"input {name!r} is not a RasterInput or RateInput of this network; such inputs: "
+                raise ConfigError(f"input {name!r} is not a RasterInput, AnalogInput or RateInput of this network; such inputs: "
                                   f"{sorted(self.built.timed_arrays)}")
             timed_array = self.built.timed_arrays[name]
             raster = np.asarray(raster, dtype=np.float64)
@@ -306,7 +306,8 @@ class Simulator:
         parameters : dict, optional
             Overrides ``{"owner.variable": value}`` (e.g. ``{"exc.tau_m": 15*ms, "ee.plastic": 0}``).
         inputs : dict, optional
-            New rasters for :class:`RasterInput` inputs, or new rates (Hz) for :class:`RateInput`
+            New rasters for :class:`RasterInput` inputs, new values for :class:`AnalogInput`
+            inputs, or new rates (Hz) for :class:`RateInput`
             inputs (same shape as built).
         label : str, optional
             Name of the run (default ``run-<n>``).

@@ -8,13 +8,15 @@ from brian2 import ms
 
 from hetero_brian.backends.runtime import RuntimeBackend
 from hetero_brian.models.discrete import FixedValues, decay_factor
-from hetero_brian.training.export import LAG_STEPS, run_in_brian, signed_input_raster, srnn_network_spec
+from hetero_brian.network.spec import AnalogInput
+from hetero_brian.training.export import (LAG_STEPS, analog_input_values, run_in_brian, signed_input_raster,
+                                          srnn_network_spec)
 from hetero_brian.training.parameters import initial_parameters
 
 
-def _active_parameters(n_hidden=12, seed=3):
+def _active_parameters(n_hidden=12, seed=3, n_inputs=4):
     """Initial parameters scaled up so that the hidden layer spikes often and recurrence matters."""
-    parameters = initial_parameters(4, n_hidden, 6, seed=seed)
+    parameters = initial_parameters(n_inputs, n_hidden, 6, seed=seed)
     rng = np.random.default_rng(seed)
     return replace(parameters, input_weights=parameters.input_weights * 3, recurrent_weights=parameters.recurrent_weights * 0.3,
                    hidden_bias=rng.uniform(-0.01, 0.03, n_hidden), output_bias=rng.uniform(-0.1, 0.1, 6))
@@ -67,6 +69,45 @@ def test_brian2_cpp_standalone_gives_the_forward_pass_spikes(qtdb_sequences, tmp
     _check_identical(runs, spikes, readout)
 
 
+def _analog_sequences(seed=5):
+    """Real-valued sequences (as log-mel frames or pixel rows would be): 2 x 150 steps x 5 channels."""
+    return np.random.default_rng(seed).normal(0.3, 1.0, size=(2, 150, 5))
+
+
+def test_brian2_runtime_gives_the_forward_pass_spikes_for_analog_inputs():
+    parameters = _active_parameters(n_inputs=5)
+    sequences = _analog_sequences()
+    spikes, readout = _forward(parameters, sequences)
+    runs = run_in_brian(parameters, sequences, backend=RuntimeBackend(target="numpy"))  # analog chosen by value
+    _check_identical(runs, spikes, readout)
+    assert runs[0].result.synapses["input_hidden"].i.size == parameters.input_weights.size
+    with pytest.raises(ValueError, match="NaN or Inf"):
+        run_in_brian(parameters, np.full((1, 10, 5), np.nan))
+
+
+@pytest.mark.standalone
+def test_brian2_cpp_standalone_gives_the_forward_pass_spikes_for_analog_inputs(tmp_path):
+    parameters = _active_parameters(n_inputs=5)
+    sequences = _analog_sequences()
+    spikes, readout = _forward(parameters, sequences)
+    build_root = os.environ.get("HETERO_BRIAN_BUILD_ROOT", str(tmp_path))
+    runs = run_in_brian(parameters, sequences, backend="cpp_standalone", build_root=build_root, analog=True)
+    _check_identical(runs, spikes, readout)
+
+
+def test_analog_spec_and_values():
+    parameters = _active_parameters(n_inputs=5)
+    spec = srnn_network_spec(parameters, 20, analog=True)
+    source = spec.population("input")
+    assert isinstance(source, AnalogInput) and source.values.shape == (20 + LAG_STEPS, 5)
+    values = analog_input_values(np.ones((20, 5)))
+    assert values.shape == (23, 5) and values[:20].sum() == 100 and not values[20:].any()
+    with pytest.raises(ValueError, match="finite"):
+        AnalogInput("x", np.array([[np.nan]]), 1 * ms)
+    with pytest.raises(ValueError, match=r"shape \(n_steps, n_channels\)"):
+        AnalogInput("x", np.zeros(3), 1 * ms)
+
+
 def test_spec_holds_the_trained_values():
     parameters = _active_parameters()
     spec = srnn_network_spec(parameters, 20)
@@ -81,7 +122,7 @@ def test_spec_holds_the_trained_values():
 
 
 def test_bad_export_input_is_named():
-    with pytest.raises(ValueError, match="analog inputs cannot be exported"):
+    with pytest.raises(ValueError, match=r"analog inputs take the analog path \(analog=True\)"):
         signed_input_raster(np.full((5, 4), 0.5))
     with pytest.raises(ValueError, match=r"shape \(n_steps, n_inputs\)"):
         signed_input_raster(np.zeros(5))

@@ -36,7 +36,7 @@ from .base import NeuronSpec, ParameterInfo, parameter_declaration
 from .synapses import StaticSynapse, _check_non_negative
 
 __all__ = ["FixedValues", "DiscreteMap", "DiscreteAdaptiveLIF", "DiscreteLeakyReadout", "SignedSynapse",
-           "decay_factor"]
+           "AnalogSynapse", "decay_factor"]
 
 
 def decay_factor(tau, step):
@@ -354,3 +354,26 @@ class SignedSynapse(StaticSynapse):
             raise ValueError(f"SignedSynapse carries the sign in its weights; sign must be 1, got {self.sign!r}")
         self._coerce_parameters()
         _check_non_negative(self, ("delay",))
+
+
+@dataclass(frozen=True)
+class AnalogSynapse(SignedSynapse):
+    """A signed synapse from an analog input channel: each step adds ``w * x_pre`` to ``I``.
+
+    The source is an :class:`~hetero_brian.network.spec.AnalogInput`, whose channels emit an event
+    every step carrying that step's value ``x``; this is the input layer ``W_in x_k`` of a network
+    trained on analog frames.
+
+    Parameters
+    ----------
+    weight : Distribution or float
+        Per-synapse weight (dimensionless, any sign).
+    target : str
+        Postsynaptic variable (``I`` of the discrete models).
+    delay : Distribution or Quantity
+        Transmission delay (time, >= 0; 0 for the discrete map).
+    """
+
+    def on_pre(self, name):
+        """``I_post += w * x_pre`` (the channel's value of this step times the weight)."""
+        return f"{self.target}_post += w * x_pre"

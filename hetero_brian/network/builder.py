@@ -14,7 +14,7 @@ from brian2 import Clock, Hz, Network, NeuronGroup, PoissonGroup, Quantity, Spik
 from ..errors import ConfigError
 from ..models.base import check_time_step
 from ..random import SeedStreams
-from .spec import NetworkSpec, PoissonInput, RasterInput, RateInput, SpikeInput, check_rates
+from .spec import AnalogInput, NetworkSpec, PoissonInput, RasterInput, RateInput, SpikeInput, check_rates
 
 
 @dataclass
@@ -29,7 +29,7 @@ class BuiltNetwork:
     sampled : dict of str -> dict of str -> brian2.Quantity
         Per population or projection, the sampled parameters (arrays).
     timed_arrays : dict of str -> brian2.TimedArray
-        The raster and rate inputs' arrays, by input name (replaceable through ``run_args``).
+        The raster, analog and rate inputs' arrays, by input name (replaceable through ``run_args``).
     tau_min_over_dt : float
         Smallest sampled time constant divided by dt (recorded, FAULTS.md case 2).
     """
@@ -271,6 +271,18 @@ def _input_group(source, clock):
         group = NeuronGroup(source.n_neurons, "", threshold=f"{array_name}(t, i) > 0.5", reset="",
                             namespace={array_name: timed_array}, clock=clock, name=source.name)
         return group, timed_array
+    if isinstance(source, AnalogInput):
+        if not np.isclose(float(source.dt), float(dt)):
+            raise ValueError(f"input {source.name!r}: values dt {source.dt!r} differs from the network dt {dt!r}")
+        array_name = f"{source.name}_values"
+        timed_array = TimedArray(np.asarray(source.values, dtype=np.float64), dt=source.dt, name=array_name)
+        # one event per channel and step; synapses read the step's value as x_pre (a state
+        # variable, copied before the thresholds: a subexpression would need the array in the
+        # synapses' namespace)
+        group = NeuronGroup(source.n_neurons, "x : 1", threshold="True", reset="",
+                            namespace={array_name: timed_array}, clock=clock, name=source.name)
+        group.run_regularly(f"x = {array_name}(t, i)", when="before_thresholds", name=f"{source.name}_read")
+        return group, timed_array
     if isinstance(source, RateInput):
         row, step = float(source.row_duration), float(dt)
         if abs(row / step - round(row / step)) > 1e-6:
@@ -282,4 +294,4 @@ def _input_group(source, clock):
         group = PoissonGroup(source.n_neurons, rates=f"{array_name}(t, i) * Hz", clock=clock, name=source.name,
                              namespace={array_name: timed_array, "Hz": Hz})
         return group, timed_array
-    raise TypeError(f"unknown input type {type(source).__name__}; use SpikeInput, RasterInput, RateInput or PoissonInput")
+    raise TypeError(f"unknown input type {type(source).__name__}; use SpikeInput, RasterInput, AnalogInput, RateInput or PoissonInput")

@@ -98,6 +98,43 @@ class RasterInput:
         return int(np.shape(self.raster)[1])
 
 
+@dataclass(frozen=True, eq=False)
+class AnalogInput:
+    """Analog values per step and channel (time x channel), read through a 2-D ``TimedArray``.
+
+    Every channel emits an event in every step that carries its value ``x`` of that step; a
+    synapse model reads it as ``x_pre`` (e.g. ``I_post += w * x_pre``,
+    :class:`~hetero_brian.models.discrete.AnalogSynapse`). This is how discrete-time networks
+    trained on analog frames (log-mel features, pixel rows) receive their input. Like
+    :class:`RasterInput`, the values can be replaced between runs of one build.
+
+    Parameters
+    ----------
+    name : str
+    values : numpy.ndarray
+        Float array of shape ``(n_steps, n_channels)`` (dimensionless, finite); row ``k`` is read
+        in step ``k``.
+    dt : brian2.Quantity
+        Time step of the rows (the simulation ``dt``).
+    """
+
+    name: str
+    values: np.ndarray
+    dt: Quantity
+
+    def __post_init__(self):
+        _check_name(self.name, "input")
+        values = np.asarray(self.values)
+        if values.ndim != 2 or values.shape[1] == 0 or values.shape[0] == 0:
+            raise ValueError(f"input {self.name!r}: values must have shape (n_steps, n_channels); got {values.shape}")
+        if not np.issubdtype(values.dtype, np.number) or not np.all(np.isfinite(values)):
+            raise ValueError(f"input {self.name!r}: values must be finite numbers")
+
+    @property
+    def n_neurons(self):
+        return int(np.shape(self.values)[1])
+
+
 def check_rates(rates, name, dt=None):
     """Refuse rates (Hz) of input ``name`` that are not finite and >= 0, or (given ``dt``) that
     exceed one spike per step."""

@@ -6,9 +6,16 @@ The spec has three populations (``hidden``: :class:`~hetero_brian.models.discret
 (``input_hidden``, ``recurrent``, ``hidden_readout``) holding the trained weights; the trained
 time constants and biases are per-neuron parameters (:class:`~hetero_brian.models.discrete.FixedValues`).
 
-Inputs with values in {-1, 0, 1} (e.g. QTDB's level-crossing events) enter as spikes of
-``2 n_inputs`` channels: channel ``c`` for ``x_c = +1`` (weights ``W_in[:, c]``) and channel
-``n_inputs + c`` for ``x_c = -1`` (weights ``-W_in[:, c]``). Analog inputs are not exportable.
+Two input paths:
+
+- spikes (``analog=False``): inputs with values in {-1, 0, 1} (e.g. QTDB's level-crossing events)
+  enter as spikes of ``2 n_inputs`` channels: channel ``c`` for ``x_c = +1`` (weights ``W_in[:, c]``)
+  and channel ``n_inputs + c`` for ``x_c = -1`` (weights ``-W_in[:, c]``);
+- analog (``analog=True``): any real inputs (log-mel frames, pixel rows) are the values of an
+  :class:`~hetero_brian.network.spec.AnalogInput` (a time x channel ``TimedArray``, replaced per
+  sequence without a rebuild), whose ``n_inputs`` channels deliver ``W_in[:, c] x_c`` every step
+  through :class:`~hetero_brian.models.discrete.AnalogSynapse`. Its input "events" occur every
+  step on every channel: counted as synaptic operations they are the input layer's MACs.
 
 Timing: input row ``k`` spikes in Brian2 step ``k``, the hidden layer computes trained step ``k`` in
 Brian2 step ``k + 1`` (spike time ``(k + 1) dt``) and the readout in step ``k + 2`` (recorded at the
@@ -18,12 +25,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..models.discrete import DiscreteAdaptiveLIF, DiscreteLeakyReadout, FixedValues, SignedSynapse
-from ..network.spec import NetworkSpec, Population, Projection, RasterInput
+from ..models.discrete import AnalogSynapse, DiscreteAdaptiveLIF, DiscreteLeakyReadout, FixedValues, SignedSynapse
+from ..network.spec import AnalogInput, NetworkSpec, Population, Projection, RasterInput
 from ..simulate import Recording, Simulator, StateRecord
 from .parameters import SRNNParameters
 
-__all__ = ["LAG_STEPS", "srnn_network_spec", "signed_input_raster", "BrianRun", "run_in_brian", "spike_steps"]
+__all__ = ["LAG_STEPS", "srnn_network_spec", "signed_input_raster", "analog_input_values", "is_signed_events",
+           "BrianRun", "run_in_brian", "spike_steps"]
 
 #: Extra Brian2 steps after a sequence (input -> hidden -> readout -> monitor).
 LAG_STEPS = 3
@@ -35,7 +43,7 @@ def _dense(weights):
     return pre, post, weights[post, pre]
 
 
-def srnn_network_spec(parameters, n_steps):
+def srnn_network_spec(parameters, n_steps, analog=False):
     """The network spec of a trained SRNN for sequences of ``n_steps`` steps.
 
     Parameters
@@ -43,6 +51,8 @@ def srnn_network_spec(parameters, n_steps):
     parameters : SRNNParameters
     n_steps : int
         Sequence length (the input raster's rows; a new length needs a new build).
+    analog : bool
+        Analog input path (any real values) instead of signed spikes ({-1, 0, 1}).
 
     Returns
     -------
@@ -59,19 +69,25 @@ def srnn_network_spec(parameters, n_steps):
                                  step=step, first_step=1)
     readout = DiscreteLeakyReadout(tau_m=FixedValues(parameters.tau_output), bias=FixedValues(parameters.output_bias),
                                    step=step, first_step=2)
-    signed = np.concatenate([parameters.input_weights, -parameters.input_weights], axis=1)
+    if analog:
+        input_weights, input_synapse = parameters.input_weights, AnalogSynapse
+        source = AnalogInput("input", np.zeros((n_steps + LAG_STEPS, parameters.n_inputs)), step)
+    else:
+        input_weights = np.concatenate([parameters.input_weights, -parameters.input_weights], axis=1)
+        input_synapse = SignedSynapse
+        source = RasterInput("input", np.zeros((n_steps + LAG_STEPS, 2 * parameters.n_inputs), dtype=np.uint8), step)
     projections = []
-    for name, source, target, weights in (("input_hidden", "input", "hidden", signed),
-                                          ("recurrent", "hidden", "hidden", parameters.recurrent_weights),
-                                          ("hidden_readout", "hidden", "readout", parameters.output_weights)):
+    for name, source_name, target, weights, synapse in (
+            ("input_hidden", "input", "hidden", input_weights, input_synapse),
+            ("recurrent", "hidden", "hidden", parameters.recurrent_weights, SignedSynapse),
+            ("hidden_readout", "hidden", "readout", parameters.output_weights, SignedSynapse)):
         i, j, w = _dense(weights)
-        projections.append(Projection(name, source, target, SignedSynapse(weight=FixedValues(w)), i, j))
-    raster = np.zeros((n_steps + LAG_STEPS, 2 * parameters.n_inputs), dtype=np.uint8)
+        projections.append(Projection(name, source_name, target, synapse(weight=FixedValues(w)), i, j))
     return NetworkSpec(
         populations=(Population("hidden", parameters.n_hidden, hidden),
                      Population("readout", parameters.n_outputs, readout)),
         projections=tuple(projections),
-        inputs=(RasterInput("input", raster, step),),
+        inputs=(source,),
         dt=step, shared_constants=True,
     )
 
@@ -92,11 +108,34 @@ def signed_input_raster(sequence):
     if sequence.ndim != 2:
         raise ValueError(f"sequence must have shape (n_steps, n_inputs); got {sequence.shape}")
     if not np.all(np.isin(sequence, (-1, 0, 1))):
-        raise ValueError("sequence values must be -1, 0 or 1 (signed events); analog inputs cannot be exported as spikes")
+        raise ValueError("sequence values must be -1, 0 or 1 (signed events); analog inputs take the analog path (analog=True)")
     raster = np.zeros((sequence.shape[0] + LAG_STEPS, 2 * sequence.shape[1]), dtype=np.uint8)
     raster[:sequence.shape[0], :sequence.shape[1]] = sequence > 0
     raster[:sequence.shape[0], sequence.shape[1]:] = sequence < 0
     return raster
+
+
+def is_signed_events(sequences):
+    """True when every value is -1, 0 or 1 (the spike input path can carry the sequences)."""
+    return bool(np.all(np.isin(np.asarray(sequences), (-1, 0, 1))))
+
+
+def analog_input_values(sequence):
+    """The values ``(n_steps + LAG_STEPS, n_inputs)`` of the analog input for one sequence.
+
+    Parameters
+    ----------
+    sequence : array_like, shape (n_steps, n_inputs)
+        Real, finite values; the rows after the sequence are zero.
+    """
+    sequence = np.asarray(sequence, dtype=np.float64)
+    if sequence.ndim != 2:
+        raise ValueError(f"sequence must have shape (n_steps, n_inputs); got {sequence.shape}")
+    if not np.all(np.isfinite(sequence)):
+        raise ValueError("sequence contains NaN or Inf")
+    values = np.zeros((sequence.shape[0] + LAG_STEPS, sequence.shape[1]))
+    values[:sequence.shape[0]] = sequence
+    return values
 
 
 def spike_steps(timestamps, step):
@@ -123,20 +162,22 @@ class BrianRun:
     result: object
 
 
-def run_in_brian(parameters, sequences, backend="runtime", build_root=None, seed=0):
+def run_in_brian(parameters, sequences, backend="runtime", build_root=None, seed=0, analog=None):
     """Run a trained SRNN in Brian2 on each sequence (one build, one run per sequence).
 
     Parameters
     ----------
     parameters : SRNNParameters
     sequences : array_like, shape (n_sequences, n_steps, n_inputs)
-        Values in {-1, 0, 1}.
+        Values in {-1, 0, 1} for the spike path; any finite values for the analog path.
     backend : str
         ``"runtime"``, ``"cpp_standalone"``, ``"cuda_standalone"`` or ``"auto"``.
     build_root : str, optional
         Root folder of standalone builds.
     seed : int
         Master seed of the simulation (nothing is random in the network; recorded).
+    analog : bool, optional
+        Input path; ``None``: spikes when every value is -1, 0 or 1, analog otherwise.
 
     Returns
     -------
@@ -146,15 +187,19 @@ def run_in_brian(parameters, sequences, backend="runtime", build_root=None, seed
     if sequences.ndim != 3 or sequences.shape[2] != parameters.n_inputs:
         raise ValueError(f"sequences must have shape (n_sequences, n_steps, n_inputs={parameters.n_inputs}); "
                          f"got {sequences.shape}")
+    if not np.issubdtype(sequences.dtype, np.number) or not np.all(np.isfinite(sequences)):
+        raise ValueError("sequences contain NaN or Inf (or are not numbers)")
+    analog = not is_signed_events(sequences) if analog is None else bool(analog)
+    encode = analog_input_values if analog else signed_input_raster
     n_steps = sequences.shape[1]
-    spec = srnn_network_spec(parameters, n_steps)
+    spec = srnn_network_spec(parameters, n_steps, analog=analog)
     recording = Recording(spikes=("input", "hidden"),
                           states=(StateRecord("readout", ("u",), tuple(range(parameters.n_outputs))),))
     duration = (n_steps + LAG_STEPS) * parameters.step
     runs = []
     with Simulator(spec, duration, backend=backend, seed=seed, recording=recording, build_root=build_root) as simulator:
         for sequence in sequences:
-            result = simulator.run(inputs={"input": signed_input_raster(sequence)})
+            result = simulator.run(inputs={"input": encode(sequence)})
             trains = result.spikes["hidden"]
             spikes = np.zeros((n_steps, parameters.n_hidden), dtype=bool)
             steps = spike_steps(trains.timestamps, parameters.step)
