@@ -1,4 +1,5 @@
-"""Sequence data for training: checks, and the QTDB ECG wave-segmentation set (numpy only).
+"""Sequence data for training: checks, the QTDB ECG wave-segmentation set, and digit sequences
+(FSDD log-mel frames, MNIST rows) with a class per sequence (numpy only).
 
 QTDB as encoded by Yin et al.: ``QTDB_train.mat`` (618 sequences) and ``QTDB_test.mat`` (141), each
 1,301 steps of 4 level-crossing channels (2 leads x up/down) with values in {-1, 0, 1}, and a
@@ -17,7 +18,8 @@ import numpy as np
 
 from hetero_brian.inputs.datasets import data_path
 
-__all__ = ["check_sequences", "load_qtdb", "QTDB_ENVIRONMENT_VARIABLE"]
+__all__ = ["check_sequences", "load_qtdb", "QTDB_ENVIRONMENT_VARIABLE", "sequence_labels", "fsdd_frame_sequences",
+           "mnist_row_sequences"]
 
 #: Environment variable naming the QTDB folder when no path is given.
 QTDB_ENVIRONMENT_VARIABLE = "HETERO_BRIAN_QTDB"
@@ -98,3 +100,64 @@ def load_qtdb(directory=None):
                                     "QTDB_train.mat and QTDB_test.mat (see ../shared/data/README.md)")
         data[f"{split}_inputs"], data[f"{split}_labels"] = _read(path)
     return data
+
+
+def sequence_labels(labels, n_steps):
+    """One class per sequence -> the same class at every step, ``(n_sequences, n_steps)`` int64.
+
+    The trainer's per-step loss from ``loss_start_step`` on then trains a sequence classifier (with
+    ``loss_start_step = n_steps - 1``: the last step's readout only).
+    """
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"labels must be a 1-D integer array (one class per sequence); got {labels.dtype} {labels.shape}")
+    return np.repeat(labels.astype(np.int64)[:, None], int(n_steps), axis=1)
+
+
+def fsdd_frame_sequences(path, n_mels=20, n_frames=20, low_percentile=5.0, high_percentile=99.5):
+    """FSDD on its standard split as log-mel frame sequences, one frame per step.
+
+    The front end of the HRSNN FSDD scenario (:func:`hetero_brian.inputs.log_mel_frames`, scaled to
+    [0, 1] by the training set's percentiles with :func:`hetero_brian.inputs.scale_frames`).
+
+    Returns
+    -------
+    dict
+        ``train_inputs`` (n, n_frames, n_mels) float32, ``train_classes`` (n,) int64, ``test_inputs``,
+        ``test_classes`` (takes 0-4 of every speaker and digit).
+    """
+    from ..inputs import log_mel_frames, read_fsdd, scale_frames
+
+    train, test = read_fsdd(path, split="train"), read_fsdd(path, split="test")
+    train_frames, test_frames = scale_frames(log_mel_frames(train.samples, train.sample_rate, n_mels, n_frames),
+                                             log_mel_frames(test.samples, test.sample_rate, n_mels, n_frames),
+                                             low_percentile, high_percentile)
+    return {"train_inputs": np.ascontiguousarray(np.transpose(train_frames, (0, 2, 1)), dtype=np.float32),
+            "train_classes": np.asarray(train.labels, dtype=np.int64),
+            "test_inputs": np.ascontiguousarray(np.transpose(test_frames, (0, 2, 1)), dtype=np.float32),
+            "test_classes": np.asarray(test.labels, dtype=np.int64)}
+
+
+def mnist_row_sequences(path, n_train=8000, n_test=2000, pixels=False):
+    """MNIST (the 10,000 test-file images the package uses) as row sequences: row ``k`` is step ``k``.
+
+    The first ``n_train`` images train, the last ``n_test`` test (the 8k/2k split); values are
+    pixel / 255. ``pixels=True``: one pixel per step (784 steps, 1 channel; the larger configuration).
+
+    Returns
+    -------
+    dict
+        ``train_inputs`` (n_train, 28, 28) float32 (or (n_train, 784, 1)), ``train_classes``,
+        ``test_inputs``, ``test_classes``.
+    """
+    from ..inputs import read_mnist
+
+    data = read_mnist(path, split="test")
+    if n_train < 1 or n_test < 1 or n_train + n_test > len(data.labels):
+        raise ValueError(f"n_train + n_test must be <= {len(data.labels)} images, both >= 1; got {n_train}, {n_test}")
+    images = np.asarray(data.samples, dtype=np.float32) / 255.0
+    if pixels:
+        images = images.reshape(len(images), -1, 1)
+    labels = np.asarray(data.labels, dtype=np.int64)
+    return {"train_inputs": np.ascontiguousarray(images[:n_train]), "train_classes": labels[:n_train],
+            "test_inputs": np.ascontiguousarray(images[len(images) - n_test:]), "test_classes": labels[len(images) - n_test:]}
