@@ -15,17 +15,19 @@ def trainable_parameter_count(model):
     return int(sum(np.prod(p.shape) for p in model.parameters() if p.requires_grad))
 
 
-def compare_with_brian(parameters, sequences, labels, loss_start_step, backend="auto", seed=0, build_root=None):
+def compare_with_brian(parameters, sequences, labels, loss_start_step, backend="auto", seed=0, build_root=None,
+                       analog=None):
     """Run a trained SRNN in Brian2 and compare with the PyTorch forward pass in float64 and float32.
 
     Parameters
     ----------
     parameters : SRNNParameters
-    sequences : numpy.ndarray, shape (n, steps, n_inputs), values in {-1, 0, 1}
+    sequences : numpy.ndarray, shape (n, steps, n_inputs)
+        Values in {-1, 0, 1} (spike path) or any finite values (analog path).
     labels : numpy.ndarray of int, shape (n, steps)
     loss_start_step : int
         First step counted in the accuracy.
-    backend, seed, build_root
+    backend, seed, build_root, analog
         As in :func:`hetero_brian.training.export.run_in_brian`.
 
     Returns
@@ -35,7 +37,7 @@ def compare_with_brian(parameters, sequences, labels, loss_start_step, backend="
         ``float32_spike_mismatch_fraction`` (neuron-steps where float32 and float64 differ),
         ``brian_accuracy`` (per-step accuracy of Brian2's readout).
     """
-    runs = run_in_brian(parameters, sequences, backend=backend, seed=seed, build_root=build_root)
+    runs = run_in_brian(parameters, sequences, backend=backend, seed=seed, build_root=build_root, analog=analog)
     with torch.no_grad():
         forward64 = AdaptiveSRNN(parameters, dtype=torch.float64)(torch.from_numpy(np.asarray(sequences, np.float64)))
         forward32 = AdaptiveSRNN(parameters)(torch.from_numpy(np.asarray(sequences, np.float32)))

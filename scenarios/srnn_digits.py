@@ -1,0 +1,138 @@
+"""Digit sequences (spoken digits, MNIST rows) classified by a trained adaptive spiking RNN, re-run in Brian2.
+
+``task="fsdd"``: the Free Spoken Digit Dataset on its standard split (takes 0-4 test), each
+recording as log-mel frames (the HRSNN scenario's front end: 20 mels x 20 frames, scaled to [0, 1]
+by training percentiles), one frame per step. ``task="mnist_rows"``: the package's MNIST images
+(the 10,000-image test file, first 8,000 train, last 2,000 test), one 28-pixel row per step;
+``task="mnist_pixels"``: one pixel per step (784 steps; a larger configuration). Adaptive LIF
+neurons (Yin, Corradi & Bohté) are trained by BPTT (PyTorch, one thread) on the per-step
+cross-entropy of the leaky readout from ``loss_start_step`` on; a sequence's class is the readout's
+argmax at its last step. The trained network is exported to Brian2 with the analog input path and
+run on the first test sequences (identical spikes to the float64 forward pass?). The baseline is
+a standardised logistic regression on the same features (log-mel frames; raw pixels).
+Writes ``checkpoint.pt`` (resumable) and ``trained_parameters.npz``.
+
+References
+----------
+B. Yin, F. Corradi, S. M. Bohté, Nature Machine Intelligence 3, 905-913 (2021), arXiv:2103.12593.
+Z. Jackson et al., Free Spoken Digit Dataset, https://github.com/Jakobovski/free-spoken-digit-dataset
+"""
+from typing import Literal, Optional
+
+from brian2 import second
+
+from hetero_brian.config import DistributionField, QuantityField, StrictModel
+
+#: task -> (default data folder, default epochs, default loss_start_step: None = last step)
+TASKS = {"fsdd": ("../shared/data/fsdd", 150, 10), "mnist_rows": ("../shared/data/mnist", 20, None),
+         "mnist_pixels": ("../shared/data/mnist", 20, None)}
+
+
+class Config(StrictModel):
+    """Options (the default, FSDD, trains for about 4-8 minutes on one core)."""
+
+    task: Literal["fsdd", "mnist_rows", "mnist_pixels"] = "fsdd"
+    data: Optional[str] = None  # default per task: ../shared/data/fsdd or ../shared/data/mnist
+    n_mels: int = 20
+    n_frames: int = 20
+    n_train: int = 8000  # MNIST only
+    n_test: int = 2000
+    n_hidden: int = 128
+    epochs: Optional[int] = None  # default per task: 150 (FSDD), 20 (MNIST)
+    batch_size: int = 64
+    learning_rate: float = 1e-2
+    time_constant_learning_rate: QuantityField(second) = "0.03 ms"
+    decay_every: Optional[int] = None  # default: 70 % of the epochs (one halving)
+    decay_factor: float = 0.5
+    loss_start_step: Optional[int] = None  # default per task: 10 (FSDD), the last step (MNIST)
+    tau_m: DistributionField(second) = {"distribution": "normal", "mean": "20 ms", "std": "5 ms", "low": "1 ms"}
+    tau_adp: DistributionField(second) = {"distribution": "normal", "mean": "150 ms", "std": "10 ms", "low": "1 ms"}
+    tau_output: DistributionField(second) = "20 ms"
+    b0: float = 0.01
+    beta: float = 1.8
+    surrogate: Literal["multi_gaussian", "fast_sigmoid"] = "multi_gaussian"
+    train_time_constants: bool = True
+    brian_sequences: int = 3
+    baseline: bool = True
+    baseline_c: float = 0.1  # inverse regularisation of the logistic baseline (as in hrsnn_fsdd)
+    threads: int = 1
+
+
+def load_task(config):
+    """The task's sequences ``(n, steps, channels)`` and classes, and the baseline's features."""
+    from hetero_brian.training.data import fsdd_frame_sequences, mnist_row_sequences
+
+    path = config.data or TASKS[config.task][0]
+    if config.task == "fsdd":
+        return fsdd_frame_sequences(path, config.n_mels, config.n_frames)
+    return mnist_row_sequences(path, config.n_train, config.n_test, pixels=config.task == "mnist_pixels")
+
+
+def run(config, output, backend="auto", seed=None):
+    """Train, test, export to Brian2 (analog input) and compare with the logistic baseline."""
+    import numpy as np
+    import torch
+
+    from hetero_brian.protocols.hrsnn_2x2 import baseline_accuracy
+    from hetero_brian.results import save_arrays
+    from hetero_brian.training.data import sequence_labels
+    from hetero_brian.training.evaluation import compare_with_brian, trainable_parameter_count
+    from hetero_brian.training.parameters import initial_parameters
+    from hetero_brian.training.srnn import AdaptiveSRNN
+    from hetero_brian.training.surrogates import surrogate_from_name
+    from hetero_brian.training.trainer import TrainingSettings, evaluate, train
+
+    seed = 0 if seed is None else seed
+    torch.set_num_threads(config.threads)
+    data = load_task(config)
+    n_steps, n_inputs = data["train_inputs"].shape[1:]
+    epochs = config.epochs or TASKS[config.task][1]
+    start = TASKS[config.task][2] if config.loss_start_step is None else config.loss_start_step
+    start = n_steps - 1 if start is None else start
+    train_labels = sequence_labels(data["train_classes"], n_steps)
+    test_labels = sequence_labels(data["test_classes"], n_steps)
+    initial = initial_parameters(int(n_inputs), config.n_hidden, 10, seed, tau_m=config.tau_m, tau_adp=config.tau_adp,
+                                 tau_output=config.tau_output, b0=config.b0, beta=config.beta)
+    model = AdaptiveSRNN(initial, surrogate_from_name(config.surrogate), config.train_time_constants)
+    settings = TrainingSettings(
+        epochs=epochs, batch_size=config.batch_size, learning_rate=config.learning_rate,
+        time_constant_learning_rate=config.time_constant_learning_rate,
+        decay_every=config.decay_every or max(1, int(0.7 * epochs)), decay_factor=config.decay_factor,
+        loss_start_step=start, threads=config.threads)
+    history = train(model, data["train_inputs"], train_labels, settings, seed, output / "checkpoint.pt")
+    test = evaluate(model, data["test_inputs"], test_labels, start, batch_size=256)
+    trained = model.to_parameters()
+    if not (output / "trained_parameters.npz").exists():  # a resumed run keeps the file it wrote
+        save_arrays(output / "trained_parameters.npz", **trained.to_arrays())
+    metrics = {
+        "task": config.task, "steps": int(n_steps), "channels": int(n_inputs),
+        "train_sequences": len(train_labels), "test_sequences": len(test_labels),
+        "test_accuracy": float(np.mean(test["predictions"][:, -1] == data["test_classes"])),
+        "test_per_step_accuracy": float(test["accuracy"]), "train_accuracy_last_epoch": float(history.accuracy[-1]),
+        "epochs": len(history.loss), "seconds_per_epoch": float(np.mean(history.wall_time)) if history.wall_time else 0.0,
+        "spikes_per_neuron_per_step": float(test["spikes_per_neuron_per_step"]),
+        "trainable_parameters": trainable_parameter_count(model),
+    }
+    count = config.brian_sequences
+    if count:
+        brian = compare_with_brian(trained, data["test_inputs"][:count], test_labels[:count], n_steps - 1,
+                                   backend=backend, seed=seed, analog=True)
+        metrics.update({"brian_sequences": count, "brian_spikes_identical_float64": brian["identical_float64"],
+                        "brian_backend": brian["runs"][0].result.provenance["backend"]["backend"],
+                        "brian_accuracy": brian["brian_accuracy"],
+                        "float32_spike_mismatch_fraction": brian["float32_spike_mismatch_fraction"]})
+    if config.baseline:  # logistic regression on the same features (frames; pixels)
+        features = {name: np.transpose(data[f"{name}_inputs"], (0, 2, 1)) for name in ("train", "test")}
+        metrics["baseline_logistic_accuracy"] = baseline_accuracy(features["train"], data["train_classes"], features["test"],
+                                                                  data["test_classes"], config.baseline_c, seed)
+    return metrics
+
+
+def main(argv=None):
+    from hetero_brian.cli import scenario_main
+
+    return scenario_main(__name__, argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
