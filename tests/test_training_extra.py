@@ -31,7 +31,8 @@ def test_training_entry_points_name_the_extra_without_torch(module):
 def test_everything_else_imports_without_torch():
     done = _run("import hetero_brian.training, hetero_brian.training.export, hetero_brian.training.parameters, "
                 "hetero_brian.training.data, hetero_brian.training.interchange, hetero_brian.models.discrete, "
-                "hetero_brian.simulate\n"
+                "hetero_brian.simulate, hetero_brian.training.nir_graphs, hetero_brian.training.dynamics, "
+                "hetero_brian.models.nir_neurons\n"
                 "from hetero_brian.training.parameters import initial_parameters\n"
                 "from hetero_brian.training.export import srnn_network_spec\n"
                 "spec = srnn_network_spec(initial_parameters(2, 3, 2, seed=1), 5)\n"
