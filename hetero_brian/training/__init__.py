@@ -4,9 +4,10 @@ The modules that train (:mod:`.surrogates`, :mod:`.srnn`, :mod:`.trainer`, :mod:
 :mod:`.baselines`, :mod:`.evaluation`) need PyTorch, installed with
 ``pip install 'hetero_brian[train]'``; without it, importing them raises :class:`MissingExtraError`
 with that one line. The parameter container (:mod:`.parameters`), the data reader (:mod:`.data`),
-the import of Yin et al.'s state dicts (:mod:`.interchange`) and the export to Brian2
-(:mod:`.export`) need only numpy and Brian2, so a trained network can be simulated and analysed
-without PyTorch.
+the import of Yin et al.'s state dicts (:mod:`.interchange`), the export to Brian2
+(:mod:`.export`, spike or analog inputs), NIR graphs (:mod:`.nir_graphs`, with the ``nir`` package)
+and the Lyapunov analysis (:mod:`.dynamics`) need only numpy and Brian2, so a trained network can
+be simulated and analysed without PyTorch.
 
 Flow: :func:`.parameters.initial_parameters` (time constants drawn from
 :mod:`hetero_brian.distributions`, seeds from :class:`hetero_brian.random.SeedStreams`) ->
