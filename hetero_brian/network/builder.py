@@ -244,6 +244,7 @@ def build(spec, streams=None, *, clock_name):
             model=synapse.model(projection.name, spec.shared_parameters(synapse)),
             on_pre=synapse.on_pre(projection.name), on_post=synapse.on_post(projection.name),
             namespace=synapse.namespace(), clock=clock, name=projection.name,
+            dtype=synapse.variable_dtypes(spec.shared_parameters(synapse)) or None,
         )
         group.connect(i=np.asarray(projection.i, dtype=np.int32), j=np.asarray(projection.j, dtype=np.int32))
         synapses[projection.name] = group
