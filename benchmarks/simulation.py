@@ -19,8 +19,9 @@ Each point runs in a fresh Python process (so devices and preferences never leak
 variants) and is repeated ``--repeats`` times; the table keeps the minimum. CPU time is the CPU
 time of the process that simulates: the Python process for runtime and numpy, the compiled
 ``main`` binary for standalone (``RUSAGE_CHILDREN`` deltas around the run, set-up of the binary
-included). Peak memory: ``ru_maxrss`` of the Python process and of its largest child (the
-binary, or the compiler when it is larger: at small N the compiler dominates). "ns/event" divides it by the synaptic events: presynaptic spikes times their outgoing
+included). Peak memory: ``ru_maxrss`` of the Python process and of its largest child; the child
+figure is NOT the binary's own peak (a child forked from Python counts the parent's resident pages,
+measured equal to the Python figure), only the Python column is meaningful. "ns/event" divides it by the synaptic events: presynaptic spikes times their outgoing
 synapses (all projections, input included) plus postsynaptic spikes times their incoming plastic
 synapses. Compile time is reported apart.
 
