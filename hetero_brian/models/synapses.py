@@ -11,6 +11,7 @@ rates ``eta_*`` are dimensionless fractions of the maximum weight.
 """
 from dataclasses import dataclass
 
+import numpy as np
 from brian2 import ms, second
 
 from brian2.units.fundamentalunits import get_unit
@@ -22,6 +23,8 @@ from .base import ParameterInfo, Spec, check_choice, parameter_declaration, unit
 STDP_RULES = ("additive", "multiplicative", "power_law", "triplet")
 PAIRINGS = ("all", "nearest")
 TRACE_LOCATIONS = ("synapse", "neuron")
+#: Storage of per-synapse floating-point state (weights, traces, per-synapse parameters).
+PRECISIONS = ("float64", "float32")
 
 
 def _effect(target, sign):
@@ -49,12 +52,18 @@ class StaticSynapse(Spec):
         Post-synaptic variable that receives the jump.
     delay : Distribution or Quantity
         Per-synapse transmission delay (time, >= 0).
+    precision : {"float64", "float32"}
+        Storage of the per-synapse weights (and, for plastic synapses, traces and per-synapse
+        parameters): ``float32`` halves their memory and memory traffic; arithmetic stays in
+        double precision, each stored value is rounded to float32 (accuracy in docs/performance.md).
+        Delays and the time of the last update stay float64.
     """
 
     weight: object
     sign: int = 1
     target: str = "I_syn"
     delay: object = Constant(0 * ms)
+    precision: str = "float64"
 
     plastic_rule = None
 
@@ -66,8 +75,25 @@ class StaticSynapse(Spec):
 
     def __post_init__(self):
         _check_sign(self.sign)
+        check_choice(self.precision, "precision", PRECISIONS)
         self._coerce_parameters()
         _check_non_negative(self, ("weight", "delay"))
+
+    def variable_dtypes(self, shared=()):
+        """Dict ``Brian2 variable -> numpy dtype`` of per-synapse variables stored in ``precision``
+        (empty for float64: Brian2's default float type); pass it as ``Synapses(dtype=...)``.
+
+        Parameters
+        ----------
+        shared : collection of str
+            Parameters declared as one value per projection (they keep the default type).
+        """
+        if self.precision == "float64":
+            return {}
+        names = ["w", *self.state_variables()]
+        names += [self.variable_name(name) for name, location in self.parameter_locations().items()
+                  if location == "synapse" and name not in ("weight", "delay") and name not in shared]
+        return {name: np.float32 for name in dict.fromkeys(names)}
 
     @property
     def weight_unit(self):
@@ -241,6 +267,7 @@ class STDP(StaticSynapse):
         check_choice(self.rule, "rule", STDP_RULES)
         check_choice(self.pairing, "pairing", PAIRINGS)
         check_choice(self.traces, "traces", TRACE_LOCATIONS)
+        check_choice(self.precision, "precision", PRECISIONS)
         _check_sign(self.sign)
         if self.w_max is None:
             raise ValueError("STDP needs w_max (the upper weight bound, in the unit of the weight)")

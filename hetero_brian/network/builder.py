@@ -13,6 +13,7 @@ from brian2 import Clock, Hz, Network, NeuronGroup, PoissonGroup, Quantity, Spik
 
 from ..errors import ConfigError
 from ..models.base import check_time_step
+from ..models.decay import DecayFactorUpdate, with_precomputed_decays
 from ..random import SeedStreams
 from .spec import AnalogInput, NetworkSpec, PoissonInput, RasterInput, RateInput, SpikeInput, check_rates
 
@@ -205,17 +206,20 @@ def build(spec, streams=None, *, clock_name):
     # main.cpp in a set's (memory-address) order, which changes from build to build and forces a
     # recompilation of an otherwise identical project
     clock = Clock(dt, name=clock_name)
-    groups, timed_arrays = {}, {}
+    groups, timed_arrays, decay_updates = {}, {}, []
     for population in spec.populations:
         model = population.model
         extra = trace_code[population.name]
+        # constant decays exp(-dt/tau) of per-neuron time constants: computed once per run (models.decay)
+        equations, method, decaying = with_precomputed_decays(
+            model.equations("\n".join(extra["equations"]), spec.shared_parameters(model)), model.method)
         group = NeuronGroup(
             population.n_neurons,
-            model.equations("\n".join(extra["equations"]), spec.shared_parameters(model)),
+            equations,
             threshold=model.threshold(),
             reset=model.reset("\n".join(extra["reset"])),
             refractory=model.refractory,
-            method=model.method,
+            method=method,
             namespace=model.namespace(),
             clock=clock,
             name=population.name,
@@ -223,6 +227,8 @@ def build(spec, streams=None, *, clock_name):
         for name, value in model.initial_values(sampled[population.name]).items():
             setattr(group, name, value)
         groups[population.name] = group
+        if decaying:
+            decay_updates.append(DecayFactorUpdate(group, decaying))
     for source in spec.inputs:
         groups[source.name], timed_array = _input_group(source, clock)
         if timed_array is not None:
@@ -238,6 +244,7 @@ def build(spec, streams=None, *, clock_name):
             model=synapse.model(projection.name, spec.shared_parameters(synapse)),
             on_pre=synapse.on_pre(projection.name), on_post=synapse.on_post(projection.name),
             namespace=synapse.namespace(), clock=clock, name=projection.name,
+            dtype=synapse.variable_dtypes(spec.shared_parameters(synapse)) or None,
         )
         group.connect(i=np.asarray(projection.i, dtype=np.int32), j=np.asarray(projection.j, dtype=np.int32))
         synapses[projection.name] = group
@@ -251,7 +258,7 @@ def build(spec, streams=None, *, clock_name):
             if value is not None:
                 setattr(target, variable, value)
 
-    network = Network(*groups.values(), *synapses.values(), name="hetero_brian_network")
+    network = Network(*groups.values(), *synapses.values(), *decay_updates, name="hetero_brian_network")
     return BuiltNetwork(spec, network, groups, synapses, sampled, timed_arrays, ratio)
 
 
