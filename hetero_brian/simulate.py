@@ -244,11 +244,12 @@ class Simulator:
         return target, brian_variable
 
     # -- runs -------------------------------------------------------------------------------------
-    def _values(self, streams, parameters, inputs):
+    def _values(self, streams, parameters, inputs, sampled=None):
         """Run arguments: resampled heterogeneous parameters, initial values, overrides, inputs."""
         targets = parameter_targets(self.spec, self.built.groups, self.built.synapses)
-        sampled = self.built.sampled if streams.master_seed == self.streams.master_seed else \
-            sample_network_parameters(self.spec, streams)
+        if sampled is None:
+            sampled = self.built.sampled if streams.master_seed == self.streams.master_seed else \
+                sample_network_parameters(self.spec, streams)
         values = {}
         for (owner, name), (target, variable) in targets.items():
             if name == "delay":
@@ -291,7 +292,8 @@ class Simulator:
             run_values[timed_array] = raster
         return run_values, sampled
 
-    def run(self, seed=None, parameters=None, inputs=None, label=None, noise_seed=None, final_state=None):
+    def run(self, seed=None, parameters=None, inputs=None, label=None, noise_seed=None, final_state=None,
+            sampled=None):
         """Run once and collect the result.
 
         Parameters
@@ -318,12 +320,16 @@ class Simulator:
             (SI values, ``values[0]``); see :func:`final_value`. Works on every backend (read before
             a standalone run's folder is discarded), so a protocol can carry state from one run to
             the next.
+        sampled : dict of str -> dict of str -> brian2.Quantity, optional
+            Heterogeneous parameters to use instead of those of ``seed`` (as sampled by
+            :func:`~hetero_brian.network.builder.sample_network_parameters`; e.g. per-copy samples of
+            a batched network); ``seed`` then only seeds the device.
         """
         if not self._active:
             raise SimulationError("Simulator.run needs an active simulator: use 'with Simulator(...) as sim:'")
         streams = self.streams if seed is None else SeedStreams(seed)
         wanted = self._final_state_targets(final_state)
-        values, sampled = self._values(streams, parameters, inputs)
+        values, sampled = self._values(streams, parameters, inputs, sampled)
         self._run_counter += 1
         label = label or f"run-{self._run_counter:04d}-{streams.master_seed}-{time.time_ns()}"
         start = time.perf_counter()
