@@ -48,6 +48,7 @@ class BatchedSimulator:
         self.copies = list(specs)
         self.spec, self.layout = batch_specs(self.copies)
         self.recording = recording
+        self._samples = {}  # (copy, seed) -> that copy's sampled parameters, of the last run
         self.simulator = Simulator(self.spec, duration, backend=backend, seed=seed, recording=self._batched(recording),
                                    report=report, build_root=build_root, keep_run_directories=keep_run_directories)
 
@@ -108,9 +109,12 @@ class BatchedSimulator:
         parameters = list(parameters) if parameters is not None else [{} for _ in seeds]
         if len(parameters) != self.n_copies:
             raise ConfigError(f"parameters needs one dict per copy ({self.n_copies}); got {len(parameters)}")
-        sampled, shared = [], {}
+        sampled, shared, samples = [], {}, {}
         for copy, (spec, seed, overrides) in enumerate(zip(self.copies, seeds, parameters)):
-            values = sample_network_parameters(spec, SeedStreams(seed))
+            if (copy, seed) not in self._samples:
+                self._samples[(copy, seed)] = sample_network_parameters(spec, SeedStreams(seed))
+            samples[(copy, seed)] = self._samples[(copy, seed)]
+            values = {owner: dict(values) for owner, values in samples[(copy, seed)].items()}
             for key, value in overrides.items():
                 owner, _, name = str(key).partition(".")
                 if name in values.get(owner, {}):
@@ -122,6 +126,7 @@ class BatchedSimulator:
                 else:
                     shared[key] = value
             sampled.append(values)
+        self._samples = samples
         batched_inputs = batch_inputs(list(inputs)) if inputs is not None else None
         result = self.simulator.run(seed=seeds[0], parameters=shared, inputs=batched_inputs, label=label,
                                     noise_seed=noise_seed, final_state=final_state, sampled=batch_parameters(sampled))
