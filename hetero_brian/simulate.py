@@ -337,13 +337,14 @@ class Simulator:
         streams = self.streams if seed is None else SeedStreams(seed)
         wanted = self._final_state_targets(final_state)
         values, sampled, _ = self._values(streams, parameters, inputs, sampled)
+        written = {(target.name, variable) for key in (parameters or {}) for target, variable in [self._resolve(key)]}
         self._run_counter += 1
         label = label or f"run-{self._run_counter:04d}-{streams.master_seed}-{time.time_ns()}"
         start = time.perf_counter()
         device_seed = streams.brian_seed if noise_seed is None else SeedStreams(check_seed(noise_seed, "noise_seed")).brian_seed
         self.backend.execute(self.built.network, self.schedule, self.report, values, device_seed, label)
         wall_time = time.perf_counter() - start
-        result = self._collect(streams, sampled, wall_time, label)
+        result = self._collect(streams, sampled, wall_time, label, written=written)
         result.traces.update(self._final_state(wanted))
         result.provenance.update(brian_seed=device_seed, noise_seed=noise_seed)
         _check_finite(self.built)
@@ -377,8 +378,14 @@ class Simulator:
                 values[np.newaxis, :])
         return traces
 
-    def _collect(self, streams, sampled, wall_time, label, after_run=True):
-        """Assemble the result; ``after_run=False`` gives the static part only (no monitors read)."""
+    def _collect(self, streams, sampled, wall_time, label, after_run=True, written=()):
+        """Assemble the result; ``after_run=False`` gives the static part only (no monitors read).
+
+        Final weights are read back only where the run can change them (plastic projections, or
+        ``w`` set by a phase or by ``written``, the run's ``(object, variable)`` overrides); a static
+        projection's weights are its initial ones, in the weight variable's precision.
+        """
+        assigned = set(written) | {(target.name, variable) for _, assignments in self.schedule for target, variable, _ in assignments}
         spikes, traces = {}, {}
         for (kind, key), monitor in (self.monitors.items() if after_run else ()):
             if kind == "spikes":
@@ -401,7 +408,12 @@ class Simulator:
             extra = {name: np.asarray(value, dtype=float) for name, value in sampled[projection.name].items()
                      if name != "weight" and projection.synapse.parameter_locations().get(name) == "synapse"}
             extra["w_initial"] = np.asarray(sampled[projection.name]["weight"], dtype=float)
-            weights = group.w[:] if after_run else extra["w_initial"]
+            variable = group.variables["w"]
+            static = projection.synapse.plastic_rule is None and (group.name, "w") not in assigned and not variable.scalar
+            if not after_run:
+                weights = extra["w_initial"]
+            else:
+                weights = np.asarray(extra["w_initial"], dtype=variable.dtype) if static else group.w[:]
             # Brian2 keeps the order of the (i, j) arrays given to connect()
             synapses[projection.name] = SynapseTable(projection.source, projection.target,
                                                      np.asarray(projection.i, dtype=np.int64),
