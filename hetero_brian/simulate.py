@@ -18,6 +18,7 @@ Examples
 ...                    projections=(Projection("feed", "drive", "cells", StaticSynapse(weight=4 * mV), i, j),))
 >>> result = simulate(spec, 100 * ms, backend="runtime", seed=3)  # doctest: +SKIP
 """
+import copy
 import dataclasses
 import gc
 import hashlib
@@ -137,6 +138,7 @@ class Simulator:
         if report not in (None, "text", "stdout"):
             raise ConfigError(f"report must be None, 'text' or 'stdout'; got {report!r}")
         self.spec, self.duration, self.recording, self.report = spec, duration, recording, report
+        self._spec_description = spec.describe()  # the spec is frozen: described once, not at every run
         self.keep_run_directories = keep_run_directories
         self.backend = get_backend(backend, build_root=build_root)
         self.streams = SeedStreams(seed)
@@ -144,13 +146,14 @@ class Simulator:
         self.monitors = {}
         self._active = False
         self._run_counter = 0
+        self._targets = None  # (built network, its parameter targets)
         self._baked = {}  # (object name, variable) -> value the build holds (no run argument needed)
 
     # -- lifecycle --------------------------------------------------------------------------------
     def structure_key(self):
         """Hash of everything that shapes the generated code (models, sizes, recording, versions)."""
         payload = json.dumps({
-            "spec": self.spec.describe(), "recording": self.recording.describe(), "phases": [[float(d), {k: repr(v) for k, v in a.items()}] for d, a in self.phases],
+            "spec": self._spec_description, "recording": self.recording.describe(), "phases": [[float(d), {k: repr(v) for k, v in a.items()}] for d, a in self.phases],
             "versions": environment_versions(), "backend": self.backend.describe().get("backend"),
             "threads": self.backend.threads, "report": self.report,
         }, sort_keys=True, default=str)
@@ -197,6 +200,7 @@ class Simulator:
             self.built = dataclasses.replace(self.built, network=None, groups={}, synapses={}, timed_arrays={})
         self.monitors = {}
         self.schedule = []
+        self._targets = None
         gc.collect()
 
     def _owner(self, name):
@@ -237,7 +241,7 @@ class Simulator:
         owner, _, variable = str(key).partition(".")
         if not variable:
             raise ConfigError(f"parameter keys are 'owner.variable' (e.g. 'exc.tau_m', 'ee.plastic'); got {key!r}")
-        targets = parameter_targets(self.spec, self.built.groups, self.built.synapses)
+        targets = self._parameter_targets()
         target, brian_variable = targets.get((owner, variable), (None, variable))
         target = target if target is not None else self._owner(owner)
         if brian_variable not in target.variables:
@@ -245,10 +249,16 @@ class Simulator:
             raise ConfigError(f"{owner!r} has no variable {variable!r}; it has {names}")
         return target, brian_variable
 
+    def _parameter_targets(self):
+        """:func:`parameter_targets` of the built network (computed once per build)."""
+        if self._targets is None or self._targets[0] is not self.built:
+            self._targets = (self.built, parameter_targets(self.spec, self.built.groups, self.built.synapses))
+        return self._targets[1]
+
     # -- runs -------------------------------------------------------------------------------------
     def _values(self, streams, parameters, inputs, sampled=None):
         """Run arguments: resampled heterogeneous parameters, initial values, overrides, inputs."""
-        targets = parameter_targets(self.spec, self.built.groups, self.built.synapses)
+        targets = self._parameter_targets()
         if sampled is None:
             sampled = self.built.sampled if streams.master_seed == self.streams.master_seed else \
                 sample_network_parameters(self.spec, streams)
@@ -405,8 +415,9 @@ class Simulator:
         synapses = {}
         for projection in self.spec.projections:
             group = self.built.synapses[projection.name]
+            locations = projection.synapse.parameter_locations()
             extra = {name: np.asarray(value, dtype=float) for name, value in sampled[projection.name].items()
-                     if name != "weight" and projection.synapse.parameter_locations().get(name) == "synapse"}
+                     if name != "weight" and locations.get(name) == "synapse"}
             extra["w_initial"] = np.asarray(sampled[projection.name]["weight"], dtype=float)
             variable = group.variables["w"]
             static = projection.synapse.plastic_rule is None and (group.name, "w") not in assigned and not variable.scalar
@@ -428,7 +439,7 @@ class Simulator:
         provenance = {
             "master_seed": streams.master_seed, "build_seed": self.streams.master_seed,
             "structure_seed": self.spec.structure_seed,
-            "brian_seed": streams.brian_seed, "spec": self.spec.describe(), "recording": self.recording.describe(),
+            "brian_seed": streams.brian_seed, "spec": copy.deepcopy(self._spec_description), "recording": self.recording.describe(),
             "backend": self.backend.describe(), "versions": environment_versions(), "dt": float(self.spec.dt),
             "t_start": 0.0, "t_stop": float(self.duration), "wall_time": wall_time,
             "compile_time": self.backend.compile_time, "tau_min_over_dt": self.built.tau_min_over_dt,
