@@ -41,10 +41,10 @@ def _spec(n_neurons, n_inputs, n_steps):
 
     raster = np.zeros((n_steps, n_inputs), dtype=np.uint8)
     return reservoir_spec(n_neurons, RasterInput("input", raster, 0.1 * ms), 1, neuron=LIF(tau_m=Gamma(20 * ms, 0.5)),
-                          synapses=default_synapses(plastic=False), p_input=0.2)
+                          synapses=default_synapses(plastic=False, weight_scale=2.0), p_input=0.2)
 
 
-def _rasters(count, n_steps, n_inputs, rate_per_step=0.003):
+def _rasters(count, n_steps, n_inputs, rate_per_step=0.02):
     rng = np.random.default_rng(7)
     return [(rng.random((n_steps, n_inputs)) < rate_per_step).astype(np.uint8) for _ in range(count)]
 
