@@ -18,6 +18,7 @@ Examples
 ...                    projections=(Projection("feed", "drive", "cells", StaticSynapse(weight=4 * mV), i, j),))
 >>> result = simulate(spec, 100 * ms, backend="runtime", seed=3)  # doctest: +SKIP
 """
+import copy
 import dataclasses
 import gc
 import hashlib
@@ -137,6 +138,7 @@ class Simulator:
         if report not in (None, "text", "stdout"):
             raise ConfigError(f"report must be None, 'text' or 'stdout'; got {report!r}")
         self.spec, self.duration, self.recording, self.report = spec, duration, recording, report
+        self._spec_description = spec.describe()  # the spec is frozen: described once, not at every run
         self.keep_run_directories = keep_run_directories
         self.backend = get_backend(backend, build_root=build_root)
         self.streams = SeedStreams(seed)
@@ -144,12 +146,14 @@ class Simulator:
         self.monitors = {}
         self._active = False
         self._run_counter = 0
+        self._targets = None  # (built network, its parameter targets)
+        self._baked = {}  # (object name, variable) -> value the build holds (no run argument needed)
 
     # -- lifecycle --------------------------------------------------------------------------------
     def structure_key(self):
         """Hash of everything that shapes the generated code (models, sizes, recording, versions)."""
         payload = json.dumps({
-            "spec": self.spec.describe(), "recording": self.recording.describe(), "phases": [[float(d), {k: repr(v) for k, v in a.items()}] for d, a in self.phases],
+            "spec": self._spec_description, "recording": self.recording.describe(), "phases": [[float(d), {k: repr(v) for k, v in a.items()}] for d, a in self.phases],
             "versions": environment_versions(), "backend": self.backend.describe().get("backend"),
             "threads": self.backend.threads, "report": self.report,
         }, sort_keys=True, default=str)
@@ -170,6 +174,7 @@ class Simulator:
                 for phase_duration, assignments in self.phases
             ]
             self.backend.default_seed = self.streams.brian_seed
+            self._baked = self._values(self.streams, None, None)[2]
             self.backend.finalize(self.built.network, self.schedule, self.report)
         except BaseException:
             self.__exit__(None, None, None)
@@ -195,6 +200,7 @@ class Simulator:
             self.built = dataclasses.replace(self.built, network=None, groups={}, synapses={}, timed_arrays={})
         self.monitors = {}
         self.schedule = []
+        self._targets = None
         gc.collect()
 
     def _owner(self, name):
@@ -235,7 +241,7 @@ class Simulator:
         owner, _, variable = str(key).partition(".")
         if not variable:
             raise ConfigError(f"parameter keys are 'owner.variable' (e.g. 'exc.tau_m', 'ee.plastic'); got {key!r}")
-        targets = parameter_targets(self.spec, self.built.groups, self.built.synapses)
+        targets = self._parameter_targets()
         target, brian_variable = targets.get((owner, variable), (None, variable))
         target = target if target is not None else self._owner(owner)
         if brian_variable not in target.variables:
@@ -243,12 +249,19 @@ class Simulator:
             raise ConfigError(f"{owner!r} has no variable {variable!r}; it has {names}")
         return target, brian_variable
 
+    def _parameter_targets(self):
+        """:func:`parameter_targets` of the built network (computed once per build)."""
+        if self._targets is None or self._targets[0] is not self.built:
+            self._targets = (self.built, parameter_targets(self.spec, self.built.groups, self.built.synapses))
+        return self._targets[1]
+
     # -- runs -------------------------------------------------------------------------------------
-    def _values(self, streams, parameters, inputs):
+    def _values(self, streams, parameters, inputs, sampled=None):
         """Run arguments: resampled heterogeneous parameters, initial values, overrides, inputs."""
-        targets = parameter_targets(self.spec, self.built.groups, self.built.synapses)
-        sampled = self.built.sampled if streams.master_seed == self.streams.master_seed else \
-            sample_network_parameters(self.spec, streams)
+        targets = self._parameter_targets()
+        if sampled is None:
+            sampled = self.built.sampled if streams.master_seed == self.streams.master_seed else \
+                sample_network_parameters(self.spec, streams)
         values = {}
         for (owner, name), (target, variable) in targets.items():
             if name == "delay":
@@ -267,7 +280,7 @@ class Simulator:
                 reference = sampled[owner][name]
                 sampled[owner][name] = Quantity(np.broadcast_to(np.asarray(value, dtype=float), np.shape(reference)).copy(),
                                                 dim=getattr(reference, "dim", None))
-        run_values = {}
+        run_values, arrays = {}, {}
         for target, variable, value in values.values():
             expected = target.variables[variable].dim
             if not (getattr(value, "dim", None) is expected or (expected.is_dimensionless and not hasattr(value, "dim"))):
@@ -275,8 +288,12 @@ class Simulator:
             value = assignable_value(target, variable, value, f"{target.name}.{variable}")
             if value is None:
                 continue
+            array = arrays[(target.name, variable)] = np.asarray(value, dtype=float)
+            baked = self._baked.get((target.name, variable))
+            if baked is not None and baked.shape == array.shape and np.array_equal(baked, array):
+                continue  # the build holds this value already: no run argument to write
             # a scalar sets every element (standalone: on the command line); arrays go as files
-            run_values[getattr(target, variable)] = Quantity(np.asarray(value, dtype=float), dim=expected)
+            run_values[getattr(target, variable)] = Quantity(array, dim=expected)
         for name, raster in (inputs or {}).items():
             if name not in self.built.timed_arrays:
                 raise ConfigError(f"input {name!r} is not a RasterInput, AnalogInput or RateInput of this network; such inputs: "
@@ -288,10 +305,12 @@ class Simulator:
                                  f"{np.shape(timed_array.values)}; a new shape needs a new build")
             if isinstance(self.spec.population(name), RateInput):
                 check_rates(raster, name, self.spec.dt)
-            run_values[timed_array] = raster
-        return run_values, sampled
+            if not np.array_equal(raster, timed_array.values):  # else: the build's values
+                run_values[timed_array] = raster
+        return run_values, sampled, arrays
 
-    def run(self, seed=None, parameters=None, inputs=None, label=None, noise_seed=None, final_state=None):
+    def run(self, seed=None, parameters=None, inputs=None, label=None, noise_seed=None, final_state=None,
+            sampled=None):
         """Run once and collect the result.
 
         Parameters
@@ -319,19 +338,24 @@ class Simulator:
             (SI values, ``values[0]``); see :func:`final_value`. Works on every backend (read before
             a standalone run's folder is discarded), so a protocol can carry state from one run to
             the next.
+        sampled : dict of str -> dict of str -> brian2.Quantity, optional
+            Heterogeneous parameters to use instead of those of ``seed`` (as sampled by
+            :func:`~hetero_brian.network.builder.sample_network_parameters`; e.g. per-copy samples of
+            a batched network); ``seed`` then only seeds the device.
         """
         if not self._active:
             raise SimulationError("Simulator.run needs an active simulator: use 'with Simulator(...) as sim:'")
         streams = self.streams if seed is None else SeedStreams(seed)
         wanted = self._final_state_targets(final_state)
-        values, sampled = self._values(streams, parameters, inputs)
+        values, sampled, _ = self._values(streams, parameters, inputs, sampled)
+        written = {(target.name, variable) for key in (parameters or {}) for target, variable in [self._resolve(key)]}
         self._run_counter += 1
         label = label or f"run-{self._run_counter:04d}-{streams.master_seed}-{time.time_ns()}"
         start = time.perf_counter()
         device_seed = streams.brian_seed if noise_seed is None else SeedStreams(check_seed(noise_seed, "noise_seed")).brian_seed
         self.backend.execute(self.built.network, self.schedule, self.report, values, device_seed, label)
         wall_time = time.perf_counter() - start
-        result = self._collect(streams, sampled, wall_time, label)
+        result = self._collect(streams, sampled, wall_time, label, written=written)
         result.traces.update(self._final_state(wanted))
         result.provenance.update(brian_seed=device_seed, noise_seed=noise_seed)
         _check_finite(self.built)
@@ -365,8 +389,14 @@ class Simulator:
                 values[np.newaxis, :])
         return traces
 
-    def _collect(self, streams, sampled, wall_time, label, after_run=True):
-        """Assemble the result; ``after_run=False`` gives the static part only (no monitors read)."""
+    def _collect(self, streams, sampled, wall_time, label, after_run=True, written=()):
+        """Assemble the result; ``after_run=False`` gives the static part only (no monitors read).
+
+        Final weights are read back only where the run can change them (plastic projections, or
+        ``w`` set by a phase or by ``written``, the run's ``(object, variable)`` overrides); a static
+        projection's weights are its initial ones, in the weight variable's precision.
+        """
+        assigned = set(written) | {(target.name, variable) for _, assignments in self.schedule for target, variable, _ in assignments}
         spikes, traces = {}, {}
         for (kind, key), monitor in (self.monitors.items() if after_run else ()):
             if kind == "spikes":
@@ -386,10 +416,16 @@ class Simulator:
         synapses = {}
         for projection in self.spec.projections:
             group = self.built.synapses[projection.name]
+            locations = projection.synapse.parameter_locations()
             extra = {name: np.asarray(value, dtype=float) for name, value in sampled[projection.name].items()
-                     if name != "weight" and projection.synapse.parameter_locations().get(name) == "synapse"}
+                     if name != "weight" and locations.get(name) == "synapse"}
             extra["w_initial"] = np.asarray(sampled[projection.name]["weight"], dtype=float)
-            weights = group.w[:] if after_run else extra["w_initial"]
+            variable = group.variables["w"]
+            static = projection.synapse.plastic_rule is None and (group.name, "w") not in assigned and not variable.scalar
+            if not after_run:
+                weights = extra["w_initial"]
+            else:
+                weights = np.asarray(extra["w_initial"], dtype=variable.dtype) if static else group.w[:]
             # Brian2 keeps the order of the (i, j) arrays given to connect()
             synapses[projection.name] = SynapseTable(projection.source, projection.target,
                                                      np.asarray(projection.i, dtype=np.int64),
@@ -404,7 +440,7 @@ class Simulator:
         provenance = {
             "master_seed": streams.master_seed, "build_seed": self.streams.master_seed,
             "structure_seed": self.spec.structure_seed,
-            "brian_seed": streams.brian_seed, "spec": self.spec.describe(), "recording": self.recording.describe(),
+            "brian_seed": streams.brian_seed, "spec": copy.deepcopy(self._spec_description), "recording": self.recording.describe(),
             "backend": self.backend.describe(), "versions": environment_versions(), "dt": float(self.spec.dt),
             "t_start": 0.0, "t_stop": float(self.duration), "wall_time": wall_time,
             "compile_time": self.backend.compile_time, "tau_min_over_dt": self.built.tau_min_over_dt,

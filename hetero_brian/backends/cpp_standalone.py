@@ -48,6 +48,11 @@ class CppStandaloneBackend(Backend):
     name = "cpp_standalone"
     standalone = True
     device_name = "cpp_standalone"
+    #: Whether ``default_seed`` is written into the generated ``main.cpp``. Off for cached builds:
+    #: every run passes its seed as a run argument, and a seed in the sources would make each new
+    #: build seed recompile ``main.cpp``. An exported project (run as ``./main`` without
+    #: arguments) bakes it in.
+    bake_default_seed = False
 
     def __init__(self, build_root=None, threads=None, make_args=("-j2",)):
         super().__init__(build_root, threads)
@@ -110,7 +115,8 @@ class CppStandaloneBackend(Backend):
         timing = {"clock": clocks.pop()} if len(clocks) == 1 else {}  # no extra clock (see network.builder.build)
         self._seed_holder = NeuronGroup(1, "run_seed : integer (constant)", name="hetero_brian_seed_holder", **timing)
         network.add(self._seed_holder)
-        self._seed_holder.run_seed = int(self.default_seed)
+        if self.bake_default_seed:
+            self._seed_holder.run_seed = int(self.default_seed)
         brian2.device.apply_run_args()
         brian2.device.insert_code("main", self._seed_code())
 

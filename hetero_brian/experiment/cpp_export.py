@@ -121,6 +121,8 @@ def load_exported_results(directory):
 class _ExportBackend(CppStandaloneBackend):
     """C++ standalone backend that generates into a fixed folder without compiling."""
 
+    bake_default_seed = True  # ./main without arguments runs with the export's seed
+
     def __init__(self, directory):
         super().__init__()
         self.export_directory = str(directory)

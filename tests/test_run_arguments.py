@@ -1,0 +1,40 @@
+"""Sweep overhead (issue 20, item 4): a run passes only changed values and reads back only what can change."""
+import numpy as np
+from brian2 import Hz, mV, ms
+
+from hetero_brian.distributions import Gamma, Uniform
+from hetero_brian.models.neurons import LIF
+from hetero_brian.models.synapses import StaticSynapse
+from hetero_brian.network.connectivity import fixed_probability
+from hetero_brian.network.spec import NetworkSpec, PoissonInput, Population, Projection
+from hetero_brian.simulate import Simulator
+
+
+def tiny_network():
+    i, j = fixed_probability(20, 10, 0.5, rng=1, allow_self=True)
+    return NetworkSpec(populations=(Population("cells", 10, LIF(tau_m=Gamma(10 * ms, 0.3))),),
+                       inputs=(PoissonInput("drive", 20, 100 * Hz),),
+                       projections=(Projection("feed", "drive", "cells", StaticSynapse(weight=Uniform(2 * mV, 5 * mV)), i, j),))
+
+
+def test_a_run_passes_only_the_values_that_differ_from_the_build():
+    with Simulator(tiny_network(), 20 * ms, backend="runtime:numpy", seed=3) as simulator:
+        passed = []
+        execute = simulator.backend.execute
+        simulator.backend.execute = lambda network, schedule, report, values, *rest: (
+            passed.append(sorted(f"{key.group_name}.{key.name}" for key in values)),
+            execute(network, schedule, report, values, *rest))[1]
+        simulator.run()
+        simulator.run(parameters={"cells.tau_m": 7 * ms})
+        simulator.run(seed=4)
+    assert passed[0] == []  # the build's own values: nothing to pass
+    assert passed[1] == ["cells.tau_m"]
+    assert "cells.tau_m" in passed[2] and "feed.w" in passed[2]  # a new seed resamples every parameter
+
+
+def test_static_weights_reported_without_reading_them_back_equal_the_groups_values():
+    with Simulator(tiny_network(), 20 * ms, backend="runtime:numpy", seed=3) as simulator:
+        result = simulator.run(seed=5)
+        assert np.array_equal(result.synapses["feed"].w, np.asarray(simulator.built.synapses["feed"].w[:]))
+        overridden = simulator.run(parameters={"feed.w": 3 * mV})
+        assert np.array_equal(overridden.synapses["feed"].w, np.full(result.synapses["feed"].w.size, 3e-3))
