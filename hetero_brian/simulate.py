@@ -22,6 +22,7 @@ import dataclasses
 import gc
 import hashlib
 import json
+import logging
 import time
 
 import numpy as np
@@ -29,11 +30,15 @@ from brian2 import Quantity, SpikeMonitor, StateMonitor, second
 
 from .backends import get_backend
 from .backends.base import environment_versions
-from .errors import ConfigError, SimulationError, UnitError
+from .backends.interrupts import InterruptWatch, repair_brian_interrupt_handler
+from .errors import ConfigError, SimulationError, SimulationInterrupted, UnitError
 from .network.builder import assignable_value, build, parameter_targets, sample_network_parameters
 from .network.spec import RateInput, check_rates
 from .random import SeedStreams, check_seed
 from .results.records import PopulationRecord, SimulationResult, SpikeTrains, SynapseTable, Trace
+
+_PHASES = logging.getLogger("hetero_brian.phases")  # shown by the command line (experiment.phases)
+repair_brian_interrupt_handler()  # Brian2's handler calls SIG_IGN in a background shell (a TypeError)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -161,6 +166,7 @@ class Simulator:
         self.memory_estimate = estimate_memory(self.spec, self.duration, self.recording)
         check_memory(self.memory_estimate)
         self.backend.activate(self.structure_key())
+        _PHASES.info("building the network (%d neurons)", sum(p.n_neurons for p in self.spec.populations))
         self._active = True
         try:
             self.built = build(self.spec, self.streams, clock_name=self.backend.clock_name)
@@ -170,6 +176,7 @@ class Simulator:
                 for phase_duration, assignments in self.phases
             ]
             self.backend.default_seed = self.streams.brian_seed
+            _PHASES.info("compiling (%s)" if self.backend.standalone else "preparing (%s)", self.backend.name)
             self.backend.finalize(self.built.network, self.schedule, self.report)
         except BaseException:
             self.__exit__(None, None, None)
@@ -328,15 +335,34 @@ class Simulator:
         label = label or f"run-{self._run_counter:04d}-{streams.master_seed}-{time.time_ns()}"
         start = time.perf_counter()
         device_seed = streams.brian_seed if noise_seed is None else SeedStreams(check_seed(noise_seed, "noise_seed")).brian_seed
-        self.backend.execute(self.built.network, self.schedule, self.report, values, device_seed, label)
+        _PHASES.info("simulating %.6g s of network time", float(self.duration))
+        with InterruptWatch(getattr(self.backend, "stopped_evidence", None)) as watch:
+            try:
+                self.backend.execute(self.built.network, self.schedule, self.report, values, device_seed, label)
+            except SimulationError as error:
+                if watch.interrupted:  # e.g. a standalone binary killed by a second Ctrl-C
+                    raise SimulationInterrupted(f"run {label} interrupted (Ctrl-C); nothing was collected") from error
+                raise
         wall_time = time.perf_counter() - start
         result = self._collect(streams, sampled, wall_time, label)
+        if watch.interrupted:
+            self._interrupted(result)
         result.traces.update(self._final_state(wanted))
         result.provenance.update(brian_seed=device_seed, noise_seed=noise_seed)
         _check_finite(self.built)
         if not self.keep_run_directories:
             self.backend.discard_run(label)
         return result
+
+    def _interrupted(self, result):
+        """Mark ``result`` interrupted with the time actually simulated; raise SimulationInterrupted."""
+        t_stop = self.backend.simulated_time(self.built.network, self.schedule)
+        result.provenance.update(status="interrupted", t_stop=t_stop)
+        if not self.keep_run_directories:
+            self.backend.discard_run(result.provenance["run_label"])
+        simulated = "an unknown time" if t_stop != t_stop else f"{t_stop:.6g} s"
+        raise SimulationInterrupted(f"simulation interrupted (Ctrl-C) after {simulated} of "
+                                    f"{float(self.duration):.6g} s", result=result)
 
     def _final_state_targets(self, final_state):
         """Check ``final_state`` before the run: ``[(owner, variable, Brian2 object, its variable name)]``."""
