@@ -26,11 +26,23 @@ command of :mod:`hetero_brian.analysis.plot_command` is registered this way in `
 """
 import argparse
 import contextlib
+import os
 import signal
 import sys
 import threading
 from importlib.metadata import entry_points
 from pathlib import Path
+
+
+def _interrupted_while_starting(signal_number, frame):
+    sys.stderr.write("hetero-brian: interrupted: Ctrl-C while starting; nothing was written\n")
+    os._exit(130)
+
+
+if os.path.basename(sys.argv[0]) in ("hetero-brian", "cli.py") and threading.current_thread() is threading.main_thread():
+    # the command itself is starting (not an import by a test or a program): a Ctrl-C during the
+    # imports below ends it with one line, also where a shell started it with SIGINT ignored
+    signal.signal(signal.SIGINT, _interrupted_while_starting)
 
 from hetero_brian.errors import ConfigError, HeteroBrianError, ResultsError, SimulationInterrupted, UnitError
 from hetero_brian.experiment.commands import cache_command, describe_scenario, print_run_outcome, print_runs

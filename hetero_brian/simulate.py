@@ -336,7 +336,7 @@ class Simulator:
         start = time.perf_counter()
         device_seed = streams.brian_seed if noise_seed is None else SeedStreams(check_seed(noise_seed, "noise_seed")).brian_seed
         _PHASES.info("simulating %.6g s of network time", float(self.duration))
-        with InterruptWatch(getattr(self.backend, "stopped_evidence", None)) as watch:
+        with InterruptWatch(self.backend.standalone, getattr(self.backend, "stopped_evidence", None)) as watch:
             try:
                 self.backend.execute(self.built.network, self.schedule, self.report, values, device_seed, label)
             except SimulationError as error:

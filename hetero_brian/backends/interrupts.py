@@ -58,6 +58,16 @@ def _child_processes():
 class InterruptWatch:
     """Context manager around one simulation run: records a SIGINT instead of dying of it.
 
+    Parameters
+    ----------
+    standalone : bool
+        The run is a child process (C++ standalone): forward the signal to it when needed. Else
+        (runtime) a SIGINT inside Brian2's loop stops it, and one outside raises KeyboardInterrupt.
+    stopped_evidence : callable, optional
+        ``stopped_evidence(since)``: whether the child shows it stopped since ``since`` (Unix time).
+    grace : float
+        Seconds to wait for that evidence before forwarding.
+
     Attributes
     ----------
     interrupted : bool
@@ -68,8 +78,9 @@ class InterruptWatch:
     Only the main thread can handle signals; elsewhere the watch does nothing.
     """
 
-    def __init__(self, stopped_evidence=None, grace=1.0):
+    def __init__(self, standalone=False, stopped_evidence=None, grace=1.0):
         self.interrupted = False
+        self.standalone = standalone
         self.stopped_evidence = stopped_evidence
         self.grace = grace
         self._previous = None
@@ -83,12 +94,17 @@ class InterruptWatch:
         return self
 
     def _handle(self, signal_number, frame):
-        if self.interrupted:
-            raise KeyboardInterrupt
-        self.interrupted = True
         from brian2 import Network
 
-        Network._globally_stopped = True  # the runtime loop stops after the current time step
+        if self.interrupted or not (self.standalone or Network._globally_running):
+            # a second Ctrl-C, or one outside the runtime loop (Brian2 would forget a stop request
+            # made before its loop starts)
+            self.interrupted = True
+            raise KeyboardInterrupt
+        self.interrupted = True
+        if not self.standalone:
+            Network._globally_stopped = True  # the runtime loop stops after the current time step
+            return
         if _in_terminal_foreground():
             return  # the terminal sent it to the children too
         since = time.time()

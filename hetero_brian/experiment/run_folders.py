@@ -9,7 +9,8 @@ Every decision is taken before anything is written, so a refused run changes not
   - without a flag: refused;
   - ``--resume``: a complete run is left alone (a no-op that says so); a live run (its process is
     alive) is refused; a failed, interrupted or killed run is run again in the same folder with its
-    recorded seed (a different ``--seed`` or configuration is refused);
+    recorded seed (a different ``--seed`` or configuration is refused), the earlier attempt's files
+    moved into ``previous-attempts/<n>/``;
   - ``--overwrite``: a live run is refused; any other folder is moved aside to ``<out>.old-<time>``
     (never deleted) and the run starts in a fresh one;
 * ``--out`` holding other files: refused unless ``--overwrite`` (moved aside) or ``--resume`` (used).
@@ -17,6 +18,7 @@ Every decision is taken before anything is written, so a refused run changes not
 :func:`list_runs` reads every run folder under a directory; a run whose manifest says "running" but
 whose process is gone is shown as "interrupted".
 """
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +30,7 @@ from hetero_brian.results.rundirs import MANIFEST_NAME, OutputDirectory, read_ma
 __all__ = ["RunPlan", "plan_run_folder", "prepare_run_folder", "recorded_run", "list_runs", "RunListing"]
 
 CONFIG_NAME = "config.yaml"
+ATTEMPTS_NAME = "previous-attempts"
 
 
 @dataclass
@@ -120,10 +123,23 @@ def plan_run_folder(out, scenario, config_record, seed, overwrite=False, resume=
 
 
 def prepare_run_folder(plan):
-    """Carry out a :class:`RunPlan` ("create", "reuse" or "move-aside"); returns the folder path."""
+    """Carry out a :class:`RunPlan` ("create", "reuse" or "move-aside"); returns the folder path.
+
+    Reusing the folder of a failed or interrupted run first moves that attempt's files into
+    ``<out>/previous-attempts/<n>/`` (never deleted), so the new attempt starts clean."""
     if plan.action == "move-aside":
         return Path(OutputDirectory.create(plan.path, overwrite=True).path)
-    return Path(OutputDirectory.create(plan.path, resume=True).path)
+    path = Path(OutputDirectory.create(plan.path, resume=True).path)
+    if plan.action == "reuse" and (path / MANIFEST_NAME).exists():
+        attempts = path / ATTEMPTS_NAME
+        attempts.mkdir(exist_ok=True)
+        number = 1 + max((int(entry.name) for entry in attempts.iterdir() if entry.name.isdigit()), default=0)
+        target = attempts / str(number)
+        target.mkdir()
+        for entry in list(path.iterdir()):
+            if entry.name not in (ATTEMPTS_NAME, ".lock"):
+                os.rename(entry, target / entry.name)
+    return path
 
 
 @dataclass

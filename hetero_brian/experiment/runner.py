@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from hetero_brian.errors import ConfigError, ResultsError, SimulationInterrupted, UnitError
+from hetero_brian.errors import ConfigError, HeteroBrianError, ResultsError, SimulationInterrupted, UnitError
 from hetero_brian.experiment.checks import check_config_values, check_seed_option
 from hetero_brian.experiment.run_folders import plan_run_folder, prepare_run_folder
 from hetero_brian.random import fresh_seed
@@ -187,6 +187,8 @@ def run_scenario(name, config_file=None, overrides=(), backend="auto", seed=None
         if created and _refusal(error):
             shutil.rmtree(output, ignore_errors=True)  # nothing left behind: the value was refused
             raise ConfigError(str(error)) from error
+        if isinstance(error, (OSError, ResultsError)):  # e.g. a full disk: the run failed (exit 1)
+            raise HeteroBrianError(f"run in {output} failed: {error}") from error
         raise
     _PHASES.info("done in %.1f s", time.perf_counter() - start)
     return RunOutcome(output, metrics)
