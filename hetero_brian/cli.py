@@ -45,6 +45,7 @@ if os.path.basename(sys.argv[0]) in ("hetero-brian", "cli.py") and threading.cur
     signal.signal(signal.SIGINT, _interrupted_while_starting)
 
 from hetero_brian.errors import ConfigError, HeteroBrianError, ResultsError, SimulationInterrupted, UnitError
+from hetero_brian.experiment.build_cache import prune_build_cache
 from hetero_brian.experiment.commands import cache_command, describe_scenario, print_run_outcome, print_runs
 from hetero_brian.experiment.executors import dask_executor
 from hetero_brian.experiment.phases import phase_output
@@ -201,6 +202,7 @@ def _dispatch(arguments):
 
 
 def _run(arguments):
+    prune_build_cache()  # the cache's size cap (docs/commandline.md)
     with phase_output(quiet=arguments.quiet):
         outcome = run_scenario(arguments.scenario, arguments.config, arguments.set, arguments.backend,
                                arguments.seed, arguments.out, arguments.overwrite, arguments.resume)
