@@ -18,6 +18,7 @@ Examples
 ...                    projections=(Projection("feed", "drive", "cells", StaticSynapse(weight=4 * mV), i, j),))
 >>> result = simulate(spec, 100 * ms, backend="runtime", seed=3)  # doctest: +SKIP
 """
+import contextvars
 import dataclasses
 import gc
 import hashlib
@@ -37,6 +38,8 @@ from .network.spec import RateInput, check_rates
 from .random import SeedStreams, check_seed
 from .results.records import PopulationRecord, SimulationResult, SpikeTrains, SynapseTable, Trace
 
+#: the progress report of simulators given none (``hetero-brian run`` sets "stderr"; None: silent)
+DEFAULT_REPORT = contextvars.ContextVar("hetero_brian_default_report", default=None)
 _PHASES = logging.getLogger("hetero_brian.phases")  # shown by the command line (experiment.phases)
 repair_brian_interrupt_handler()  # Brian2's handler calls SIG_IGN in a background shell (a TypeError)
 
@@ -112,8 +115,9 @@ class Simulator:
         Master seed of the build: it fixes the heterogeneous parameters of runs that give no seed
         of their own. Connectivity is part of ``spec`` (generated before).
     recording : Recording
-    report : {None, "text", "stdout"}
-        Progress reporting during runs (compiled into standalone code).
+    report : {None, "text", "stdout", "stderr"}
+        Brian2's progress report during runs (compiled into standalone code); None takes
+        :data:`DEFAULT_REPORT` (the command line sets "stderr").
     build_root : str, optional
         Root folder of standalone builds.
     keep_run_directories : bool
@@ -139,8 +143,9 @@ class Simulator:
             _check_duration(phase[0], spec.dt)
         self.phases = [(phase_duration, dict(assignments)) for phase_duration, assignments in phases]
         duration = sum((float(d) for d, _ in self.phases), 0.0) * second
-        if report not in (None, "text", "stdout"):
-            raise ConfigError(f"report must be None, 'text' or 'stdout'; got {report!r}")
+        report = DEFAULT_REPORT.get() if report is None else report
+        if report not in (None, "text", "stdout", "stderr"):
+            raise ConfigError(f"report must be None, 'text', 'stdout' or 'stderr'; got {report!r}")
         self.spec, self.duration, self.recording, self.report = spec, duration, recording, report
         self.keep_run_directories = keep_run_directories
         self.backend = get_backend(backend, build_root=build_root)

@@ -1,7 +1,9 @@
 """Phase output of a run on the command line: one stderr line per phase with the elapsed time.
 
-The simulator logs its phases ("building", "compiling", "simulating", "interrupted") on the
-``hetero_brian.phases`` logger at INFO level; :func:`phase_output` shows them while a command runs.
+The simulator logs its phases ("building", "compiling", "simulating") on the ``hetero_brian.phases``
+logger at INFO level; :func:`phase_output` shows them while a command runs, and turns on Brian2's
+progress report on stderr (``Starting simulation at t=0 s ...``, then every 10 s of wall time: time
+simulated, fraction, estimated time left) for simulators created meanwhile.
 """
 import contextlib
 import logging
@@ -28,6 +30,9 @@ def phase_output(quiet=False, stream=None):
     if quiet:
         yield
         return
+    from hetero_brian.simulate import DEFAULT_REPORT  # brian2: only when a command runs
+
+    token = DEFAULT_REPORT.set("stderr")
     logger = logging.getLogger(PHASE_LOGGER)
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(_ElapsedFormatter())
@@ -39,3 +44,4 @@ def phase_output(quiet=False, stream=None):
     finally:
         logger.removeHandler(handler)
         logger.setLevel(previous_level)
+        DEFAULT_REPORT.reset(token)
