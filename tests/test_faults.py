@@ -263,16 +263,22 @@ def _group_interrupt(process):
     os.killpg(process.pid, signal.SIGINT)
 
 
+@pytest.fixture(scope="module")
+def shared_builds(tmp_path_factory):
+    """One build folder for the C++ tests of this module (the second test reuses the binary)."""
+    return tmp_path_factory.mktemp("builds")
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("target", ["group", "parent"])
-def test_sigint_during_a_cpp_simulation_is_recorded(target, tmp_path):
-    environment = {"HETERO_BRIAN_BUILD_ROOT": str(tmp_path / "builds")}
+def test_sigint_during_a_cpp_simulation_is_recorded(target, tmp_path, shared_builds):
+    environment = {"HETERO_BRIAN_BUILD_ROOT": str(shared_builds)}
     out = tmp_path / "run"
     command = [sys.executable, "-m", "hetero_brian.cli", "run", "demo", "--set", "n_neurons=40", "--set",
                "n_inputs=40", "--set", "duration=2000 s", "--backend", "cpp_standalone", "--out", str(out)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env=dict(os.environ, **environment), start_new_session=True)
-    _wait_for(process, "simulating", timeout=600)
+    _wait_for(process, "Starting simulation", timeout=600)
     time.sleep(2.0)
     _group_interrupt(process) if target == "group" else process.send_signal(signal.SIGINT)
     status, _, err = _finish(process)
