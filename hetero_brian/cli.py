@@ -5,6 +5,9 @@ Usage::
     hetero-brian list
     hetero-brian run SCENARIO [--config FILE] [--backend NAME] [--seed N] [--out DIR]
                               [--set key=value ...] [--overwrite | --resume]
+    hetero-brian runs [DIR]                      (status of each run; dead "running" runs read "interrupted")
+    hetero-brian show SCENARIO                   (configuration keys, defaults, units, help)
+    hetero-brian cache [--clean]                 (the C++ build cache: where, size, clean)
     hetero-brian info RESULT.h5
     hetero-brian export-cpp SCENARIO DIR [--config FILE] [--set key=value ...] [--seed N]
     hetero-brian sweep CONFIG [--out DIR] [--workers N] [--dask | --scheduler ADDRESS] [--resume] [--shard I/N]
@@ -12,7 +15,8 @@ Usage::
     hetero-brian plot RESULT.h5 --kind raster [--out FIGURE.png]     (from the analysis layer)
 
 Bad input (unknown scenario, unknown config key, wrong unit...) prints one line naming the value
-and exits with status 2; a sweep or study with failed tasks exits with status 1.
+and exits with status 2 (nothing is written); a sweep or study with failed tasks exits with status 1;
+Ctrl-C exits with status 130 after recording the run as interrupted. See docs/commandline.md.
 
 This module is the top floor of the layer order: it imports the experiment layer downwards and no
 analysis module. More sub-commands come from the entry-point group ``hetero_brian.commands``
@@ -22,12 +26,29 @@ command of :mod:`hetero_brian.analysis.plot_command` is registered this way in `
 """
 import argparse
 import contextlib
+import os
+import signal
 import sys
+import threading
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from hetero_brian.errors import ConfigError, HeteroBrianError, ResultsError, UnitError
+
+def _interrupted_while_starting(signal_number, frame):
+    sys.stderr.write("hetero-brian: interrupted: Ctrl-C while starting; nothing was written\n")
+    os._exit(130)
+
+
+if os.path.basename(sys.argv[0]) in ("hetero-brian", "cli.py") and threading.current_thread() is threading.main_thread():
+    # the command itself is starting (not an import by a test or a program): a Ctrl-C during the
+    # imports below ends it with one line, also where a shell started it with SIGINT ignored
+    signal.signal(signal.SIGINT, _interrupted_while_starting)
+
+from hetero_brian.errors import ConfigError, HeteroBrianError, ResultsError, SimulationInterrupted, UnitError
+from hetero_brian.experiment.build_cache import prune_build_cache
+from hetero_brian.experiment.commands import cache_command, describe_scenario, print_run_outcome, print_runs
 from hetero_brian.experiment.executors import dask_executor
+from hetero_brian.experiment.phases import phase_output
 from hetero_brian.experiment.runner import export_cpp, load_scenario, run_scenario, scenario_names
 from hetero_brian.experiment.sweep import load_sweep_config, run_sweep, tasks_from_config
 from hetero_brian.results import load, summary
@@ -37,6 +58,7 @@ __all__ = ["COMMAND_GROUP", "build_parser", "main", "scenario_main"]
 COMMAND_GROUP = "hetero_brian.commands"
 EXIT_FAILED_TASKS = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 
 
 def _summary_line(text):
@@ -76,8 +98,17 @@ def build_parser():
     run.add_argument("--backend", default="auto", help="runtime, cpp_standalone, cuda_standalone or auto")
     run.add_argument("--out", help="output folder (default: a new hetero_brian_runs/<scenario>-NNNN)")
     mode = run.add_mutually_exclusive_group()
-    mode.add_argument("--overwrite", action="store_true", help="move an existing --out folder aside first")
-    mode.add_argument("--resume", action="store_true", help="reuse an existing --out folder")
+    mode.add_argument("--overwrite", action="store_true",
+                      help="move an existing --out folder aside (never deleted) and start afresh; refused on a live run")
+    mode.add_argument("--resume", action="store_true",
+                      help="rerun a failed or interrupted run in --out with its recorded seed; a no-op on a complete run")
+    run.add_argument("--quiet", action="store_true", help="no phase and progress output")
+    runs = commands.add_parser("runs", help="list the runs under a folder with their status")
+    runs.add_argument("directory", nargs="?", default="hetero_brian_runs")
+    show = commands.add_parser("show", help="a scenario's configuration keys: default, unit and meaning")
+    show.add_argument("scenario")
+    cache = commands.add_parser("cache", help="where the C++ build cache is and its size; --clean empties it")
+    cache.add_argument("--clean", action="store_true", help="delete every cached build")
     info = commands.add_parser("info", help="summarise a results file")
     info.add_argument("result")
     export = commands.add_parser("export-cpp", help="write a scenario's network as a standalone C++ project")
@@ -153,11 +184,13 @@ def _dispatch(arguments):
         for name in scenario_names():
             print(f"{name:28s} {_summary_line(load_scenario(name).__doc__)}")
     elif arguments.command == "run":
-        output, metrics = run_scenario(arguments.scenario, arguments.config, arguments.set, arguments.backend,
-                                       arguments.seed, arguments.out, arguments.overwrite, arguments.resume)
-        print(f"results in {output}")
-        for key, value in sorted(metrics.items()):
-            print(f"  {key}: {value:.6g}" if isinstance(value, float) else f"  {key}: {value}")
+        return _run(arguments)
+    elif arguments.command == "runs":
+        return print_runs(arguments.directory)
+    elif arguments.command == "show":
+        print(describe_scenario(arguments.scenario))
+    elif arguments.command == "cache":
+        return cache_command(arguments.clean)
     elif arguments.command == "info":
         print(summary(load(arguments.result)))
     elif arguments.command == "export-cpp":
@@ -171,15 +204,31 @@ def _dispatch(arguments):
     return 0
 
 
+def _run(arguments):
+    prune_build_cache()  # the cache's size cap (docs/commandline.md)
+    with phase_output(quiet=arguments.quiet):
+        outcome = run_scenario(arguments.scenario, arguments.config, arguments.set, arguments.backend,
+                               arguments.seed, arguments.out, arguments.overwrite, arguments.resume)
+    print_run_outcome(outcome)
+    return 0
+
+
 def main(argv=None):
     """Entry point of ``hetero-brian``; returns the exit status."""
+    if threading.current_thread() is threading.main_thread():
+        # Ctrl-C means KeyboardInterrupt even where the shell started us with SIGINT ignored (a
+        # background job): Brian2 chains its handler to this one when it is imported
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     arguments = build_parser().parse_args(argv)
     try:
         return _dispatch(arguments)
+    except (SimulationInterrupted, KeyboardInterrupt) as error:
+        print(f"hetero-brian: interrupted: {str(error) or 'Ctrl-C'}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except (ConfigError, UnitError, ResultsError, FileNotFoundError, FileExistsError) as error:
         print(f"hetero-brian: error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except HeteroBrianError as error:
+    except (HeteroBrianError, OSError) as error:  # a failed run (its folder says so), a full disk...
         print(f"hetero-brian: error: {error}", file=sys.stderr)
         return 1
 

@@ -26,3 +26,16 @@ class SimulationError(HeteroBrianError):
 
 class DegenerateNetworkError(HeteroBrianError, ValueError):
     """A network is empty, silent or runaway where an analysis needs real activity."""
+
+
+class SimulationInterrupted(HeteroBrianError):
+    """A run was stopped by the user (SIGINT / Ctrl-C) before its requested end.
+
+    ``result`` is the partial :class:`~hetero_brian.results.SimulationResult` (provenance
+    ``status = "interrupted"``, ``t_stop`` = the time actually simulated in seconds) when one could
+    be collected, else None (e.g. the compilation was interrupted).
+    """
+
+    def __init__(self, message, result=None):
+        super().__init__(message)
+        self.result = result

@@ -19,10 +19,12 @@ Examples
 >>> result = simulate(spec, 100 * ms, backend="runtime", seed=3)  # doctest: +SKIP
 """
 import copy
+import contextvars
 import dataclasses
 import gc
 import hashlib
 import json
+import logging
 import time
 
 import numpy as np
@@ -30,11 +32,17 @@ from brian2 import Quantity, SpikeMonitor, StateMonitor, second
 
 from .backends import get_backend
 from .backends.base import environment_versions
-from .errors import ConfigError, SimulationError, UnitError
+from .backends.interrupts import InterruptWatch, repair_brian_interrupt_handler
+from .errors import ConfigError, SimulationError, SimulationInterrupted, UnitError
 from .network.builder import assignable_value, build, parameter_targets, sample_network_parameters
 from .network.spec import RateInput, check_rates
 from .random import SeedStreams, check_seed
 from .results.records import PopulationRecord, SimulationResult, SpikeTrains, SynapseTable, Trace
+
+#: the progress report of simulators given none (``hetero-brian run`` sets "stderr"; None: silent)
+DEFAULT_REPORT = contextvars.ContextVar("hetero_brian_default_report", default=None)
+_PHASES = logging.getLogger("hetero_brian.phases")  # shown by the command line (experiment.phases)
+repair_brian_interrupt_handler()  # Brian2's handler calls SIG_IGN in a background shell (a TypeError)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -108,8 +116,9 @@ class Simulator:
         Master seed of the build: it fixes the heterogeneous parameters of runs that give no seed
         of their own. Connectivity is part of ``spec`` (generated before).
     recording : Recording
-    report : {None, "text", "stdout"}
-        Progress reporting during runs (compiled into standalone code).
+    report : {None, "text", "stdout", "stderr"}
+        Brian2's progress report during runs (compiled into standalone code); None takes
+        :data:`DEFAULT_REPORT` (the command line sets "stderr").
     build_root : str, optional
         Root folder of standalone builds.
     keep_run_directories : bool
@@ -135,8 +144,9 @@ class Simulator:
             _check_duration(phase[0], spec.dt)
         self.phases = [(phase_duration, dict(assignments)) for phase_duration, assignments in phases]
         duration = sum((float(d) for d, _ in self.phases), 0.0) * second
-        if report not in (None, "text", "stdout"):
-            raise ConfigError(f"report must be None, 'text' or 'stdout'; got {report!r}")
+        report = DEFAULT_REPORT.get() if report is None else report
+        if report not in (None, "text", "stdout", "stderr"):
+            raise ConfigError(f"report must be None, 'text', 'stdout' or 'stderr'; got {report!r}")
         self.spec, self.duration, self.recording, self.report = spec, duration, recording, report
         self._spec_description = spec.describe()  # the spec is frozen: described once, not at every run
         self.keep_run_directories = keep_run_directories
@@ -165,6 +175,7 @@ class Simulator:
         self.memory_estimate = estimate_memory(self.spec, self.duration, self.recording)
         check_memory(self.memory_estimate)
         self.backend.activate(self.structure_key())
+        _PHASES.info("building the network (%d neurons)", sum(p.n_neurons for p in self.spec.populations))
         self._active = True
         try:
             self.built = build(self.spec, self.streams, clock_name=self.backend.clock_name)
@@ -175,6 +186,7 @@ class Simulator:
             ]
             self.backend.default_seed = self.streams.brian_seed
             self._baked = self._values(self.streams, None, None)[2]
+            _PHASES.info("compiling (%s)" if self.backend.standalone else "preparing (%s)", self.backend.name)
             self.backend.finalize(self.built.network, self.schedule, self.report)
         except BaseException:
             self.__exit__(None, None, None)
@@ -353,15 +365,34 @@ class Simulator:
         label = label or f"run-{self._run_counter:04d}-{streams.master_seed}-{time.time_ns()}"
         start = time.perf_counter()
         device_seed = streams.brian_seed if noise_seed is None else SeedStreams(check_seed(noise_seed, "noise_seed")).brian_seed
-        self.backend.execute(self.built.network, self.schedule, self.report, values, device_seed, label)
+        _PHASES.info("simulating %.6g s of network time", float(self.duration))
+        with InterruptWatch(self.backend.standalone, getattr(self.backend, "stopped_evidence", None)) as watch:
+            try:
+                self.backend.execute(self.built.network, self.schedule, self.report, values, device_seed, label)
+            except SimulationError as error:
+                if watch.interrupted:  # e.g. a standalone binary killed by a second Ctrl-C
+                    raise SimulationInterrupted(f"run {label} interrupted (Ctrl-C); nothing was collected") from error
+                raise
         wall_time = time.perf_counter() - start
         result = self._collect(streams, sampled, wall_time, label, written=written)
+        if watch.interrupted:
+            self._interrupted(result)
         result.traces.update(self._final_state(wanted))
         result.provenance.update(brian_seed=device_seed, noise_seed=noise_seed)
         _check_finite(self.built)
         if not self.keep_run_directories:
             self.backend.discard_run(label)
         return result
+
+    def _interrupted(self, result):
+        """Mark ``result`` interrupted with the time actually simulated; raise SimulationInterrupted."""
+        t_stop = self.backend.simulated_time(self.built.network, self.schedule)
+        result.provenance.update(status="interrupted", t_stop=t_stop)
+        if not self.keep_run_directories:
+            self.backend.discard_run(result.provenance["run_label"])
+        simulated = "an unknown time" if t_stop != t_stop else f"{t_stop:.6g} s"
+        raise SimulationInterrupted(f"simulation interrupted (Ctrl-C) after {simulated} of "
+                                    f"{float(self.duration):.6g} s", result=result)
 
     def _final_state_targets(self, final_state):
         """Check ``final_state`` before the run: ``[(owner, variable, Brian2 object, its variable name)]``."""

@@ -16,6 +16,7 @@ S. Song, K. D. Miller, L. F. Abbott, Nat. Neurosci. 3, 919 (2000) (additive STDP
 from brian2 import Hz, mV, second
 
 import numpy as np
+from pydantic import Field
 
 from hetero_brian.analysis import activity, energy, spike_intervals
 from hetero_brian.analysis.figures_hrsnn import plot_reservoir_overview
@@ -32,22 +33,22 @@ from hetero_brian.simulate import Recording, Simulator
 class Config(StrictModel):
     """Options of the demo (defaults finish in about a minute on 2 cores, compilation included)."""
 
-    n_neurons: int = 500
-    duration: QuantityField(second) = "1 s"
-    dt: QuantityField(second) = "0.1 ms"
-    n_inputs: int = 200
-    input_rate: QuantityField(Hz) = "13 Hz"
-    p_input: float = 0.4
-    p_recurrent: float = 0.1
-    tau_m: DistributionField(second) = {"distribution": "gamma", "mean": "20 ms", "cv": 0.5}
-    tau_pre: DistributionField(second) = {"distribution": "gamma", "mean": "20 ms", "cv": 0.5}
-    tau_post: DistributionField(second) = {"distribution": "gamma", "mean": "20 ms", "cv": 0.5}
-    input_weight: QuantityField(mV) = "2.75 mV"
-    excitatory_weight: QuantityField(mV) = "0.6 mV"
-    inhibitory_weight: QuantityField(mV) = "3 mV"
-    w_max: QuantityField(mV) = "1.2 mV"
-    eta_plus: float = 0.02
-    eta_minus: float = 0.021
+    n_neurons: int = Field(500, description="reservoir neurons (80% excitatory, 20% inhibitory; at least 5)")
+    duration: QuantityField(second) = Field("1 s", description="simulated time")
+    dt: QuantityField(second) = Field("0.1 ms", description="integration time step (the duration must be a multiple)")
+    n_inputs: int = Field(200, description="independent Poisson input neurons")
+    input_rate: QuantityField(Hz) = Field("13 Hz", description="rate of each Poisson input")
+    p_input: float = Field(0.4, description="probability of an input-to-reservoir synapse")
+    p_recurrent: float = Field(0.1, description="probability of a recurrent synapse")
+    tau_m: DistributionField(second) = Field({"distribution": "gamma", "mean": "20 ms", "cv": 0.5}, description="membrane time constant of each neuron (a distribution)")
+    tau_pre: DistributionField(second) = Field({"distribution": "gamma", "mean": "20 ms", "cv": 0.5}, description="presynaptic STDP trace time constant per synapse")
+    tau_post: DistributionField(second) = Field({"distribution": "gamma", "mean": "20 ms", "cv": 0.5}, description="postsynaptic STDP trace time constant per synapse")
+    input_weight: QuantityField(mV) = Field("2.75 mV", description="jump of the synaptic current per input spike")
+    excitatory_weight: QuantityField(mV) = Field("0.6 mV", description="initial excitatory recurrent weight")
+    inhibitory_weight: QuantityField(mV) = Field("3 mV", description="inhibitory recurrent weight (applied with a negative sign)")
+    w_max: QuantityField(mV) = Field("1.2 mV", description="upper bound of the STDP weights")
+    eta_plus: float = Field(0.02, description="STDP potentiation step (fraction of w_max)")
+    eta_minus: float = Field(0.021, description="STDP depression step (fraction of w_max)")
 
 
 def network(config, seed):

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
+from pydantic import Field
 from brian2 import ms
 
 from hetero_brian.analysis.figures_hrsnn import plot_pruning_comparison
@@ -51,24 +52,24 @@ from hetero_brian.results.atomic import write_json_atomically
 
 
 class Config(StrictModel):
-    n_neurons: int = 200
-    n_points: int = 1000
-    t_step: QuantityField(ms) = "10 ms"
-    dt: QuantityField(ms) = "0.5 ms"
-    n_channels_per_variable: int = 10
-    max_rate: QuantityField() = "200 Hz"
-    tau_m: DistributionField(ms) = {"distribution": "gamma", "mean": "20 ms", "cv": 0.5}
-    p_recurrent: float = 0.2
-    p_input: float = 0.3
-    weight_scale: float = 4.0
-    readout_tau: QuantityField(ms) = "20 ms"
-    ridge: float = 1.0
-    washout: int = 50
-    test_fraction: float = 0.3
-    target_sparsity: float = 0.5
-    neuron_fraction: float = 0.1
-    lyapunov_weighting: Literal["none", "sensitivity", "participation"] = "sensitivity"
-    plots: bool = True
+    n_neurons: int = Field(200, description="reservoir neurons")
+    n_points: int = Field(1000, description="points of the chaotic series")
+    t_step: QuantityField(ms) = Field("10 ms", description="time each series point is presented")
+    dt: QuantityField(ms) = Field("0.5 ms", description="integration time step")
+    n_channels_per_variable: int = Field(10, description="input channels per series variable (rate coding)")
+    max_rate: QuantityField() = Field("200 Hz", description="largest input rate")
+    tau_m: DistributionField(ms) = Field({"distribution": "gamma", "mean": "20 ms", "cv": 0.5}, description="membrane time constant of each neuron (a distribution)")
+    p_recurrent: float = Field(0.2, description="probability of a recurrent synapse")
+    p_input: float = Field(0.3, description="probability of an input synapse")
+    weight_scale: float = Field(4.0, description="scale of the recurrent weights")
+    readout_tau: QuantityField(ms) = Field("20 ms", description="time constant of the filtered spike trains read out")
+    ridge: float = Field(1.0, description="ridge regularisation of the read-out")
+    washout: int = Field(50, description="initial points discarded")
+    test_fraction: float = Field(0.3, description="fraction of points kept for testing")
+    target_sparsity: float = Field(0.5, description="fraction of synapses pruned")
+    neuron_fraction: float = Field(0.1, description="fraction of neurons pruned")
+    lyapunov_weighting: Literal["none", "sensitivity", "participation"] = Field("sensitivity", description="how Lyapunov-noise pruning weighs the neurons")
+    plots: bool = Field(True, description="write the figures")
 
 
 def _check(config):

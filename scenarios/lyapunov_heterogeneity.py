@@ -21,6 +21,7 @@ B. Chakraborty, S. Mukhopadhyay, Front. Neurosci. 17:994517 (2023).
 from dataclasses import replace
 
 import numpy as np
+from pydantic import Field
 from brian2 import Hz, mV, ms
 
 from hetero_brian.analysis.figures_hrsnn import plot_lyapunov_sweep
@@ -40,23 +41,23 @@ NETWORKS = ("reservoir", "inhibitory")
 
 
 class Config(StrictModel):
-    networks: list[str] = list(NETWORKS)
-    n_neurons: int = 100
-    cvs: list[float] = [0.0, 0.3, 0.6]
-    n_seeds: int = 2
-    epsilons: list[float] = [1e-9, 1e-6, 1e-4, 1e-3, 1e-2]
-    n_directions: int = 2
-    tau_m_mean: QuantityField(ms) = "20 ms"
-    duration: QuantityField(ms) = "500 ms"
-    renormalisation_interval: QuantityField(ms) = "20 ms"
-    n_segments: int = 20
-    renormalisation_epsilon: float = 1e-9
-    dt: QuantityField(ms) = "0.1 ms"
-    input_rate: QuantityField(Hz) = "100 Hz"
-    reservoir_weight_scale: float = 4.0
-    inhibitory_weight: QuantityField(mV) = "3 mV"
-    inhibitory_drive: QuantityField(mV) = "25 mV"
-    p_connection: float = 0.2
+    networks: list[str] = Field(list(NETWORKS), description="network families compared")
+    n_neurons: int = Field(100, description="neurons per network")
+    cvs: list[float] = Field([0.0, 0.3, 0.6], description="coefficients of variation of tau_m compared")
+    n_seeds: int = Field(2, description="networks drawn per family and cv")
+    epsilons: list[float] = Field([1e-9, 1e-6, 1e-4, 1e-3, 1e-2], description="sizes of the initial perturbations (V)")
+    n_directions: int = Field(2, description="random perturbation directions per epsilon")
+    tau_m_mean: QuantityField(ms) = Field("20 ms", description="mean membrane time constant")
+    duration: QuantityField(ms) = Field("500 ms", description="simulated time of each divergence run")
+    renormalisation_interval: QuantityField(ms) = Field("20 ms", description="time between renormalisations (Benettin method)")
+    n_segments: int = Field(20, description="renormalisation segments (Benettin method)")
+    renormalisation_epsilon: float = Field(1e-9, description="perturbation size kept by the renormalisations (V)")
+    dt: QuantityField(ms) = Field("0.1 ms", description="integration time step")
+    input_rate: QuantityField(Hz) = Field("100 Hz", description="rate of the Poisson drive")
+    reservoir_weight_scale: float = Field(4.0, description="scale of the recurrent weights")
+    inhibitory_weight: QuantityField(mV) = Field("3 mV", description="inhibitory recurrent weight")
+    inhibitory_drive: QuantityField(mV) = Field("25 mV", description="drive of the inhibitory population")
+    p_connection: float = Field(0.2, description="connection probability")
 
 
 def _tau(config, cv):

@@ -37,15 +37,15 @@ class Config(StrictModel):
 
     n_units: int = Field(50, ge=1, description="number of leaky rate units")
     n_steps: int = Field(3000, ge=10, description="input time steps (washout included)")
-    dt: QuantityField(ms) = "1 ms"
-    tau_m: DistributionField(ms) = {"distribution": "gamma", "mean": "20 ms", "cv": 0.5}
-    tau_min: QuantityField(ms) = "1 ms"
+    dt: QuantityField(ms) = Field("1 ms", description="time step of the rate units")
+    tau_m: DistributionField(ms) = Field({"distribution": "gamma", "mean": "20 ms", "cv": 0.5}, description="time constant of each unit (a distribution)")
+    tau_min: QuantityField(ms) = Field("1 ms", description="smallest time constant allowed (samples below are refused)")
     spectral_radius: float = Field(0.9, ge=0.0, description="spectral radius of the recurrent matrix")
     input_scaling: float = Field(0.5, gt=0.0, description="std of the input weights")
     max_delay: int = Field(100, ge=1, description="largest delay of the memory-capacity read-outs (steps)")
     washout: int = Field(100, ge=0, description="initial steps discarded (steps)")
     sample_steps: int = Field(100, ge=1, description="steps per 'sample' when counting spikes per sample")
-    max_rate: QuantityField(Hz) = "100 Hz"
+    max_rate: QuantityField(Hz) = Field("100 Hz", description="firing rate of a fully driven unit")
 
 
 def run(config, output, backend="auto", seed=None):

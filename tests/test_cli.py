@@ -1,5 +1,7 @@
 """The hetero-brian command: end-to-end demo run, one-line errors with exit status 2, no overwriting."""
 import json
+import os
+import stat
 
 import numpy as np
 import pytest
@@ -89,3 +91,83 @@ def test_export_cpp_builds_with_make_and_reproduces_the_python_run(tmp_path):
     for name in ("exc", "inh"):
         assert np.array_equal(exported.spikes[name].timestamps, direct.spikes[name].timestamps)
     np.testing.assert_array_equal(exported.synapses["ee"].w, direct.synapses["ee"].w)
+
+
+def test_show_lists_keys_defaults_dimensions_and_help(capsys):
+    assert main(["show", "demo"]) == 0
+    text = capsys.readouterr().out
+    assert "duration" in text and "1.0 s" in text and "second" in text and "simulated time" in text
+    assert "gamma(mean=20.0 ms, cv=0.5)" in text
+    for name in ("stdp_pruning_mnist", "hrsnn_fsdd"):  # nested sections appear as dotted keys
+        assert main(["show", name]) == 0
+        assert "dt" in capsys.readouterr().out
+    assert main(["show", "dmeo"]) == 2
+
+
+def test_run_prints_phases_and_metrics_with_units_and_writes_0644_figures(tmp_path, capsys):
+    out = tmp_path / "demo"
+    old_umask = os.umask(0o022)
+    try:
+        assert main(["run", "demo", *TINY_DEMO, "--seed", "2", "--out", str(out)]) == 0
+    finally:
+        os.umask(old_umask)
+    captured = capsys.readouterr()
+    for phase in ("building the network", "preparing (runtime)", "simulating 0.05 s", "saving", "done in"):
+        assert phase in captured.err
+    assert "  rate_exc_hz: " in captured.out and captured.out.split("rate_exc_hz: ")[1].splitlines()[0].endswith(" Hz")
+    assert " s\n" in captured.out.split("wall_time_total: ")[1][:20] + "\n"
+    for name in ("demo.png", "demo.h5", "metrics.json", "config.yaml", "manifest.json"):
+        assert stat.S_IMODE((out / name).stat().st_mode) == 0o644, name
+    assert main(["run", "demo", *TINY_DEMO, "--out", str(tmp_path / "quiet"), "--quiet"]) == 0
+    assert "simulating" not in capsys.readouterr().err
+
+
+def test_runs_lists_each_run_with_its_status(tmp_path, capsys):
+    root = tmp_path / "runs"
+    assert main(["run", "demo", *TINY_DEMO, "--seed", "9", "--out", str(root / "a")]) == 0
+    capsys.readouterr()
+    assert main(["runs", str(root)]) == 0
+    line = capsys.readouterr().out.strip()
+    assert "complete" in line and "demo" in line and "seed 9" in line
+    assert main(["runs", str(tmp_path / "missing")]) == 2
+
+
+def test_plot_population_and_projection_options_with_titles(tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert main(["run", "demo", *TINY_DEMO, "--seed", "1", "--out", str(out)]) == 0
+    from hetero_brian.analysis.plot_command import _weight_unit
+
+    for kind, option in (("raster", ["--population", "inh"]), ("weights", ["--projection", "ie"]),
+                         ("tau", ["--population", "inh"])):
+        figure = tmp_path / f"{kind}.png"
+        assert main(["plot", str(out / "demo.h5"), "--kind", kind, *option, "--out", str(figure)]) == 0
+        assert figure.stat().st_size > 5_000
+    assert _weight_unit(load(out / "demo.h5"), "ie") == "V"
+    capsys.readouterr()
+    assert main(["plot", str(out / "demo.h5"), "--population", "nope"]) == 2
+    assert "has no recorded spikes of population 'nope'; it has exc, inh" in capsys.readouterr().err
+
+
+def test_cache_reports_where_and_size_prunes_beyond_the_cap_and_cleans(tmp_path, monkeypatch, capsys):
+    from hetero_brian.experiment.build_cache import cache_builds, prune_build_cache
+    from hetero_brian.results.rundirs import directory_lock
+
+    monkeypatch.setenv("HETERO_BRIAN_BUILD_ROOT", str(tmp_path / "builds"))
+    for index, size in enumerate((3000, 2000, 1000)):
+        build = tmp_path / "builds" / f"key{index}-0"
+        build.mkdir(parents=True)
+        (build / "main").write_bytes(b"x" * size)
+        os.utime(build, (1000 + index, 1000 + index))
+    assert main(["cache"]) == 0
+    text = capsys.readouterr().out
+    assert str(tmp_path / "builds") in text and "3 builds" in text and "cap 5.00 GB" in text
+    assert prune_build_cache(cap_bytes=5500) == 1  # the least recently used goes first
+    assert [path.name for path, _, _ in cache_builds()] == ["key1-0", "key2-0"]
+    with directory_lock(tmp_path / "builds" / "key1-0"):  # in use: never deleted
+        assert prune_build_cache(cap_bytes=10) == 1
+    assert [path.name for path, _, _ in cache_builds()] == ["key1-0"]
+    monkeypatch.setenv("HETERO_BRIAN_CACHE_MAX_GB", "-1")
+    assert main(["cache"]) == 2
+    monkeypatch.delenv("HETERO_BRIAN_CACHE_MAX_GB")
+    assert main(["cache", "--clean"]) == 0
+    assert cache_builds() == []

@@ -192,11 +192,22 @@ class Backend(ABC):
 
     @staticmethod
     def run_schedule(network, schedule, report):
-        """Apply each phase's assignments and run it (in standalone mode this writes the code)."""
+        """Apply each phase's assignments and run it (in standalone mode this writes the code).
+
+        A phase that stopped early (Ctrl-C: Brian2 stops at the end of the current time step) ends
+        the schedule: the later phases are not run."""
+        end = float(network.t)
         for duration, assignments in schedule:
             for target, variable, value in assignments:
                 setattr(target, variable, value)
             network.run(duration, report=report, namespace={})
+            end += float(duration)
+            if float(network.t) < end - 1e-9:  # stopped early (a time step is far longer than 1 ns)
+                break
+
+    def simulated_time(self, network, schedule):
+        """Seconds actually simulated by the last :meth:`execute` (less than requested when stopped)."""
+        return float(network.t)
 
     def describe(self):
         """Provenance of the backend (name, compiler, threads...)."""

@@ -17,9 +17,10 @@ import time
 import brian2
 from brian2 import NeuronGroup, prefs
 
-from ..errors import ResultsError, SimulationError
+from ..errors import ResultsError, SimulationError, SimulationInterrupted
 from ..results.rundirs import RunManifest, directory_lock, read_manifest
 from .base import Backend, register
+from .interrupts import compile_was_interrupted
 
 MAX_SLOTS = 64
 
@@ -128,6 +129,10 @@ class CppStandaloneBackend(Backend):
         try:
             brian2.device.build(directory=self.directory, compile=True, run=False, with_output=False)
         except Exception as error:
+            if compile_was_interrupted(error):
+                raise SimulationInterrupted(
+                    f"compilation of {self.directory} interrupted (Ctrl-C); the next run rebuilds what is incomplete"
+                ) from error
             log = os.path.join(self.directory, "make.log")
             raise SimulationError(
                 f"compiling the C++ standalone project in {self.directory} failed ({error}); "
@@ -166,6 +171,26 @@ class CppStandaloneBackend(Backend):
         manifest.finish("complete")
         self._remove_run_argument_files()
         return absolute
+
+    def stopped_evidence(self, since):
+        """Whether the binary of the current run wrote results after ``since`` (Unix time): it stopped."""
+        results = os.path.join(self.directory, "results")
+        for folder, _, files in os.walk(results):
+            for name in files:
+                try:
+                    if os.stat(os.path.join(folder, name)).st_mtime >= since:
+                        return True
+                except OSError:
+                    continue
+        return False
+
+    def simulated_time(self, network, schedule):
+        """Seconds simulated by the last run: exact for one phase (Brian2's completed fraction); NaN
+        for several, since the standalone code still runs the phases after a stopped one."""
+        fraction = float(getattr(brian2.device, "_last_run_completed_fraction", 1.0))
+        if len(schedule) == 1:
+            return fraction * float(schedule[0][0])
+        return float("nan")
 
     def _remove_run_argument_files(self):
         """Delete the value files Brian2 wrote into ``static_arrays`` for this run's arguments.

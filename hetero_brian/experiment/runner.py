@@ -13,22 +13,28 @@ True
 """
 
 import difflib
+import logging
 import importlib
 import json
 import pkgutil
+import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from hetero_brian.errors import ConfigError
+from hetero_brian.errors import ConfigError, HeteroBrianError, ResultsError, SimulationInterrupted, UnitError
+from hetero_brian.experiment.checks import check_config_values, check_seed_option
+from hetero_brian.experiment.run_folders import plan_run_folder, prepare_run_folder
 from hetero_brian.random import fresh_seed
 from hetero_brian.results.atomic import write_text_atomically
-from hetero_brian.results.rundirs import OutputDirectory, RunManifest, unique_subdir
+from hetero_brian.results.rundirs import RunManifest, unique_subdir
 
-__all__ = ["scenario_names", "load_scenario", "resolve_config", "run_scenario", "export_cpp"]
+__all__ = ["scenario_names", "load_scenario", "resolve_config", "run_scenario", "RunOutcome", "export_cpp"]
 
 SCENARIO_PACKAGE = "hetero_brian.scenarios"
+_PHASES = logging.getLogger("hetero_brian.phases")
 
 
 def scenario_names():
@@ -86,32 +92,106 @@ def resolve_config(module, config_file=None, overrides=()):
     return validate_config(module.Config, data, source=source)
 
 
+@dataclass
+class RunOutcome:
+    """What :func:`run_scenario` did: the run folder, its metrics, and whether it was already complete
+    (``--resume`` on a complete run is a no-op that returns the recorded metrics)."""
+
+    output: Path
+    metrics: dict
+    already_complete: bool = False
+
+    def __iter__(self):  # ``output, metrics = run_scenario(...)``
+        return iter((self.output, self.metrics))
+
+
+def _refusal(error):
+    """Whether ``error`` (raised inside a scenario) is a bad value rather than a failed run."""
+    return isinstance(error, (ConfigError, UnitError)) or type(error) is ValueError
+
+
+def _save_partial(output, name, interrupted):
+    """Save the partial result of an interrupted run as ``<name>.interrupted.h5`` (``status`` attribute
+    "complete" for the file, ``run_status`` "interrupted" and ``t_stop`` the time simulated)."""
+    if interrupted.result is None:
+        return None
+    import h5py
+
+    from hetero_brian.results import save
+
+    path = output / f"{name}.interrupted.h5"
+    save(interrupted.result, path)
+    with h5py.File(path, "r+") as handle:
+        handle.attrs["run_status"] = "interrupted"
+        handle.attrs["t_stop"] = float(interrupted.result.provenance["t_stop"])
+    return path
+
+
 def run_scenario(name, config_file=None, overrides=(), backend="auto", seed=None, out=None, overwrite=False,
                  resume=False, output_root="hetero_brian_runs"):
-    """Run a scenario by name and return ``(output directory, metrics)``.
+    """Run a scenario by name and return a :class:`RunOutcome` (unpacks as ``output, metrics``).
 
-    The output directory is ``out`` (refused when it exists and is not empty, unless ``overwrite``
-    moves the old one aside or ``resume`` reuses it) or a fresh ``<output_root>/<name>-NNNN``.
-    ``config.yaml``, ``metrics.json`` and ``manifest.json`` are written there atomically;
-    ``metrics.json`` is written before the manifest says "complete".
+    Everything is checked before anything is written (the scenario, the configuration, its values,
+    the seed and the output folder; see :mod:`hetero_brian.experiment.run_folders` for ``--out``,
+    ``overwrite`` and ``resume``), so a refused run changes nothing on disk. ``config.yaml``,
+    ``metrics.json`` and ``manifest.json`` are written atomically; ``metrics.json`` before the
+    manifest says "complete". A bad value found only inside the scenario (ConfigError, UnitError,
+    ValueError) removes the folder this call created and is raised again. Ctrl-C marks the manifest
+    "interrupted", saves the partial result (``<scenario>.interrupted.h5``) and raises
+    :class:`~hetero_brian.errors.SimulationInterrupted` (``KeyboardInterrupt`` outside a
+    simulation is turned into it too). Phases are logged on ``hetero_brian.phases``.
     """
     module = load_scenario(name)
     config = resolve_config(module, config_file, overrides)
-    seed = fresh_seed() if seed is None else seed
+    check_config_values(config)
+    check_seed_option(seed)
+    config_record = config.model_dump(mode="json")
     if out is None:
-        Path(output_root).mkdir(parents=True, exist_ok=True)
-        output = Path(unique_subdir(output_root, prefix=f"{name}-"))
+        plan = None
     else:
-        output = Path(OutputDirectory.create(out, overwrite=overwrite, resume=resume).path)
-    recorded = {"scenario": name, "seed": seed, "backend": backend, "config": config.model_dump(mode="json")}
-    write_text_atomically(output / "config.yaml", yaml.safe_dump(recorded, sort_keys=False), if_exists="replace")
+        plan = plan_run_folder(out, name, config_record, seed, overwrite=overwrite, resume=resume)
+        if plan.action == "done":
+            metrics = json.loads((plan.path / "metrics.json").read_text(encoding="utf-8"))
+            return RunOutcome(plan.path, metrics, already_complete=True)
+        seed = plan.seed if seed is None else seed
+    seed = fresh_seed() if seed is None else seed
+    if plan is None:
+        Path(output_root).mkdir(parents=True, exist_ok=True)
+        output, created = Path(unique_subdir(output_root, prefix=f"{name}-")), True
+    else:
+        created = plan.action != "reuse"
+        output = prepare_run_folder(plan)
+    recorded = {"scenario": name, "seed": seed, "backend": backend, "config": config_record}
     start = time.perf_counter()
-    with RunManifest.start(output, info={"scenario": name, "seed": seed, "backend": backend}):
-        metrics = module.run(config, output, backend=backend, seed=seed)
-        metrics = dict(metrics, wall_time_total=time.perf_counter() - start, seed=seed)
-        text = json.dumps(metrics, indent=2, sort_keys=True, default=float)
-        write_text_atomically(output / "metrics.json", text, if_exists="replace")
-    return output, metrics
+    try:
+        write_text_atomically(output / "config.yaml", yaml.safe_dump(recorded, sort_keys=False), if_exists="replace")
+    except OSError as error:  # e.g. a full disk: the run never started
+        if created:
+            shutil.rmtree(output, ignore_errors=True)
+        raise ResultsError(f"cannot write the run record {output / 'config.yaml'}: {error.strerror or error}") from error
+    try:
+        with RunManifest.start(output, info={"scenario": name, "seed": seed, "backend": backend}):
+            try:
+                metrics = module.run(config, output, backend=backend, seed=seed)
+            except KeyboardInterrupt:
+                raise SimulationInterrupted("interrupted (Ctrl-C)") from None
+            _PHASES.info("saving the metrics (the scenario wrote its own files)")
+            metrics = dict(metrics, wall_time_total=time.perf_counter() - start, seed=seed)
+            text = json.dumps(metrics, indent=2, sort_keys=True, default=float)
+            write_text_atomically(output / "metrics.json", text, if_exists="replace")
+    except SimulationInterrupted as interrupted:
+        _save_partial(output, name, interrupted)
+        raise SimulationInterrupted(f"{interrupted}; run recorded as interrupted in {output}",
+                                    result=interrupted.result) from None
+    except Exception as error:
+        if created and _refusal(error):
+            shutil.rmtree(output, ignore_errors=True)  # nothing left behind: the value was refused
+            raise ConfigError(str(error)) from error
+        if isinstance(error, (OSError, ResultsError)):  # e.g. a full disk: the run failed (exit 1)
+            raise HeteroBrianError(f"run in {output} failed: {error}") from error
+        raise
+    _PHASES.info("done in %.1f s", time.perf_counter() - start)
+    return RunOutcome(output, metrics)
 
 
 def export_cpp(name, directory, config_file=None, overrides=(), seed=None):

@@ -248,8 +248,8 @@ def task_state(task_directory):
         return "absent"
     try:
         state = read_manifest(task_directory).state
-    except ResultsError:
-        return "incomplete"
+    except ResultsError:  # no run record: a refused task keeps only its traceback
+        return "failed" if (task_directory / TRACEBACK_NAME).exists() else "incomplete"
     if state == "complete":
         try:
             json.loads((task_directory / "metrics.json").read_text(encoding="utf-8"))
@@ -268,8 +268,8 @@ def _run_here(task, directory):
                                   out=output, overwrite=used)
     except Exception:  # noqa: BLE001 - any failure of the task is reported, never fatal to the sweep
         text = traceback.format_exc()
-        if output.is_dir():
-            (output / TRACEBACK_NAME).write_text(text, encoding="utf-8")
+        output.mkdir(parents=True, exist_ok=True)  # a refused run leaves no folder: the task's failure keeps one
+        (output / TRACEBACK_NAME).write_text(text, encoding="utf-8")
         return TaskOutcome(task.name, "failed", traceback=text, wall_time=time.perf_counter() - start)
     return TaskOutcome(task.name, "complete", metrics=_scalars(metrics), wall_time=time.perf_counter() - start)
 

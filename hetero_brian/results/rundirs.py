@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hetero_brian.errors import ResultsError
+from hetero_brian.errors import ResultsError, SimulationInterrupted
 from hetero_brian.results._common import _check_name, _json_default, _json_normalise
 from hetero_brian.results.atomic import write_text_atomically
 
@@ -49,7 +49,7 @@ __all__ = [
 _LOG = logging.getLogger(__name__)
 
 MANIFEST_NAME = "manifest.json"
-_MANIFEST_STATUSES = ("running", "complete", "failed")
+_MANIFEST_STATUSES = ("running", "complete", "failed", "interrupted")
 
 
 def _write_json_atomically(path, payload):
@@ -86,10 +86,11 @@ def process_alive(pid, start_ticks=None):
 class RunManifest:
     """``manifest.json`` of a run directory: who runs there, since when, and how it ended.
 
-    ``status`` is what was written ("running", "complete" or "failed"); :attr:`state` adds
+    ``status`` is what was written ("running", "complete", "failed" or "interrupted"); :attr:`state` adds
     "incomplete" for a run whose manifest says "running" but whose process (on this host) is gone,
     i.e. a killed run. Use :meth:`start` as a context manager: it writes "running" at once and
-    "complete" or "failed" (with the error) on exit.
+    "complete", "interrupted" (``KeyboardInterrupt``, :class:`SimulationInterrupted`) or "failed"
+    (with the error) on exit.
     """
 
     directory: Path
@@ -154,9 +155,10 @@ class RunManifest:
         _write_json_atomically(self.directory / MANIFEST_NAME, payload)
 
     def finish(self, status="complete", message=None):
-        """Record the end of the run: ``status`` "complete" or "failed", with an optional message."""
-        if status not in ("complete", "failed"):
-            raise ValueError(f"status must be 'complete' or 'failed'; got {status!r}")
+        """Record the end of the run: ``status`` "complete", "failed" or "interrupted" (Ctrl-C), with an
+        optional message."""
+        if status not in ("complete", "failed", "interrupted"):
+            raise ValueError(f"status must be 'complete', 'failed' or 'interrupted'; got {status!r}")
         self.status, self.message, self.end_time = status, message, _now()
         self.write()
 
@@ -174,6 +176,8 @@ class RunManifest:
     def __exit__(self, kind, error, traceback):
         if error is None:
             self.finish("complete")
+        elif issubclass(kind, (KeyboardInterrupt, SimulationInterrupted)):
+            self.finish("interrupted", str(error) or "interrupted (Ctrl-C)")
         else:
             self.finish("failed", f"{kind.__name__}: {error}")
         return False
