@@ -54,7 +54,8 @@ def measure(n_neurons, copies, duration, backend, n_inputs=100):
     from brian2 import second
 
     from hetero_brian.protocols.batched import BatchedSimulator
-    from hetero_brian.simulate import Recording, Simulator
+    from hetero_brian.network.recording import Recording
+    from hetero_brian.simulate import Simulator
 
     n_steps = int(round(duration / 1e-4))
     spec, rasters = _spec(n_neurons, n_inputs, n_steps), _rasters(copies, n_steps, n_inputs)

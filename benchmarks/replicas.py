@@ -22,7 +22,8 @@ from hetero_brian.models.neurons import LIF
 from hetero_brian.network.spec import PoissonInput
 from hetero_brian.protocols.replicas import ReplicaSimulator
 from hetero_brian.network.reservoir import default_synapses, reservoir_spec
-from hetero_brian.simulate import Recording, Simulator, StateRecord
+from hetero_brian.network.recording import Recording, StateRecord
+from hetero_brian.simulate import Simulator
 
 TARGET_RATIO = 1.5
 

@@ -97,7 +97,7 @@ def hetero_spec(n_neurons, traces="synapse", eta_plus=None, seed=1, precision="f
 
 
 def _recording():
-    from hetero_brian.simulate import Recording
+    from hetero_brian.network.recording import Recording
 
     return Recording(spikes=("exc", "inh", "input"))
 

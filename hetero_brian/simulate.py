@@ -35,6 +35,7 @@ from .backends.base import environment_versions
 from .backends.interrupts import InterruptWatch, repair_brian_interrupt_handler
 from .errors import ConfigError, SimulationError, SimulationInterrupted, UnitError
 from .network.builder import assignable_value, build, parameter_targets, sample_network_parameters
+from .network.recording import Recording
 from .network.spec import RateInput, check_rates
 from .random import SeedStreams, check_seed
 from .results.records import PopulationRecord, SimulationResult, SpikeTrains, SynapseTable, Trace
@@ -43,51 +44,6 @@ from .results.records import PopulationRecord, SimulationResult, SpikeTrains, Sy
 DEFAULT_REPORT = contextvars.ContextVar("hetero_brian_default_report", default=None)
 _PHASES = logging.getLogger("hetero_brian.phases")  # shown by the command line (experiment.phases)
 repair_brian_interrupt_handler()  # Brian2's handler calls SIG_IGN in a background shell (a TypeError)
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
-class StateRecord:
-    """Record ``variables`` of ``owner`` (population or projection) for ``indices`` every ``interval``."""
-
-    owner: str
-    variables: tuple
-    indices: tuple = (0,)
-    interval: Quantity = None
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
-class Recording:
-    """What a simulation records.
-
-    Parameters
-    ----------
-    spikes : tuple of str or "all"
-        Populations (and inputs) whose spikes are recorded; ``"all"`` records every population
-        (inputs excluded).
-    states : tuple of StateRecord
-        State variables to sample.
-    weight_snapshots : tuple of str
-        Plastic projections whose weights are sampled every ``weight_interval`` (all synapses).
-    weight_interval : brian2.Quantity, optional
-        Interval of weight snapshots.
-    """
-
-    spikes: object = "all"
-    states: tuple = ()
-    weight_snapshots: tuple = ()
-    weight_interval: Quantity = None
-
-    def describe(self):
-        return {
-            "spikes": self.spikes if isinstance(self.spikes, str) else list(self.spikes),
-            "states": [
-                {"owner": s.owner, "variables": list(s.variables), "indices": [int(k) for k in s.indices],
-                 "interval": None if s.interval is None else float(s.interval)}
-                for s in self.states
-            ],
-            "weight_snapshots": list(self.weight_snapshots),
-            "weight_interval": None if self.weight_interval is None else float(self.weight_interval),
-        }
 
 
 def _check_duration(duration, dt):

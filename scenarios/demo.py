@@ -27,7 +27,8 @@ from hetero_brian.network.spec import PoissonInput
 from hetero_brian.network.reservoir import ReservoirSynapses, reservoir_spec
 from hetero_brian.random import SeedStreams
 from hetero_brian.results import save
-from hetero_brian.simulate import Recording, Simulator
+from hetero_brian.network.recording import Recording
+from hetero_brian.simulate import Simulator
 
 
 class Config(StrictModel):

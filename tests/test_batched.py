@@ -11,7 +11,8 @@ from hetero_brian.network.batched import batch_specs
 from hetero_brian.network.connectivity import fixed_probability
 from hetero_brian.network.spec import NetworkSpec, Population, Projection, RasterInput, SpikeInput
 from hetero_brian.protocols.batched import BatchedSimulator
-from hetero_brian.simulate import Recording, Simulator, StateRecord, simulate
+from hetero_brian.network.recording import Recording, StateRecord
+from hetero_brian.simulate import Simulator, simulate
 
 DT = 0.1 * ms
 N_STEPS = 2000  # 200 ms

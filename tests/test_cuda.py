@@ -8,7 +8,8 @@ from hetero_brian.models.neurons import LIF
 from hetero_brian.models.synapses import STDP, StaticSynapse
 from hetero_brian.network.spec import PoissonInput
 from hetero_brian.network.reservoir import ReservoirSynapses, reservoir_spec
-from hetero_brian.simulate import Recording, Simulator
+from hetero_brian.network.recording import Recording
+from hetero_brian.simulate import Simulator
 
 pytest.importorskip("brian2cuda", reason="brian2cuda is not installed (it needs Python >= 3.12: pip install '.[cuda]')")
 

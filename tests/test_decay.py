@@ -13,7 +13,8 @@ from hetero_brian.models.synapses import STDP
 from hetero_brian.network import builder
 from hetero_brian.network.reservoir import default_synapses, reservoir_spec
 from hetero_brian.network.spec import PoissonInput
-from hetero_brian.simulate import Recording, StateRecord, simulate
+from hetero_brian.network.recording import Recording, StateRecord
+from hetero_brian.simulate import simulate
 
 TRACES = "dapre_ee/dt = -apre_ee / taupre_ee : 1\ntaupre_ee : second (constant)"
 

@@ -72,7 +72,8 @@ def test_variant_parameters_are_the_means():
 
 def test_run_time_variant_equals_built_variant():
     """The homogeneous cell built from the switch and the heterogeneous build with the run-time means spike alike."""
-    from hetero_brian.simulate import Recording, Simulator
+    from hetero_brian.network.recording import Recording
+    from hetero_brian.simulate import Simulator
 
     use_numpy_target()
     source = _input(duration=0.06, rate=400.0)

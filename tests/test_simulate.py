@@ -21,7 +21,8 @@ from hetero_brian.network.connectivity import fixed_probability
 from hetero_brian.network.reservoir import ReservoirSynapses, reservoir_spec
 from hetero_brian.resources import check_memory, estimate_memory
 from hetero_brian.results.rundirs import read_manifest
-from hetero_brian.simulate import Recording, Simulator, simulate
+from hetero_brian.network.recording import Recording
+from hetero_brian.simulate import Simulator, simulate
 
 
 def reservoir(n_neurons=200, rate=20 * Hz, structure_seed=1):

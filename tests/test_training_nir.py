@@ -6,7 +6,8 @@ from brian2 import ms
 from hetero_brian.backends.runtime import RuntimeBackend
 from hetero_brian.models.nir_neurons import NIRCubaLIF, NIRLIF, NIRLeakyIntegrator
 from hetero_brian.network.spec import RasterInput, SpikeInput
-from hetero_brian.simulate import Recording, Simulator, StateRecord
+from hetero_brian.network.recording import Recording, StateRecord
+from hetero_brian.simulate import Simulator
 from hetero_brian.training.nir_graphs import nir_network_spec, srnn_parameters_from_nir, srnn_to_nir
 from hetero_brian.training.parameters import initial_parameters
 

@@ -20,7 +20,6 @@ removes that work at Brian2's level, for any equation string:
 Per-synapse event-driven traces decay by ``exp(-(t - lastupdate)/tau)``: the interval varies from
 event to event, so no constant factor can replace that exponential (see docs/performance.md).
 """
-import numpy as np
 import sympy
 from brian2 import BrianObject, Equations
 from brian2.core.variables import Variables

@@ -27,7 +27,7 @@ from brian2 import Quantity
 
 from ..errors import ConfigError
 from ..results.records import PopulationRecord, SimulationResult, SpikeTrains, SynapseTable, Trace
-from .spec import NetworkSpec, PoissonInput, Population, Projection, RasterInput, RateInput, SpikeInput
+from .spec import NetworkSpec, PoissonInput, Population, RasterInput, RateInput, SpikeInput
 
 #: Input types whose spikes are drawn host-side: batched runs equal single runs exactly.
 EXACT_INPUTS = (SpikeInput, RasterInput)

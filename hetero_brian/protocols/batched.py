@@ -23,7 +23,8 @@ from ..errors import ConfigError
 from ..network.batched import batch_inputs, batch_parameters, batch_specs, split_result
 from ..network.builder import sample_network_parameters
 from ..random import SeedStreams
-from ..simulate import Recording, Simulator
+from ..network.recording import Recording
+from ..simulate import Simulator
 
 
 class BatchedSimulator:

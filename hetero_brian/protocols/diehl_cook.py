@@ -35,7 +35,8 @@ from brian2 import volt
 from ..network.diehl_cook import INPUT_NAME, DiehlCookParameters
 from ..random import as_generator
 from ..results import SpikeTrains
-from ..simulate import Recording, Simulator, final_value
+from ..network.recording import Recording
+from ..simulate import Simulator, final_value
 from .presentation import normalised_weights, presentation_raster, presentation_rates, window_counts
 
 

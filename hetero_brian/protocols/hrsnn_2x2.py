@@ -37,7 +37,8 @@ from ..network.hrsnn import HRSNNParameters, hrsnn_spec, variant_name, variant_p
 from ..random import SeedStreams, fresh_seed
 from ..readouts import LogisticReadout
 from ..results import SpikeTrains, save
-from ..simulate import Recording, Simulator
+from ..network.recording import Recording
+from ..simulate import Simulator
 from ..results.atomic import write_json_atomically
 from .hrsnn_features import features_path, load_features, readout_accuracies, reservoir_counts, save_features
 

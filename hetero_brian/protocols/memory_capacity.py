@@ -24,7 +24,8 @@ from ..analysis.features import sample_spike_counts
 from ..network.hrsnn import hrsnn_spec, variant_name, variant_parameters
 from ..network.spec import RasterInput
 from ..random import SeedStreams
-from ..simulate import Recording, Simulator
+from ..network.recording import Recording
+from ..simulate import Simulator
 from .heterogeneity_sweep import input_raster
 
 CELLS = ((False, False), (True, False), (False, True), (True, True))

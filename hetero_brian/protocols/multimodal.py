@@ -20,7 +20,8 @@ from brian2 import volt
 
 from ..network.multimodal import CROSS, MODALITIES, multimodal_spec
 from ..random import as_generator
-from ..simulate import Recording, Simulator, final_value
+from ..network.recording import Recording
+from ..simulate import Simulator, final_value
 from .presentation import normalised_weights, presentation_raster, presentation_rates, window_counts
 
 

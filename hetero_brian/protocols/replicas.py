@@ -35,7 +35,8 @@ from brian2 import Quantity, second, volt
 
 from ..results.records import PopulationRecord, SimulationResult, Trace
 from ..random import SeedStreams
-from ..simulate import Recording, Simulator, StateRecord
+from ..network.recording import Recording, StateRecord
+from ..simulate import Simulator
 from ..network.builder import sample_network_parameters
 from ..network.spec import NetworkSpec, Population, Projection
 

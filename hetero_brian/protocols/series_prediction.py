@@ -3,7 +3,8 @@ import numpy as np
 from brian2 import second
 
 from ..analysis.prediction import filtered_step_counts, prediction_nrmse
-from ..simulate import Recording, Simulator
+from ..network.recording import Recording
+from ..simulate import Simulator
 
 
 def prediction_scores(spec, rasters, targets, config, backend, seed, tau=None):

@@ -24,7 +24,8 @@ from ..analysis.energy import fan_out
 from ..models.discrete import FixedValues, SignedSynapse
 from ..models.integrate_fire import DiscreteIntegrateFire
 from ..network.spec import NetworkSpec, Population, Projection, RasterInput
-from ..simulate import Recording, Simulator, final_value
+from ..network.recording import Recording
+from ..simulate import Simulator, final_value
 from .conversion import ENCODINGS, ConvertedNetwork, check_images, check_n_steps, poisson_raster
 
 __all__ = ["STEP", "layer_names", "converted_network_spec", "BrianInference", "run_converted_in_brian"]

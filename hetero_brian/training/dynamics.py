@@ -20,7 +20,8 @@ import numpy as np
 
 from ..analysis.trajectory_divergence import divergence_rate
 from ..random import SeedStreams
-from ..simulate import Recording, Simulator, StateRecord
+from ..network.recording import Recording, StateRecord
+from ..simulate import Simulator
 from .export import analog_input_values, srnn_network_spec, LAG_STEPS
 from .parameters import SRNNParameters
 

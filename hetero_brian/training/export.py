@@ -27,7 +27,8 @@ import numpy as np
 
 from ..models.discrete import AnalogSynapse, DiscreteAdaptiveLIF, DiscreteLeakyReadout, FixedValues, SignedSynapse
 from ..network.spec import AnalogInput, NetworkSpec, Population, Projection, RasterInput
-from ..simulate import Recording, Simulator, StateRecord
+from ..network.recording import Recording, StateRecord
+from ..simulate import Simulator
 from .parameters import SRNNParameters
 
 __all__ = ["LAG_STEPS", "srnn_network_spec", "signed_input_raster", "analog_input_values", "is_signed_events",
