@@ -38,6 +38,19 @@ def check_n_steps(n_steps):
     return int(n_steps)
 
 
+def check_request(network, encoding, n_steps):
+    """Check a simulation request of a converted network; returns ``n_steps`` as an int.
+
+    ``network`` must be a :class:`ConvertedNetwork`, ``encoding`` one of :data:`ENCODINGS` and
+    ``n_steps`` a positive integer; otherwise TypeError or ValueError naming the argument.
+    """
+    if not isinstance(network, ConvertedNetwork):
+        raise TypeError(f"network must be a ConvertedNetwork; got {type(network).__name__}")
+    if encoding not in ENCODINGS:
+        raise ValueError(f"encoding must be one of {ENCODINGS}; got {encoding!r}")
+    return check_n_steps(n_steps)
+
+
 @dataclass(frozen=True, eq=False)
 class ConvertedNetwork:
     """A feed-forward SNN: weights, per-layer thresholds and leaks (float64).
@@ -196,11 +209,7 @@ def simulate_converted(network, images, n_steps, encoding="direct", rng=0, raste
     -------
     ConvertedRun
     """
-    if not isinstance(network, ConvertedNetwork):
-        raise TypeError(f"network must be a ConvertedNetwork; got {type(network).__name__}")
-    if encoding not in ENCODINGS:
-        raise ValueError(f"encoding must be one of {ENCODINGS}; got {encoding!r}")
-    n_steps = check_n_steps(n_steps)
+    n_steps = check_request(network, encoding, n_steps)
     images = check_images(network, images)
     n_samples = images.shape[0]
     if encoding == "poisson":

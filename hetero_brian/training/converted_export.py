@@ -26,7 +26,7 @@ from ..models.integrate_fire import DiscreteIntegrateFire
 from ..network.spec import NetworkSpec, Population, Projection, RasterInput
 from ..network.recording import Recording
 from ..simulate import Simulator, final_value
-from .conversion import ENCODINGS, ConvertedNetwork, check_images, check_n_steps, poisson_raster
+from .conversion import check_images, check_request, poisson_raster
 
 __all__ = ["STEP", "layer_names", "converted_network_spec", "BrianInference", "run_converted_in_brian"]
 
@@ -59,11 +59,7 @@ def converted_network_spec(network, n_steps, encoding="direct"):
     -------
     NetworkSpec
     """
-    if not isinstance(network, ConvertedNetwork):
-        raise TypeError(f"network must be a ConvertedNetwork; got {type(network).__name__}")
-    if encoding not in ENCODINGS:
-        raise ValueError(f"encoding must be one of {ENCODINGS}; got {encoding!r}")
-    n_steps = check_n_steps(n_steps)
+    n_steps = check_request(network, encoding, n_steps)
     names = layer_names(network)
     populations, projections, inputs = [], [], []
     for index, name in enumerate(names):
@@ -135,7 +131,7 @@ def run_converted_in_brian(network, images, n_steps, encoding="direct", rng=0, r
     -------
     list of BrianInference
     """
-    n_steps = check_n_steps(n_steps)
+    n_steps = check_request(network, encoding, n_steps)
     images = check_images(network, images)
     spec = converted_network_spec(network, n_steps, encoding)
     names = layer_names(network)
