@@ -78,7 +78,7 @@ def test_sigint_during_a_runtime_simulation_records_the_time_simulated_and_exits
 
 def test_sigint_during_start_up_exits_130_with_one_line(tmp_path):
     out = tmp_path / "run"
-    process = _start(out, SHORT)
+    process = _start(out, LONG)  # still running after 3 s on an idle machine too
     time.sleep(3.0)  # importing: before any folder exists
     process.send_signal(signal.SIGINT)
     status, _, err = _finish(process)

@@ -187,6 +187,9 @@ def run_scenario(name, config_file=None, overrides=(), backend="auto", seed=None
         if created and _refusal(error):
             shutil.rmtree(output, ignore_errors=True)  # nothing left behind: the value was refused
             raise ConfigError(str(error)) from error
+        if created and isinstance(error, FileNotFoundError):  # missing input data: a bad path (exit 2)
+            shutil.rmtree(output, ignore_errors=True)
+            raise
         if isinstance(error, (OSError, ResultsError)):  # e.g. a full disk: the run failed (exit 1)
             raise HeteroBrianError(f"run in {output} failed: {error}") from error
         raise
