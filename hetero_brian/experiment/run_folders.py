@@ -173,7 +173,7 @@ def list_runs(root):
             continue
         state = manifest.state
         message = manifest.message
-        if state == "incomplete":
-            state, message = "interrupted", f"process {manifest.pid} is gone (killed?)"
+        if manifest.status == "running" and state == "interrupted":
+            message = f"process {manifest.pid} is gone (killed?)"
         listings.append(RunListing(folder, state, record.get("scenario"), record.get("seed"), manifest.start_time, message))
     return listings
