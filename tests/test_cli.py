@@ -104,6 +104,32 @@ def test_show_lists_keys_defaults_dimensions_and_help(capsys):
     assert main(["show", "dmeo"]) == 2
 
 
+def test_show_has_help_text_for_every_key_inherited_from_the_library_parameters():
+    from hetero_brian.experiment.commands import describe_scenario
+    from hetero_brian.experiment.runner import load_scenario, scenario_names
+    from hetero_brian.network.diehl_cook import DiehlCookParameters
+    from hetero_brian.network.hrsnn import HRSNNParameters
+    from hetero_brian.network.multimodal import MultimodalParameters
+    from hetero_brian.protocols.hrsnn_2x2 import HRSNNRunConfig
+
+    bases = (HRSNNParameters, HRSNNRunConfig, DiehlCookParameters, MultimodalParameters)
+    for base in bases:
+        assert all(field.description for field in base.model_fields.values()), base.__name__
+    checked = 0
+    for name in scenario_names():
+        config = load_scenario(name).Config
+        inherited = {key for base in bases if issubclass(config, base) for key in base.model_fields}
+        if not inherited:
+            continue
+        help_column = 28 + 1 + 36 + 1 + 10 + 1  # key, default, dimension, help (see describe_scenario)
+        rows = {line.split()[0]: line[help_column:].strip() for line in describe_scenario(name).splitlines()[3:]
+                if line.strip() and not line.startswith("set keys")}
+        missing = sorted(key for key in inherited if not rows[key])
+        assert not missing, f"{name}: no help text for {missing}"
+        checked += 1
+    assert checked >= 3  # the HRSNN, Diehl & Cook and multimodal scenarios
+
+
 def test_run_prints_phases_and_metrics_with_units_and_writes_0644_figures(tmp_path, capsys):
     out = tmp_path / "demo"
     old_umask = os.umask(0o022)

@@ -112,7 +112,7 @@ def test_a_killed_run_is_listed_interrupted_and_resume_reuses_its_seed(tmp_path,
     process.kill()
     process.wait()
     recorded = yaml.safe_load((out / "config.yaml").read_text())
-    assert read_manifest(out).state == "incomplete"
+    assert read_manifest(out).state == "interrupted"
     assert main(["runs", str(tmp_path / "runs")]) == 0
     listing = capsys.readouterr().out
     assert "interrupted" in listing and "is gone" in listing

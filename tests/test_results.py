@@ -310,7 +310,7 @@ def test_manifest_lifecycle(tmp_path):
         read_manifest(tmp_path)
 
 
-def test_manifest_of_a_killed_process_reads_incomplete(tmp_path):
+def test_manifest_of_a_killed_process_reads_interrupted(tmp_path):
     script = (
         "import sys, time; from hetero_brian.results.rundirs import RunManifest; "
         "RunManifest.start(sys.argv[1]); print('STARTED', flush=True); time.sleep(60)"
@@ -328,7 +328,7 @@ def test_manifest_of_a_killed_process_reads_incomplete(tmp_path):
         child.wait(timeout=30)
         child.stdout.close()
     manifest = read_manifest(tmp_path)
-    assert manifest.status == "running" and manifest.state == "incomplete"
+    assert manifest.status == "running" and manifest.state == "interrupted"
     assert RunManifest.start(tmp_path).state == "running"  # a killed run's directory can be reused
 
 
@@ -337,7 +337,7 @@ def test_manifest_detects_a_reused_pid(tmp_path):
     manifest = RunManifest.start(tmp_path)
     manifest.pid_start_ticks -= 1  # same pid, different start: another process got the number
     manifest.write()
-    assert read_manifest(tmp_path).state == "incomplete"
+    assert read_manifest(tmp_path).state == "interrupted"
 
 
 def test_output_directory_refuses_overwrites_and_resumes(tmp_path):

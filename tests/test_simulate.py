@@ -216,7 +216,7 @@ with Simulator(reservoir(400), 60 * second, backend="cpp_standalone", seed=1, bu
 
 @pytest.mark.standalone
 @pytest.mark.slow
-def test_a_killed_cpp_run_is_reported_incomplete(tmp_path):
+def test_a_killed_cpp_run_is_reported_interrupted(tmp_path):
     script = KILL_SCRIPT.format(tests=os.path.dirname(__file__), root=str(tmp_path))
     process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     line = ""
@@ -231,7 +231,7 @@ def test_a_killed_cpp_run_is_reported_incomplete(tmp_path):
     process.send_signal(signal.SIGKILL)  # the Python parent dies; its C++ child goes on or is orphaned
     process.wait()
     subprocess.run(["pkill", "-KILL", "-f", os.path.join(line.split()[1], "main")], check=False)
-    assert read_manifest(run_directory).state == "incomplete"
+    assert read_manifest(run_directory).state == "interrupted"
 
 
 def test_results_record_overridden_parameters():

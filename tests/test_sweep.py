@@ -102,7 +102,7 @@ def test_resume_after_a_simulated_crash_reruns_only_unfinished_tasks(tmp_path):
         path.unlink()
     (directory / never_started).rmdir()
     (directory / "summary.csv").unlink()
-    assert task_state(directory / killed) == "incomplete" and task_state(directory / never_started) == "absent"
+    assert task_state(directory / killed) == "interrupted" and task_state(directory / never_started) == "absent"
     stamps = {name: (directory / name / "metrics.json").stat().st_mtime_ns for name in kept}
     with pytest.raises(ResultsError, match="not empty; pass resume=True"):
         run_sweep(tasks, directory, executor=_threads(), isolate=False, progress=False)

@@ -9,7 +9,8 @@ the value (``hetero-brian`` exits 2) instead of a traceback minutes later with a
 * a duration (a key containing ``duration``) that is not > 0 or not a multiple of the config's ``dt``;
 * ``dt`` not > 0;
 * a probability (a key starting with ``p_`` or containing ``probability``) outside [0, 1];
-* a seed that is not an integer in [0, 2**63 - 1].
+* a seed that is not an integer in [0, 2**63 - 1];
+* results that would not fit on the disk of the output folder (:func:`check_disk_space`).
 
 Examples
 --------
@@ -18,11 +19,12 @@ Traceback (most recent call last):
 ...
 hetero_brian.errors.ConfigError: --seed: got -1; a seed is an integer in [0, 2**63 - 1]
 """
+import inspect
 import math
 
-from hetero_brian.errors import ConfigError
+from hetero_brian.errors import ConfigError, ResultsError, SimulationError
 
-__all__ = ["check_config_values", "check_seed_option"]
+__all__ = ["check_config_values", "check_seed_option", "expected_disk_bytes", "check_disk_space"]
 
 _MAX_SEED = 2**63 - 1
 
@@ -104,3 +106,59 @@ def check_config_values(config):
     dt = next((value for value in dt_values if value), None)
     for key, value in leaves:
         _check_leaf(key, value, dt)
+
+
+def expected_disk_bytes(module, config, seed):
+    """Bytes a scenario run is expected to write, or None when the scenario cannot tell.
+
+    The scenario's own ``disk_bytes(config) -> bytes`` when it defines one; otherwise the results its
+    ``network(config, seed) -> (NetworkSpec, duration, Recording)`` will record
+    (:func:`hetero_brian.resources.estimate_disk`, spikes at a deliberately high rate).
+    """
+    if hasattr(module, "disk_bytes"):
+        return float(module.disk_bytes(config))
+    network = getattr(module, "network", None)
+    if network is None or list(inspect.signature(network).parameters) != ["config", "seed"]:
+        return None
+    from hetero_brian.resources import estimate_disk, estimate_memory  # resources reads specs: only here
+
+    try:
+        spec, duration, recording = network(config, seed)
+    except ValueError as error:  # a value the schema let through but the network refuses (UnitError too)
+        raise ConfigError(str(error)) from error
+    return float(estimate_disk(estimate_memory(spec, duration, recording)))
+
+
+def check_disk_space(module, config, seed, folder):
+    """Refuse a run whose expected results (:func:`expected_disk_bytes`) do not fit into ``folder``.
+
+    Parameters
+    ----------
+    module : module
+        The scenario module.
+    config : pydantic.BaseModel
+        Its validated configuration.
+    seed : int
+    folder : str or path-like
+        The run folder or the root it is created in (it need not exist yet).
+
+    Returns
+    -------
+    float or None
+        The expected bytes, or None when the scenario cannot tell its size (then nothing is checked).
+
+    Raises
+    ------
+    ResultsError
+        With the bytes needed, the bytes free and the folder (``hetero-brian`` exits 2).
+    """
+    from hetero_brian.resources import check_disk
+
+    n_bytes = expected_disk_bytes(module, config, seed)
+    if n_bytes is None:
+        return None
+    try:
+        check_disk(n_bytes, folder)
+    except SimulationError as error:
+        raise ResultsError(str(error)) from None
+    return n_bytes

@@ -79,8 +79,19 @@ def _rows(model, defaults, prefix=""):
         if nested is not None and isinstance(value, dict):
             yield from _rows(field.annotation, value, f"{key}.")
             continue
-        help_text = (field.description or "").strip().splitlines()[0] if field.description else ""
+        description = _description(model, name)
+        help_text = description.strip().splitlines()[0] if description else ""
         yield key, value, _field_unit(field), help_text
+
+
+def _description(model, name):
+    """A field's description, else that of the nearest base model declaring it (a scenario that
+    changes an inherited default keeps the inherited help text)."""
+    for base in model.__mro__:
+        field = (getattr(base, "model_fields", None) or {}).get(name)
+        if field is not None and field.description:
+            return field.description
+    return ""
 
 
 def describe_scenario(name):

@@ -122,14 +122,34 @@ def plan_run_folder(out, scenario, config_record, seed, overwrite=False, resume=
     return RunPlan(path, "done" if manifest.state == "complete" else "reuse", recorded_seed)
 
 
+def _claim(path):
+    """Claim a fresh run folder by creating its ``config.yaml`` with ``O_EXCL`` (atomic): of two
+    processes that planned the same empty ``--out`` at the same instant, the second is refused here
+    before it writes anything (the runner then replaces the empty claim with the run record)."""
+    try:
+        descriptor = os.open(path / CONFIG_NAME, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        raise ResultsError(f"output directory '{path}' was just claimed by another run; choose another --out") from None
+    os.close(descriptor)
+    return path
+
+
 def prepare_run_folder(plan):
     """Carry out a :class:`RunPlan` ("create", "reuse" or "move-aside"); returns the folder path.
 
+    Raises
+    ------
+    ResultsError
+        Another process claimed the fresh folder first.
+
+    A fresh folder is claimed atomically (see :func:`_claim`), so two runs never share it.
     Reusing the folder of a failed or interrupted run first moves that attempt's files into
     ``<out>/previous-attempts/<n>/`` (never deleted), so the new attempt starts clean."""
     if plan.action == "move-aside":
-        return Path(OutputDirectory.create(plan.path, overwrite=True).path)
+        return _claim(Path(OutputDirectory.create(plan.path, overwrite=True).path))
     path = Path(OutputDirectory.create(plan.path, resume=True).path)
+    if plan.action == "create":
+        return _claim(path)
     if plan.action == "reuse" and (path / MANIFEST_NAME).exists():
         attempts = path / ATTEMPTS_NAME
         attempts.mkdir(exist_ok=True)
@@ -173,7 +193,7 @@ def list_runs(root):
             continue
         state = manifest.state
         message = manifest.message
-        if state == "incomplete":
-            state, message = "interrupted", f"process {manifest.pid} is gone (killed?)"
+        if manifest.status == "running" and state == "interrupted":
+            message = f"process {manifest.pid} is gone (killed?)"
         listings.append(RunListing(folder, state, record.get("scenario"), record.get("seed"), manifest.start_time, message))
     return listings

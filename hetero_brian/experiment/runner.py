@@ -25,7 +25,7 @@ from pathlib import Path
 import yaml
 
 from hetero_brian.errors import ConfigError, HeteroBrianError, ResultsError, SimulationInterrupted, UnitError
-from hetero_brian.experiment.checks import check_config_values, check_seed_option
+from hetero_brian.experiment.checks import check_config_values, check_disk_space, check_seed_option
 from hetero_brian.experiment.run_folders import plan_run_folder, prepare_run_folder
 from hetero_brian.random import fresh_seed
 from hetero_brian.results.atomic import write_text_atomically
@@ -132,9 +132,10 @@ def run_scenario(name, config_file=None, overrides=(), backend="auto", seed=None
     """Run a scenario by name and return a :class:`RunOutcome` (unpacks as ``output, metrics``).
 
     Everything is checked before anything is written (the scenario, the configuration, its values,
-    the seed and the output folder; see :mod:`hetero_brian.experiment.run_folders` for ``--out``,
-    ``overwrite`` and ``resume``), so a refused run changes nothing on disk. ``config.yaml``,
-    ``metrics.json`` and ``manifest.json`` are written atomically; ``metrics.json`` before the
+    the seed, the free disk space for the results and the output folder; see
+    :mod:`hetero_brian.experiment.run_folders` for ``--out``, ``overwrite`` and ``resume``), so a
+    refused run changes nothing on disk. ``config.yaml``, ``metrics.json`` and ``manifest.json`` are
+    written atomically; ``metrics.json`` before the
     manifest says "complete". A bad value found only inside the scenario (ConfigError, UnitError,
     ValueError) removes the folder this call created and is raised again. Ctrl-C marks the manifest
     "interrupted", saves the partial result (``<scenario>.interrupted.h5``) and raises
@@ -155,6 +156,7 @@ def run_scenario(name, config_file=None, overrides=(), backend="auto", seed=None
             return RunOutcome(plan.path, metrics, already_complete=True)
         seed = plan.seed if seed is None else seed
     seed = fresh_seed() if seed is None else seed
+    check_disk_space(module, config, seed, output_root if plan is None else plan.path)
     if plan is None:
         Path(output_root).mkdir(parents=True, exist_ok=True)
         output, created = Path(unique_subdir(output_root, prefix=f"{name}-")), True

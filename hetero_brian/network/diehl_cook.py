@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from brian2 import Hz, mV, ms
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from ..config import DistributionField, QuantityField, StrictModel
 from ..distributions import Constant, Uniform
@@ -267,27 +267,38 @@ class DiehlCookParameters(StrictModel):
         ``rng`` of ``DiehlCookNetwork.present``. Same statistics, much less data per run.
     """
 
-    n_excitatory: int = 100
-    max_rate: QuantityField(Hz) = "63.75 Hz"
-    t_present: QuantityField(ms) = "350 ms"
-    t_rest: QuantityField(ms) = "150 ms"
-    dt: QuantityField(ms) = "0.5 ms"
-    images_per_run: int = 10
-    total_weight: float = 78.0
-    normalisation: str = "run"
-    initial_theta: QuantityField(mV) = "20 mV"
-    min_spikes: int = 5
-    rate_increment: QuantityField(Hz) = "32 Hz"
-    max_presentations: int = 3
-    tau_m: DistributionField(ms) = "100 ms"
-    tau_theta: DistributionField(ms) = "1e7 ms"
-    theta_plus: DistributionField(mV) = "0.05 mV"
-    eta_plus: float = 0.01
-    x_target: float = 0.4
-    mu: float = 0.2
-    weight_excitatory_inhibitory: float = 10.4
-    weight_inhibitory_excitatory: float = 17.0
-    input_mode: str = "raster"
+    n_excitatory: int = Field(100, description="excitatory neurons (and as many inhibitory ones)")
+    max_rate: QuantityField(Hz) = Field("63.75 Hz", description="input rate of a pixel of intensity 255 (frequency)")
+    t_present: QuantityField(ms) = Field("350 ms", description="presentation time per image (time)")
+    t_rest: QuantityField(ms) = Field("150 ms", description="rest time between images (time)")
+    dt: QuantityField(ms) = Field("0.5 ms", description="simulation time step (time)")
+    images_per_run: int = Field(
+        10, description="images per run of the compiled binary (short batches padded with blank images)")
+    total_weight: float = Field(
+        78.0, description="sum of each excitatory neuron's input weights after normalisation (dimensionless)")
+    normalisation: str = Field(
+        "run", description="'run': after every run on the host; 'spike': also at every postsynaptic spike")
+    initial_theta: QuantityField(mV) = Field("20 mV", description="starting adaptive threshold (voltage)")
+    min_spikes: int = Field(
+        5, description="fewer excitatory spikes than this: present the image again at a higher rate")
+    rate_increment: QuantityField(Hz) = Field(
+        "32 Hz", description="maximum-rate increase for each repeated presentation (frequency)")
+    max_presentations: int = Field(3, description="presentations of one image at most")
+    tau_m: DistributionField(ms) = Field(
+        "100 ms", description="excitatory membrane time constant (a distribution of time)")
+    tau_theta: DistributionField(ms) = Field(
+        "1e7 ms", description="adaptive-threshold decay time constant (a distribution of time)")
+    theta_plus: DistributionField(mV) = Field(
+        "0.05 mV", description="adaptive-threshold increment per spike (a distribution of voltage)")
+    eta_plus: float = Field(0.01, description="learning rate of the power-law input rule (dimensionless)")
+    x_target: float = Field(0.4, description="target presynaptic trace of the power-law input rule (dimensionless)")
+    mu: float = Field(0.2, description="weight-dependence exponent of the power-law input rule (dimensionless)")
+    weight_excitatory_inhibitory: float = Field(
+        10.4, description="excitatory-to-inhibitory conductance jump (dimensionless)")
+    weight_inhibitory_excitatory: float = Field(
+        17.0, description="inhibitory-to-excitatory conductance jump (dimensionless)")
+    input_mode: str = Field(
+        "raster", description="'raster': host-drawn Poisson spikes; 'rate': pixel rates, spikes drawn on the device")
 
     @field_validator("n_excitatory", "images_per_run", "max_presentations", mode="before")
     @classmethod

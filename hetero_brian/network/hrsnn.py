@@ -32,7 +32,7 @@ from dataclasses import replace
 from typing import Literal
 
 from brian2 import mV, ms, second, volt
-from pydantic import ConfigDict, StrictBool, model_validator
+from pydantic import ConfigDict, Field, StrictBool, model_validator
 
 from ..config import DistributionField, QuantityField, StrictModel
 from ..distributions import Constant, Distribution, Gamma, LogNormal
@@ -133,36 +133,54 @@ class HRSNNParameters(StrictModel):
 
     model_config = ConfigDict(frozen=True)
 
-    n_neurons: int = 500
-    excitatory_fraction: float = 0.8
-    neuron_model: Literal["lif", "adaptive_lif"] = "lif"
-    tau_m: DistributionField(second) = Gamma(20 * ms, 0.5)
-    tau_adapt: DistributionField(second) = Gamma(150 * ms, 0.3)
-    beta: QuantityField(volt) = 1.0 * mV
-    tau_syn: QuantityField(second) = 5 * ms
-    t_ref: QuantityField(second) = 2 * ms
-    v_rest: QuantityField(volt) = -65 * mV
-    v_th: QuantityField(volt) = -50 * mV
-    v_reset: QuantityField(volt) = -65 * mV
-    weight_ee: QuantityField(volt) = 1.0 * mV
-    w_max_ee: QuantityField(volt) = 2.0 * mV
-    weight_ei: QuantityField(volt) = 1.0 * mV
-    weight_ie: QuantityField(volt) = 3.0 * mV
-    weight_ii: QuantityField(volt) = 3.0 * mV
-    weight_input: QuantityField(volt) = 2.0 * mV
-    tau_pre: DistributionField(second) = LogNormal(20 * ms, 0.5)
-    tau_post: DistributionField(second) = LogNormal(20 * ms, 0.5)
-    eta_plus: DistributionField(1) = LogNormal(0.01, 0.5)
-    eta_minus: DistributionField(1) = LogNormal(0.0105, 0.5)
-    stdp_rule: Literal["additive", "multiplicative"] = "additive"
-    input_plastic: StrictBool = False
-    w_max_input: QuantityField(volt) = 4.0 * mV
-    connectivity: Literal["fixed_in_degree", "fixed_probability"] = "fixed_in_degree"
-    p_recurrent: float = 0.1
-    p_input: float = 0.2
-    heterogeneous_neurons: StrictBool = True
-    heterogeneous_stdp: StrictBool = True
-    dt: QuantityField(second) = 0.5 * ms
+    n_neurons: int = Field(500, description="reservoir neurons, excitatory plus inhibitory (>= 5)")
+    excitatory_fraction: float = Field(0.8, description="fraction of excitatory neurons, in (0, 1)")
+    neuron_model: Literal["lif", "adaptive_lif"] = Field(
+        "lif", description="'lif' or 'adaptive_lif' (adaptive threshold, Yin et al. 2020)")
+    tau_m: DistributionField(second) = Field(
+        Gamma(20 * ms, 0.5), description="membrane time constant per neuron (a distribution of time)")
+    tau_adapt: DistributionField(second) = Field(
+        Gamma(150 * ms, 0.3), description="adaptive LIF only: adaptation time constant per neuron (time)")
+    beta: QuantityField(volt) = Field(
+        1.0 * mV, description="adaptive LIF only: threshold increase per unit of adaptation (voltage)")
+    tau_syn: QuantityField(second) = Field(5 * ms, description="synaptic current decay time constant (time)")
+    t_ref: QuantityField(second) = Field(2 * ms, description="refractory period (time)")
+    v_rest: QuantityField(volt) = Field(-65 * mV, description="resting potential (voltage)")
+    v_th: QuantityField(volt) = Field(-50 * mV, description="firing threshold (voltage, above v_rest)")
+    v_reset: QuantityField(volt) = Field(-65 * mV, description="reset potential after a spike (voltage)")
+    weight_ee: QuantityField(volt) = Field(
+        1.0 * mV, description="initial excitatory-to-excitatory weight (voltage jump of I_syn)")
+    w_max_ee: QuantityField(volt) = Field(2.0 * mV, description="upper bound of the plastic ee weights (voltage)")
+    weight_ei: QuantityField(volt) = Field(
+        1.0 * mV, description="excitatory-to-inhibitory weight (voltage jump of I_syn)")
+    weight_ie: QuantityField(volt) = Field(
+        3.0 * mV, description="inhibitory-to-excitatory weight magnitude (voltage jump of I_syn)")
+    weight_ii: QuantityField(volt) = Field(
+        3.0 * mV, description="inhibitory-to-inhibitory weight magnitude (voltage jump of I_syn)")
+    weight_input: QuantityField(volt) = Field(
+        2.0 * mV, description="input-to-excitatory weight (voltage jump of I_syn)")
+    tau_pre: DistributionField(second) = Field(
+        LogNormal(20 * ms, 0.5), description="presynaptic STDP trace time constant per synapse (time)")
+    tau_post: DistributionField(second) = Field(
+        LogNormal(20 * ms, 0.5), description="postsynaptic STDP trace time constant per synapse (time)")
+    eta_plus: DistributionField(1) = Field(
+        LogNormal(0.01, 0.5), description="STDP potentiation per pairing and synapse (fraction of w_max)")
+    eta_minus: DistributionField(1) = Field(
+        LogNormal(0.0105, 0.5), description="STDP depression per pairing and synapse (fraction of w_max)")
+    stdp_rule: Literal["additive", "multiplicative"] = Field(
+        "additive", description="'additive' or 'multiplicative' STDP")
+    input_plastic: StrictBool = Field(
+        False, description="also make the input-to-excitatory synapses plastic (bound w_max_input)")
+    w_max_input: QuantityField(volt) = Field(4.0 * mV, description="upper bound of plastic input weights (voltage)")
+    connectivity: Literal["fixed_in_degree", "fixed_probability"] = Field(
+        "fixed_in_degree", description="'fixed_in_degree' (round(p * n_pre) partners each) or 'fixed_probability'")
+    p_recurrent: float = Field(0.1, description="recurrent connection probability, in (0, 1]")
+    p_input: float = Field(0.2, description="input connection probability, in (0, 1]")
+    heterogeneous_neurons: StrictBool = Field(
+        True, description="draw tau_m and tau_adapt per neuron (off: every neuron at the mean)")
+    heterogeneous_stdp: StrictBool = Field(
+        True, description="draw tau_pre, tau_post, eta_plus, eta_minus per synapse (off: the means)")
+    dt: QuantityField(second) = Field(0.5 * ms, description="simulation time step (time)")
 
     @model_validator(mode="after")
     def _check(self):

@@ -25,7 +25,7 @@ P. U. Diehl, M. Cook, Front. Comput. Neurosci. 9:99 (2015).
 """
 import numpy as np
 from brian2 import Quantity, ms, second
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from ..config import QuantityField
 from ..distributions import Constant, Uniform
@@ -88,15 +88,20 @@ class MultimodalParameters(DiehlCookParameters):
     twice as well (``scenarios/multimodal_digits.py``, docs/results/multimodal.md).
     """
 
-    image_total_weight: float = 78.0
-    audio_total_weight: float = 78.0
-    cross_w_max: float = 0.5
-    cross_eta_plus: float = 0.02
-    cross_x_target: float = 0.2
-    cross_mu: float = 0.2
-    cross_initial_max: float = 0.05
-    cross_total_weight: float = 2.0
-    cross_tau_pre: QuantityField(ms) = "20 ms"
+    image_total_weight: float = Field(
+        78.0, description="sum of each image neuron's input weights after normalisation (dimensionless)")
+    audio_total_weight: float = Field(
+        78.0, description="sum of each audio neuron's input weights after normalisation (dimensionless)")
+    cross_w_max: float = Field(0.5, description="upper bound of a cross-modal weight (dimensionless conductance jump)")
+    cross_eta_plus: float = Field(0.02, description="learning rate of the cross-modal power-law rule (dimensionless)")
+    cross_x_target: float = Field(0.2, description="target presynaptic trace of the cross-modal rule (dimensionless)")
+    cross_mu: float = Field(0.2, description="weight-dependence exponent of the cross-modal rule (dimensionless)")
+    cross_initial_max: float = Field(
+        0.05, description="initial cross weights are Uniform(0, cross_initial_max) (dimensionless)")
+    cross_total_weight: float = Field(
+        2.0, description="sum of each neuron's cross-modal input weights after each learning run (> 0)")
+    cross_tau_pre: QuantityField(ms) = Field(
+        "20 ms", description="presynaptic trace time constant of the cross-modal rule (time)")
 
     @model_validator(mode="after")
     def _check_cross(self):

@@ -25,6 +25,7 @@ from typing import Literal, Optional
 
 import numpy as np
 from brian2 import Hz, mV, ms, second
+from pydantic import Field
 
 from ..analysis.energy import synaptic_operations_from_result
 from ..analysis.features import period_boundaries
@@ -62,26 +63,35 @@ class HRSNNRunConfig(HRSNNParameters):
     readouts on those features instead of simulating.
     """
 
-    n_seeds: int = 5
-    variants: list[Literal["HoNHoS", "HeNHoS", "HoNHeS", "HeNHeS"]] = ["HoNHoS", "HeNHoS", "HoNHeS", "HeNHeS"]
-    n_stdp_samples: int = 100
-    frame_duration: QuantityField(ms) = "5 ms"
-    t_rest: QuantityField(ms) = "30 ms"
-    max_rate: QuantityField(Hz) = "400 Hz"
-    encoding: Literal["regular", "poisson"] = "regular"
-    dt: QuantityField(ms) = "1 ms"
-    tau_m: DistributionField(ms) = Gamma(20 * ms, 0.4)
-    weight_ee: QuantityField(mV) = "0.5 mV"
-    w_max_ee: QuantityField(mV) = "1 mV"
-    weight_input: QuantityField(mV) = "4 mV"
-    n_bins: int = 5
-    readout_c: float = 0.1
-    ridge_alpha: float = 100.0
-    n_saved_samples: int = 20
-    build_root: Optional[str] = None
-    shuffle: bool = True
-    save_features: bool = True
-    features_from: Optional[str] = None
+    n_seeds: int = Field(5, description="independent seeds (networks) per variant")
+    variants: list[Literal["HoNHoS", "HeNHoS", "HoNHeS", "HeNHeS"]] = Field(
+        ["HoNHoS", "HeNHoS", "HoNHeS", "HeNHeS"],
+        description="cells of the 2x2 (HoN/HeN: homo/heterogeneous neurons; HoS/HeS: STDP)")
+    n_stdp_samples: int = Field(
+        100, description="training samples presented with STDP on before the weights are frozen")
+    frame_duration: QuantityField(ms) = Field("5 ms", description="presentation time of one input frame (time)")
+    t_rest: QuantityField(ms) = Field("30 ms", description="silent time between two samples (time)")
+    max_rate: QuantityField(Hz) = Field(
+        "400 Hz", description="input rate of a feature at its maximum value (frequency)")
+    encoding: Literal["regular", "poisson"] = Field(
+        "regular", description="input spikes: 'regular' (evenly spaced) or 'poisson'")
+    dt: QuantityField(ms) = Field("1 ms", description="simulation time step (time)")
+    tau_m: DistributionField(ms) = Field(
+        Gamma(20 * ms, 0.4), description="membrane time constant per neuron (a distribution of time)")
+    weight_ee: QuantityField(mV) = Field(
+        "0.5 mV", description="initial excitatory-to-excitatory weight (voltage jump of I_syn)")
+    w_max_ee: QuantityField(mV) = Field("1 mV", description="upper bound of the plastic ee weights (voltage)")
+    weight_input: QuantityField(mV) = Field("4 mV", description="input-to-excitatory weight (voltage jump of I_syn)")
+    n_bins: int = Field(5, description="time bins per sample of the spike-count features")
+    readout_c: float = Field(0.1, description="inverse regularisation strength C of the logistic-regression readout")
+    ridge_alpha: float = Field(100.0, description="regularisation strength alpha of the ridge readout")
+    n_saved_samples: int = Field(20, description="samples whose spikes are saved with the run (for figures)")
+    build_root: Optional[str] = Field(
+        None, description="folder of the compiled C++ builds (None: the default build cache)")
+    shuffle: bool = Field(True, description="present training and test samples in a seeded random order")
+    save_features: bool = Field(True, description="write the spike-count features of every seed with the run")
+    features_from: Optional[str] = Field(
+        None, description="folder of an earlier run whose saved features are fitted instead of simulating")
 
 
 def check_run_config(config):

@@ -1,7 +1,7 @@
 """Run directories of standalone runs: manifests, fresh subdirectories and directory locks.
 
 * :class:`RunManifest` / :func:`read_manifest`: ``manifest.json`` of a run directory (who runs
-  there, since when, how it ended; a killed run reads as "incomplete"), written atomically;
+  there, since when, how it ended; a killed run reads as "interrupted"), written atomically;
 * :class:`OutputDirectory`: an output directory that refuses to clobber an existing one unless
   asked (``overwrite`` moves it aside, ``resume`` reuses it);
 * :func:`unique_subdir`: ``<root>/run-NNNN`` created atomically, never shared by two processes;
@@ -86,9 +86,9 @@ def process_alive(pid, start_ticks=None):
 class RunManifest:
     """``manifest.json`` of a run directory: who runs there, since when, and how it ended.
 
-    ``status`` is what was written ("running", "complete", "failed" or "interrupted"); :attr:`state` adds
-    "incomplete" for a run whose manifest says "running" but whose process (on this host) is gone,
-    i.e. a killed run. Use :meth:`start` as a context manager: it writes "running" at once and
+    ``status`` is what was written ("running", "complete", "failed" or "interrupted"); :attr:`state` reads
+    "interrupted" for a run whose manifest says "running" but whose process (on this host) is gone,
+    i.e. a killed run (as ``hetero-brian runs`` shows it). Use :meth:`start` as a context manager: it writes "running" at once and
     "complete", "interrupted" (``KeyboardInterrupt``, :class:`SimulationInterrupted`) or "failed"
     (with the error) on exit.
     """
@@ -164,10 +164,10 @@ class RunManifest:
 
     @property
     def state(self):
-        """``status``, or "incomplete" when it says "running" but the process is gone (killed)."""
+        """``status``, or "interrupted" when it says "running" but the process is gone (killed)."""
         if self.status == "running" and self.host == socket_hostname():
             if not process_alive(self.pid, self.pid_start_ticks):
-                return "incomplete"
+                return "interrupted"
         return self.status
 
     def __enter__(self):
