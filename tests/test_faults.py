@@ -323,10 +323,11 @@ def test_sigint_in_the_first_of_two_cpp_phases_records_the_exact_stop_and_runs_n
     script.write_text(_TWO_PHASES)
     process = subprocess.Popen([sys.executable, str(script), str(shared_builds)], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, start_new_session=True)
-    _wait_for(process, "Starting simulation", timeout=600)
+    seen = _wait_for(process, "Starting simulation", timeout=600)
     time.sleep(2.0)
     process.send_signal(signal.SIGINT)  # to Python alone: forwarded to the binary
     status, out, err = _finish(process)
+    err = "".join(seen) + err
     assert status == 0, err
     word, t_stop, last_spike = out.split()
     t_stop, last_spike = float(t_stop), float(last_spike)
