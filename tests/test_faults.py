@@ -288,8 +288,7 @@ def test_sigint_during_a_cpp_simulation_is_recorded(target, tmp_path, shared_bui
     assert result.provenance["status"] == "interrupted" and 0 < result.provenance["t_stop"] < 2000
 
 
-_TWO_PHASES = """
-import sys
+_SPEC_SOURCE = """
 from brian2 import Hz, mV, ms, second
 from hetero_brian.distributions import Gamma
 from hetero_brian.errors import SimulationInterrupted
@@ -305,6 +304,9 @@ synapses = ReservoirSynapses(ee=StaticSynapse(weight=0.5 * mV), ei=StaticSynapse
                              input=StaticSynapse(weight=3 * mV))
 spec = reservoir_spec(40, PoissonInput("input", 40, 50 * Hz), 1, neuron=LIF(tau_m=Gamma(20 * ms, 0.5)),
                       synapses=synapses, p_input=0.4)
+"""  # a 40-neuron reservoir: small to compile, long to simulate
+_TWO_PHASES = _SPEC_SOURCE + """
+import sys
 with Simulator(spec, [(2000 * second, {}), (5 * second, {})], backend="cpp_standalone", seed=1,
                recording=Recording(), report="stderr", build_root=sys.argv[1]) as simulator:
     try:
@@ -355,3 +357,25 @@ def test_sigint_during_compilation_says_interrupted_not_compiler_failure(target,
     assert status == 130, err
     assert "interrupted" in err.strip().splitlines()[-1] and "failed" not in err.strip().splitlines()[-1]
     assert read_manifest(out).status == "interrupted"
+
+
+def test_a_failing_build_names_the_command_status_log_and_last_compiler_lines(tmp_path):
+    """``make`` runs as a child of this process (so a SIGINT to Python stops it); its failure is one
+    SimulationError with the exit status, the last lines of the compiler output and the log's path."""
+    from brian2 import prefs
+
+    from hetero_brian.errors import SimulationError
+    from hetero_brian.simulate import Simulator
+
+    namespace = {}
+    exec(_SPEC_SOURCE, namespace)
+    fake_make = tmp_path / "fake_make"
+    fake_make.write_text("#!/bin/sh\necho 'main.cpp:1: error: the compiler says no' >&2\nexit 3\n")
+    fake_make.chmod(0o755)
+    prefs.devices.cpp_standalone.make_cmd_unix = str(fake_make)  # the autouse fixture restores prefs
+    with pytest.raises(SimulationError) as failure:
+        with Simulator(namespace["spec"], 1e-3 * namespace["second"], backend="cpp_standalone", seed=1,
+                       build_root=tmp_path / "builds"):
+            pass
+    message = str(failure.value)
+    assert "exited with status 3" in message and "the compiler says no" in message and "make.log" in message
