@@ -28,6 +28,7 @@ B. Chakraborty, S. Mukhopadhyay, Front. Neurosci. 17:994517 (2023).
 import math
 
 from brian2 import Hz, mV, ms
+from pydantic import Field
 
 from hetero_brian.analysis.figures_hrsnn import plot_heterogeneity_sweeps
 from hetero_brian.config import DistributionField, QuantityField
@@ -43,22 +44,22 @@ class Config(HRSNNParameters):
     ``tau_post.mean`` are the means the sweeps spread around) plus the sweep options."""
 
     n_neurons: int = 200
-    n_input: int = 50
-    n_steps: int = 400
-    n_train_steps: int = 100
-    step_duration: QuantityField(ms) = "20 ms"
-    input_rate: QuantityField(Hz) = "100 Hz"
-    cvs: list[float] = [0.0, 0.25, 0.5, 1.0]
-    n_seeds: int = 3
+    n_input: int = Field(50, description="Poisson input neurons, each firing at u_k * input_rate during step k")
+    n_steps: int = Field(400, description="measured input steps (plasticity off): the memory-capacity samples")
+    n_train_steps: int = Field(100, description="input steps with STDP on before the measured ones")
+    step_duration: QuantityField(ms) = Field("20 ms", description="time each input value is held (time, multiple of dt)")
+    input_rate: QuantityField(Hz) = Field("100 Hz", description="input rate at u = 1 (frequency)")
+    cvs: list[float] = Field([0.0, 0.25, 0.5, 1.0], description="coefficients of variation swept (tau_m and STDP taus)")
+    n_seeds: int = Field(3, description="networks (connectivity, input, samples) per condition")
     tau_m: DistributionField(ms) = {"distribution": "gamma", "mean": "20 ms", "cv": 0.5}
     tau_pre: DistributionField(ms) = {"distribution": "lognormal", "mean": "20 ms", "cv": 0.5}
     tau_post: DistributionField(ms) = {"distribution": "lognormal", "mean": "20 ms", "cv": 0.5}
-    tau_min: QuantityField(ms) = "1 ms"
+    tau_min: QuantityField(ms) = Field("1 ms", description="floor of the sampled time constants (time)")
     weight_input: QuantityField(mV) = "6 mV"
-    max_delay: int = 20
-    ridge: float = 0.01
+    max_delay: int = Field(20, description="largest input delay read out for the memory capacity (steps)")
+    ridge: float = Field(0.01, description="ridge regularisation of the memory-capacity readouts")
     dt: QuantityField(ms) = "0.5 ms"
-    save_results: bool = True
+    save_results: bool = Field(True, description="write each run's results file (<sweep>-cv<cv>-seed<k>.h5)")
 
 
 def check_config(config):

@@ -21,6 +21,7 @@ from typing import Optional
 
 import numpy as np
 from brian2 import ms
+from pydantic import Field
 
 from hetero_brian.analysis.figures_hrsnn import plot_2x2
 from hetero_brian.config import QuantityField
@@ -36,8 +37,8 @@ class Config(HRSNNRunConfig):
     frame_duration: QuantityField(ms) = "10 ms"
     p_input: float = 0.5
     n_bins: int = 4
-    test_fraction: float = 0.3
-    n_samples: Optional[int] = None
+    test_fraction: float = Field(0.3, description="fraction of the images held out for testing, stratified by digit")
+    n_samples: Optional[int] = Field(None, description="images used, stratified by digit (20 to 1797); None: all 1797")
 
 
 def run(config, output, backend="auto", seed=None):

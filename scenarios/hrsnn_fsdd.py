@@ -27,6 +27,7 @@ import time
 from typing import Literal, Optional
 
 import numpy as np
+from pydantic import Field
 
 from hetero_brian.analysis.figures_hrsnn import plot_2x2
 from hetero_brian.errors import ConfigError
@@ -39,16 +40,18 @@ from hetero_brian.random import SeedStreams, fresh_seed
 class Config(HRSNNRunConfig):
     """FSDD options (data, front end, split) on top of the reservoir and 2x2 options."""
 
-    data_path: Optional[str] = None  # None: the lookup of hetero_brian.inputs.datasets
-    split: Literal["standard", "speaker"] = "standard"
-    folds: Optional[list[str]] = None
-    level: Literal["recording", "global"] = "recording"
-    n_train: Optional[int] = None
-    n_test: Optional[int] = None
-    n_mels: int = 20
-    n_frames: int = 20
-    low_percentile: float = 5.0
-    high_percentile: float = 99.5
+    data_path: Optional[str] = Field(None, description="FSDD recordings folder; None: $HETERO_BRIAN_DATA/fsdd, then "
+                                                       "../shared/data/fsdd")
+    split: Literal["standard", "speaker"] = Field("standard", description="FSDD split (takes 0-4 test) or leave one speaker out")
+    folds: Optional[list[str]] = Field(None, description="split='speaker' only: speakers held out, one fold each; None: all")
+    level: Literal["recording", "global"] = Field(
+        "recording", description="loudest 25 ms frame of each recording at RMS 1, or the recorded levels")
+    n_train: Optional[int] = Field(None, description="training recordings per fold, stratified by digit; None: all")
+    n_test: Optional[int] = Field(None, description="test recordings per fold, stratified by digit; None: all")
+    n_mels: int = Field(20, description="mel bands of the log-mel spectrogram: the input neurons")
+    n_frames: int = Field(20, description="frames each recording is resampled to (presented one per frame_duration)")
+    low_percentile: float = Field(5.0, description="percentile of the training frames scaled to 0 (%)")
+    high_percentile: float = Field(99.5, description="percentile of the training frames scaled to 1 (%)")
 
 
 def _subset(indices, labels, n, rng, name):
