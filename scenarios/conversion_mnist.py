@@ -21,6 +21,7 @@ from typing import List, Literal, Optional
 from pydantic import Field
 
 from hetero_brian.config import StrictModel
+from hetero_brian.experiment.checks import array_file_bytes, figure_bytes
 
 
 class Config(StrictModel):
@@ -52,6 +53,16 @@ class Config(StrictModel):
     brian_images: int = Field(3, description="first test images run in Brian2 and compared with the reference (0: skip)")
     brian_steps: int = Field(20, description="time steps of each Brian2 run")
     threads: int = Field(1, description="PyTorch CPU threads")
+
+
+def disk_bytes(config):
+    """Most bytes written: ``curves.npz`` (accuracy and spikes after every step), the figure, and the
+    Brian2 project of a C++ backend under ``builds/`` (sources, binary, 3 values per synapse per run)."""
+    widths = [784, *config.hidden, 10]
+    synapses = sum(a * b for a, b in zip(widths, widths[1:])) if config.architecture == "mlp" else 300_000
+    curves = 2 * config.max_steps * len(config.balancing) * len(config.encodings) + config.stdb_steps + config.diet_steps
+    build = (64 << 20) + 24 * synapses * (config.brian_images + 2) if config.brian_images else 0
+    return array_file_bytes(curves, n_arrays=16) + figure_bytes(11, 4) + build
 
 
 def _figure(metrics, curves, output):

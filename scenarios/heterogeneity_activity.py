@@ -33,6 +33,8 @@ from pydantic import Field
 from hetero_brian.analysis.figures_hrsnn import plot_heterogeneity_sweeps
 from hetero_brian.config import DistributionField, QuantityField
 from hetero_brian.errors import ConfigError
+from hetero_brian.experiment.checks import (count_bound, figure_bytes, results_file_bytes, spike_bound,
+                                            synapse_bound)
 from hetero_brian.network.hrsnn import HRSNNParameters
 from hetero_brian.protocols.heterogeneity_sweep import run_seed, summarise
 from hetero_brian.random import SeedStreams
@@ -96,6 +98,21 @@ def check_config(config):
                           f"got n_steps={config.n_steps}")
     if not config.ridge >= 0:
         raise ConfigError(f"ridge must be >= 0; got {config.ridge!r}")
+
+
+def disk_bytes(config):
+    """Most bytes written: with ``save_results`` one results file per seed and condition (reservoir spikes
+    at one per refractory period, input spikes, every synapse and neuron parameter), the rows, the table
+    and the figure."""
+    duration = (config.n_train_steps + config.n_steps) * float(config.step_duration)
+    spikes = (spike_bound(config.n_neurons, duration, float(config.t_ref), float(config.dt))
+              + count_bound(config.n_input * float(config.input_rate) * duration))
+    synapses = (synapse_bound(config.n_neurons, config.n_neurons, config.p_recurrent)
+                + synapse_bound(config.n_input, config.n_neurons, config.p_input))
+    runs = config.n_seeds * (len(config.cvs) + sum(cv != 0 for cv in config.cvs))
+    per_run = 8192 + 32 * config.max_delay + config.save_results * results_file_bytes(
+        spikes, 12 * synapses + 16 * config.n_neurons, n_datasets=64)
+    return runs * per_run + figure_bytes(13, 3.8)
 
 
 def run(config, output, backend="auto", seed=None, build_root=None):

@@ -31,6 +31,7 @@ from pydantic import Field
 
 from hetero_brian.analysis.figures_hrsnn import plot_2x2
 from hetero_brian.errors import ConfigError
+from hetero_brian.experiment.checks import hrsnn_2x2_disk_bytes
 from hetero_brian.inputs import (FSDD_TEST_TAKES, fixed_fold, leave_one_group_out, log_mel_frames, normalise_level,
                                  read_fsdd, scale_frames, stratified_subset)
 from hetero_brian.protocols.hrsnn_2x2 import HRSNNRunConfig, run_2x2
@@ -52,6 +53,14 @@ class Config(HRSNNRunConfig):
     n_frames: int = Field(20, description="frames each recording is resampled to (presented one per frame_duration)")
     low_percentile: float = Field(5.0, description="percentile of the training frames scaled to 0 (%)")
     high_percentile: float = Field(99.5, description="percentile of the training frames scaled to 1 (%)")
+
+
+def disk_bytes(config):
+    """Most bytes written: the 2x2's files (:func:`~hetero_brian.experiment.checks.hrsnn_2x2_disk_bytes`) per
+    fold, for FSDD's 3,000 recordings by 6 speakers (a larger data set needs a larger bound)."""
+    folds = 1 if config.split == "standard" else len(config.folds or range(6))
+    n_samples = min(3000, (config.n_train or 3000) + (config.n_test or 3000))
+    return folds * hrsnn_2x2_disk_bytes(config, n_samples, config.n_mels, config.n_frames)
 
 
 def _subset(indices, labels, n, rng, name):

@@ -52,6 +52,13 @@ class Config(HRSNNParameters):
         ["HoNHoS", "HeNHoS", "HoNHeS", "HeNHeS"], description="cells measured: homogeneous/heterogeneous neurons x STDP")
 
 
+def disk_bytes(config):
+    """Most bytes written: ``memory_capacity_runs.json``, one row per cell and seed (rewritten atomically:
+    the old table and the new one at once)."""
+    row = 4096 + 32 * (config.max_delay + config.n_controls)
+    return 2 * row * config.n_seeds * len(config.variants)
+
+
 def check_config(config):
     """Raise :class:`ConfigError` naming the first bad option."""
     for name, low in (("n_input", 1), ("n_steps", 10), ("n_train_steps", 0), ("n_seeds", 1), ("max_delay", 1),

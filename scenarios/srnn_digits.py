@@ -21,6 +21,7 @@ from typing import Literal, Optional
 
 from pydantic import Field
 
+from hetero_brian.experiment.checks import array_file_bytes
 from hetero_brian.training.parameters import SRNNTrainingOptions
 
 #: task -> (default data folder, default epochs, default loss_start_step: None = last step)
@@ -45,6 +46,15 @@ class Config(SRNNTrainingOptions):
     loss_start_step: Optional[int] = Field(None, description="first step in the loss; None: 10 (FSDD), last step (MNIST)")
     baseline: bool = Field(True, description="also fit the logistic-regression baseline on the same features")
     baseline_c: float = Field(0.1, description="inverse regularisation C of the logistic baseline (as in hrsnn_fsdd)")
+
+
+def disk_bytes(config):
+    """Most bytes written: the checkpoint (parameters, Adam's two moments, history; the old one and its
+    replacement at once) and ``trained_parameters.npz``."""
+    n_inputs = {"fsdd": config.n_mels, "mnist_rows": 28, "mnist_pixels": 1}[config.task]
+    parameters = config.n_hidden * (n_inputs + config.n_hidden + 3 + 10) + 20
+    epochs = config.epochs or TASKS[config.task][1]
+    return 2 * array_file_bytes(3 * parameters + 8 * epochs, n_arrays=64) + array_file_bytes(parameters, n_arrays=12)
 
 
 def load_task(config):

@@ -19,6 +19,7 @@ from typing import List, Literal, Optional
 
 from pydantic import Field
 
+from hetero_brian.experiment.checks import array_file_bytes, figure_bytes
 from hetero_brian.random import SeedStreams
 from hetero_brian.training.parameters import SRNNTrainingOptions
 
@@ -31,6 +32,15 @@ class Config(SRNNTrainingOptions):
     crop_steps: Optional[int] = Field(200, description="train on random windows of this many steps; None: whole sequences")
     baselines: List[Literal["rnn", "gru", "lstm"]] = Field(
         ["rnn", "gru", "lstm"], description="non-spiking baselines trained the same way with the SRNN's parameter count")
+
+
+def disk_bytes(config):
+    """Most bytes written: checkpoints (parameters, Adam's two moments, history; the old one and its
+    replacement at once) of the SRNN and each baseline, ``trained_parameters.npz``, the figure."""
+    parameters = config.n_hidden * (4 + config.n_hidden + 3 + 6) + 12
+    checkpoint = 2 * array_file_bytes(3 * parameters + 8 * config.epochs, n_arrays=64)
+    return (checkpoint * (1 + 1.2 * len(config.baselines)) + array_file_bytes(parameters, n_arrays=12)
+            + figure_bytes(10, 3.5))
 
 
 def _figure(initial, trained, output):

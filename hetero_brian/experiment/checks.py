@@ -25,7 +25,8 @@ import math
 from hetero_brian.errors import ConfigError, ResultsError, SimulationError
 
 __all__ = ["check_config_values", "check_seed_option", "expected_disk_bytes", "check_disk_space", "RUN_RECORD_BYTES",
-           "count_bound", "spike_bound", "synapse_bound", "results_file_bytes", "figure_bytes", "array_file_bytes"]
+           "count_bound", "spike_bound", "synapse_bound", "results_file_bytes", "figure_bytes", "array_file_bytes",
+           "hrsnn_2x2_disk_bytes"]
 
 _MAX_SEED = 2**63 - 1
 #: ``config.yaml``, ``manifest.json`` and ``metrics.json`` of every run (a few kB each; the largest
@@ -134,10 +135,11 @@ def spike_bound(n_neurons, duration, refractory=0.0, dt=1e-4):
 
 
 def synapse_bound(n_pre, n_post, probability):
-    """Upper bound of the synapses drawn between ``n_pre`` and ``n_post`` neurons with ``probability``
-    (fixed in-degree or independent draws; never more than all pairs)."""
+    """Upper bound of the synapses drawn between ``n_pre`` and ``n_post`` neurons with ``probability``:
+    independent draws (:func:`count_bound`) or a fixed in-degree (``round(probability * n_pre)`` per
+    target, up to half a synapse more each); never more than all pairs."""
     pairs = float(n_pre) * float(n_post)
-    return min(pairs, count_bound(probability * pairs))
+    return min(pairs, count_bound(probability * pairs) + 0.5 * float(n_post))
 
 
 def results_file_bytes(n_spikes=0.0, n_values=0.0, n_datasets=16):
@@ -168,6 +170,39 @@ def figure_bytes(width, height, dpi=150):
     columns, rows = math.ceil(width * dpi), math.ceil(height * dpi)
     raw = rows * (4 * columns + 1)
     return raw * 1.01 + 65536
+
+
+def hrsnn_2x2_disk_bytes(config, n_samples, n_channels, n_frames):
+    """Most bytes one :func:`hetero_brian.protocols.hrsnn_2x2.run_2x2` call writes (one fold of a scenario).
+
+    Parameters
+    ----------
+    config : HRSNNRunConfig
+    n_samples : int
+        Training plus test samples (at most).
+    n_channels, n_frames : int
+        Input channels and frames of one sample.
+
+    Returns
+    -------
+    float
+        ``<name>_runs.json`` (rewritten atomically: old and new at once), with ``save_features`` the
+        spike-count features of every seed and cell (uncompressed, in the smallest type that holds
+        the most spikes of a bin), for the first seed
+        one results file per cell (the ``n_saved_samples`` saved presentations' reservoir spikes at one
+        per refractory period, every synapse and neuron parameter), and the figure.
+    """
+    n, cells = config.n_neurons, len(config.variants)
+    runs_table = 2 * (8192 + 2048 * config.n_seeds * cells)
+    period = float(config.frame_duration) * n_frames + float(config.t_rest)
+    most = spike_bound(1, period / config.n_bins, float(config.t_ref), float(config.dt))  # spikes of a neuron in a bin
+    count_bytes = 1 if most < 256 else 2 if most < 65536 else 8  # the smallest unsigned type that holds them
+    counts = cells * n_samples * n * config.n_bins * count_bytes / 8  # in 8-byte values
+    features = config.save_features * config.n_seeds * array_file_bytes(counts + 8 * cells + 2 * n_samples)
+    spikes = spike_bound(n, config.n_saved_samples * period, float(config.t_ref), float(config.dt))
+    synapses = synapse_bound(n, n, config.p_recurrent) + synapse_bound(n_channels, n, config.p_input)
+    saved = cells * results_file_bytes(spikes, 12 * synapses + 16 * n, n_datasets=64) if config.n_saved_samples else 0
+    return runs_table + features + saved + figure_bytes(12, 3.6)
 
 
 def _network_results_bytes(spec, duration, recording):
