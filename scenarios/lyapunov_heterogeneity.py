@@ -92,7 +92,7 @@ def disk_bytes(config):
     copies, duration, n = 1 + len(config.epsilons) * config.n_directions, float(config.duration), config.n_neurons
     spikes = spike_bound(copies * n, duration, 2e-3, float(config.dt)) + count_bound(50 * copies * float(config.input_rate) * duration)
     values = 12 * copies * (synapse_bound(n, n, config.p_connection) + 50 * n) + copies * n * (16 + 4 * (int(duration / 1e-3) + 1))
-    return (len(config.networks) * config.n_seeds * len(config.cvs) * (results_file_bytes(spikes, values, n_datasets=64) + 16384)
+    return (len(config.networks) * config.n_seeds * len(config.cvs) * (results_file_bytes(spikes, values, n_datasets=64) + 16384 + 512 * len(config.epsilons))
             + figure_bytes(13, 3.6 * len(config.networks)))
 
 
