@@ -233,3 +233,15 @@ def test_cache_reports_where_and_size_prunes_beyond_the_cap_and_cleans(tmp_path,
     monkeypatch.delenv("HETERO_BRIAN_CACHE_MAX_GB")
     assert main(["cache", "--clean"]) == 0
     assert cache_builds() == []
+
+
+def test_show_into_a_closed_pipe_ends_quietly_with_141():
+    """``hetero-brian show X | head -1``: the reader leaves before everything is written."""
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-m", "hetero_brian.cli", "show", "demo"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    process.stdout.close()  # before the child (still importing) writes a byte
+    error = process.stderr.read()
+    assert process.wait(timeout=120) == 141 and error == "", error
