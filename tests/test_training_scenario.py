@@ -41,12 +41,38 @@ def test_srnn_digits_mnist_rows_runs_end_to_end(shared_data, tmp_path):
     if not folder.is_dir():
         pytest.skip(f"{folder} is absent")
     overrides = [f"data={folder}", "task=mnist_rows", "epochs=1", "n_hidden=6", "n_train=200", "n_test=40",
-                 "brian_sequences=1", "baseline=false"]
+                 "brian_sequences=2", "baselines=[lstm]"]
     output, metrics = run_scenario("srnn_digits", overrides=overrides, backend="runtime", seed=3, out=tmp_path / "run")
     assert metrics["brian_spikes_identical_float64"] is True
     assert metrics["steps"] == 28 and metrics["channels"] == 28 and metrics["test_sequences"] == 40
     assert 0 <= metrics["test_accuracy"] <= 1 and metrics["epochs"] == 1
+    assert 0 <= metrics["baseline_logistic_accuracy"] <= 1 and 0 <= metrics["lstm_test_accuracy"] <= 1
+    assert abs(metrics["lstm_parameters"] - metrics["trainable_parameters"]) < 0.2 * metrics["trainable_parameters"]
+    # analog input: every channel every step (28 x 28) x fan-out 6 (no zero weights after one epoch)
+    assert metrics["operations_input_events_per_sequence"] == 28 * 28 * 6
+    assert 0 < metrics["operations_input_nonzero_events_per_sequence"] < 28 * 28 * 6
+    assert metrics["reference_baseline"] == "lstm" and "gru_test_accuracy" not in metrics
+    assert metrics["energy_ratio_lstm"] == pytest.approx(metrics["energy_lstm_joule"] / metrics["energy_snn_joule"])
     assert (output / "checkpoint.pt").is_file() and (output / "trained_parameters.npz").is_file()
+    assert (output / "baseline_lstm.pt").is_file()
+
+
+@pytest.mark.slow
+def test_srnn_digits_mnist_pixels_trains_and_exports_identical_spikes(shared_data, tmp_path):
+    """Pixel by pixel (784 steps, 1 channel): a few updates on a tiny subset, then Brian2 gives the
+    float64 forward pass's spikes on two test images."""
+    from hetero_brian.experiment.runner import run_scenario
+
+    folder = shared_data / "mnist"
+    if not folder.is_dir():
+        pytest.skip(f"{folder} is absent")
+    overrides = [f"data={folder}", "task=mnist_pixels", "epochs=1", "n_hidden=8", "n_train=64", "n_test=8",
+                 "batch_size=16", "brian_sequences=2", "baselines=[]", "baseline=false"]
+    output, metrics = run_scenario("srnn_digits", overrides=overrides, backend="runtime", seed=3, out=tmp_path / "run")
+    assert metrics["steps"] == 784 and metrics["channels"] == 1 and metrics["train_sequences"] == 64
+    assert metrics["brian_spikes_identical_float64"] is True
+    assert metrics["spikes_per_neuron_per_step"] > 0  # the comparison is not between two silent networks
+    assert metrics["operations_input_events_per_sequence"] == 784 * 8 and "reference_baseline" not in metrics
 
 
 def test_srnn_digits_names_missing_data(tmp_path):
