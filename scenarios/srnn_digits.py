@@ -55,6 +55,7 @@ class Config(StrictModel):
     train_time_constants: bool = True
     brian_sequences: int = 20  # test sequences re-run in Brian2 (spike check, energy); 0: none
     baselines: List[Literal["rnn", "gru", "lstm"]] = ["rnn", "gru", "lstm"]  # []: skip them (faster)
+    parallel_baselines: bool = True  # train them in a second process while the SRNN trains (a second core)
     baseline: bool = True
     baseline_c: float = 0.1  # inverse regularisation of the logistic baseline (as in hrsnn_fsdd)
     threads: int = 1
@@ -81,7 +82,7 @@ def run(config, output, backend="auto", seed=None):
     from hetero_brian.results import save_arrays
     from hetero_brian.training.data import sequence_labels
     from hetero_brian.training.evaluation import (compare_with_brian, energy_against_baselines, snn_operations_per_sequence,
-                                                  train_baselines, trainable_parameter_count)
+                                                  start_baselines, trainable_parameter_count)
     from hetero_brian.training.parameters import initial_parameters
     from hetero_brian.training.srnn import AdaptiveSRNN
     from hetero_brian.training.surrogates import surrogate_from_name
@@ -91,9 +92,8 @@ def run(config, output, backend="auto", seed=None):
     torch.set_num_threads(config.threads)
     data = load_task(config)
     n_steps, n_inputs = data["train_inputs"].shape[1:]
-    epochs = config.epochs or TASKS[config.task][1]
-    start = TASKS[config.task][2] if config.loss_start_step is None else config.loss_start_step
-    start = n_steps - 1 if start is None else start
+    epochs, start = config.epochs or TASKS[config.task][1], TASKS[config.task][2]
+    start = (n_steps - 1 if start is None else start) if config.loss_start_step is None else config.loss_start_step
     train_labels, test_labels = (sequence_labels(data[f"{name}_classes"], n_steps) for name in ("train", "test"))
     initial = initial_parameters(int(n_inputs), config.n_hidden, 10, seed, tau_m=config.tau_m, tau_adp=config.tau_adp,
                                  tau_output=config.tau_output, b0=config.b0, beta=config.beta)
@@ -103,6 +103,9 @@ def run(config, output, backend="auto", seed=None):
         time_constant_learning_rate=config.time_constant_learning_rate,
         decay_every=config.decay_every or max(1, int(0.7 * epochs)), decay_factor=config.decay_factor,
         loss_start_step=start, threads=config.threads)
+    labelled = {**data, "train_labels": train_labels, "test_labels": test_labels}  # baselines: the SRNN's parameter count
+    pending = start_baselines(config.baselines, trainable_parameter_count(model), 10, labelled, settings, seed, output,
+                              config.parallel_baselines)
     history = train(model, data["train_inputs"], train_labels, settings, seed, output / "checkpoint.pt")
     test = evaluate(model, data["test_inputs"], test_labels, start, batch_size=256)
     trained = model.to_parameters()
@@ -123,17 +126,14 @@ def run(config, output, backend="auto", seed=None):
                                    backend=backend, seed=seed, analog=True)
         metrics.update({"brian_sequences": count, "brian_spikes_identical_float64": brian["identical_float64"],
                         "brian_backend": brian["runs"][0].result.provenance["backend"]["backend"],
-                        "brian_accuracy": brian["brian_accuracy"],
-                        "float32_spike_mismatch_fraction": brian["float32_spike_mismatch_fraction"]})
-    labelled = {**data, "train_labels": train_labels, "test_labels": test_labels}  # baselines: the SRNN's parameter count
-    baselines = train_baselines(config.baselines, metrics["trainable_parameters"], 10, labelled, settings, seed, output)
-    metrics.update({f"{cell}_{name}": value for cell, values in baselines.items() for name, value in values.items()})
-    metrics["seconds_until_baselines_trained"] = time.perf_counter() - started
+                        "brian_accuracy": brian["brian_accuracy"], "float32_spike_mismatch_fraction": brian["float32_spike_mismatch_fraction"]})
+    baselines = pending()
+    metrics.update({f"{cell}_{name}": value for cell, values in baselines.items() for name, value in values.items()},
+                   seconds_until_baselines_trained=time.perf_counter() - started)
     if count:  # energy per sequence from the Brian2 run's events x fan-outs
         operations = snn_operations_per_sequence(brian["runs"], data["test_inputs"][:count], trained.step, analog=True)
-        metrics.update({f"operations_{name}_per_sequence": value for name, value in operations.items()})
-        metrics.update(energy_against_baselines(operations, True, baselines, metrics["test_accuracy"], int(n_inputs),
-                                                int(n_steps), 10))
+        metrics.update({f"operations_{name}_per_sequence": value for name, value in operations.items()},
+                       **energy_against_baselines(operations, True, baselines, metrics["test_accuracy"], int(n_inputs), int(n_steps), 10))
     if config.baseline:  # logistic regression on the same features (frames; pixels)
         metrics["baseline_logistic_accuracy"] = baseline_accuracy(
             data["train_inputs"], data["train_classes"], data["test_inputs"], data["test_classes"], config.baseline_c)

@@ -98,3 +98,27 @@ def test_digit_sequences_have_one_class_per_sequence(shared_data):
         sequence_labels(np.zeros((2, 2), dtype=int), 3)
     with pytest.raises(ValueError, match="n_train \\+ n_test must be <= 10000"):
         mnist_row_sequences(folder, n_train=9000, n_test=2000)
+
+
+@pytest.mark.slow
+def test_baselines_trained_in_a_background_process_equal_those_trained_in_place(tmp_path):
+    import torch
+
+    from hetero_brian.training.checkpoint import load_checkpoint
+    from hetero_brian.training.evaluation import start_baselines
+    from hetero_brian.training.trainer import TrainingSettings
+
+    rng = np.random.default_rng(2)
+    inputs = rng.normal(size=(24, 6, 3)).astype(np.float32)
+    labels = np.repeat((inputs[:, :, 0].sum(axis=1) > 0).astype(np.int64)[:, None], 6, axis=1)
+    data = {"train_inputs": inputs[:16], "train_labels": labels[:16], "test_inputs": inputs[16:], "test_labels": labels[16:]}
+    settings = TrainingSettings(epochs=2, batch_size=8, loss_start_step=5, progress=False)
+    results = {}
+    for background in (False, True):
+        folder = tmp_path / str(background)
+        folder.mkdir()
+        results[background] = start_baselines(["gru"], 200, 2, data, settings, seed=4, folder=folder, background=background)()
+    assert results[True] == results[False] and results[True]["gru"]["parameters"] > 0
+    states = [load_checkpoint(tmp_path / str(flag) / "baseline_gru.pt")["model"] for flag in (False, True)]
+    for name, value in states[0].items():
+        assert torch.equal(value, states[1][name]), name

@@ -1,4 +1,5 @@
 """Evaluation helpers of trained networks: Brian2 against the forward pass, baselines of equal size."""
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -9,8 +10,8 @@ from .export import run_in_brian
 from .srnn import AdaptiveSRNN
 from .trainer import evaluate, train
 
-__all__ = ["compare_with_brian", "energy_against_baselines", "snn_operations_per_sequence", "train_baseline",
-           "train_baselines", "trainable_parameter_count"]
+__all__ = ["compare_with_brian", "energy_against_baselines", "snn_operations_per_sequence", "start_baselines",
+           "train_baseline", "train_baselines", "trainable_parameter_count"]
 
 
 def trainable_parameter_count(model):
@@ -100,6 +101,34 @@ def train_baselines(cells, n_parameters, n_outputs, data, settings, seed, folder
         baselines[cell] = {"hidden": result["n_hidden"], "parameters": result["n_parameters"],
                            "test_accuracy": result["test_last_step_accuracy"], "test_per_step_accuracy": result["test_accuracy"]}
     return baselines
+
+
+def _train_baselines_in_process(arguments):
+    """Worker of :func:`start_baselines` (a fresh process: one torch thread, no progress bar)."""
+    cells, n_parameters, n_outputs, data, settings, seed, folder = arguments
+    torch.set_num_threads(settings.threads)
+    return train_baselines(cells, n_parameters, n_outputs, data, dataclasses.replace(settings, progress=False), seed, folder)
+
+
+def start_baselines(cells, n_parameters, n_outputs, data, settings, seed, folder=None, background=True):
+    """Start :func:`train_baselines`; return a callable that waits for and returns its result.
+
+    With ``background=True`` (and at least one cell) the baselines train in a separate process (a
+    ``spawn``-ed worker with ``settings.threads`` torch threads), so that on a machine with a free
+    core they train while the caller trains the SRNN; the result is the same as in the caller's
+    process (same seeds, same settings; checkpoints ``baseline_<cell>.pt`` in ``folder``).
+    Otherwise they train when the callable is called.
+    """
+    arguments = (list(cells), n_parameters, n_outputs, data, settings, seed, folder)
+    if not cells or not background:
+        return lambda: train_baselines(*arguments)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    future = executor.submit(_train_baselines_in_process, arguments)
+    executor.shutdown(wait=False)
+    return future.result
 
 
 def snn_operations_per_sequence(runs, sequences, step, analog):
