@@ -122,3 +122,14 @@ def test_baselines_trained_in_a_background_process_equal_those_trained_in_place(
     states = [load_checkpoint(tmp_path / str(flag) / "baseline_gru.pt")["model"] for flag in (False, True)]
     for name, value in states[0].items():
         assert torch.equal(value, states[1][name]), name
+
+
+@pytest.mark.parametrize("name", ["srnn_mnist_pixels.yaml", "srnn_mnist_pixels_reduced.yaml"])
+def test_pixel_mnist_configuration_files_are_valid(name):
+    from pathlib import Path
+
+    from hetero_brian.config import load_config_file
+    from hetero_brian.scenarios.srnn_digits import Config
+
+    config = Config(**load_config_file(Path(__file__).parents[1] / "scenarios" / "configs" / name))
+    assert config.task == "mnist_pixels" and config.n_train + config.n_test <= 10000
