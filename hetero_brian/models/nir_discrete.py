@@ -95,7 +95,7 @@ class _EulerNeuron(NeuronSpec):
         return False
 
     def threshold(self):
-        return f"v > v_threshold and timestep(t, dt) >= first_step"
+        return "v > v_threshold and timestep(t, dt) >= first_step"
 
     def reset(self, extra=""):
         return "v = v_reset" + ("\n" + extra if extra else "")
