@@ -133,3 +133,23 @@ def test_pixel_mnist_configuration_files_are_valid(name):
 
     config = Config(**load_config_file(Path(__file__).parents[1] / "scenarios" / "configs" / name))
     assert config.task == "mnist_pixels" and config.n_train + config.n_test <= 10000
+
+
+def test_energy_against_baselines_charges_analog_inputs_as_macs_and_picks_the_reference():
+    from hetero_brian.training.evaluation import energy_against_baselines
+
+    operations = {"input_events": 100, "input_nonzero_events": 40, "recurrent": 50, "readout": 10}
+    baselines = {"lstm": {"hidden": 4, "test_accuracy": 0.95}, "gru": {"hidden": 4, "test_accuracy": 0.90},
+                 "rnn": {"hidden": 4, "test_accuracy": 0.50}}
+    analog = energy_against_baselines(operations, True, baselines, 0.905, n_inputs=2, n_steps=3, n_outputs=2)
+    assert analog["energy_snn_joule"] == pytest.approx(60 * 0.9e-12 + 100 * 4.6e-12)
+    assert analog["energy_snn_nonzero_input_joule"] == pytest.approx(60 * 0.9e-12 + 40 * 4.6e-12)
+    # GRU: 3 gates x 4 x (2 + 4) + readout 2 x 4, per step, 3 steps; LSTM: 4 gates
+    assert analog["macs_gru"] == 240 and analog["macs_lstm"] == 312 and analog["macs_rnn"] == 96
+    # LSTM and GRU are within 1 point of the SRNN or better; the GRU is the cheaper of the two
+    assert analog["reference_baseline"] == "gru"
+    assert analog["energy_ratio_reference"] == pytest.approx(240 * 4.6e-12 / (60 * 0.9e-12 + 100 * 4.6e-12))
+    spikes = energy_against_baselines(operations, False, baselines, 0.99, n_inputs=2, n_steps=3, n_outputs=2)
+    assert spikes["energy_snn_joule"] == pytest.approx(160 * 0.9e-12)
+    assert spikes["reference_baseline"] == "lstm"  # none similar: the most accurate
+    assert "E_AC 0.9 pJ" in spikes["energy_constants"] and "Horowitz" in spikes["energy_constants"]

@@ -13,7 +13,10 @@ not the same network. :func:`srnn_parameters_from_nir` reads such an exported gr
 Import (:func:`nir_network_spec`): a graph of ``Input``, ``Affine``, ``Linear``, ``LIF``,
 ``CubaLIF``, ``LI`` and ``Output`` nodes becomes a Brian2 :class:`~hetero_brian.network.spec.NetworkSpec`
 that integrates exactly what NIR says, resets included (to ``v_reset``), with the input convention
-of :mod:`hetero_brian.models.nir_neurons` (a spike is a pulse of height 1 over one step ``dt``).
+of :mod:`hetero_brian.models.nir_neurons` (a spike is a pulse of height 1 over one step ``dt``); with
+``discretisation="euler"`` it runs the forward-Euler step map that the discrete-time frameworks
+writing NIR (snnTorch, Norse) mean by the same graph (:mod:`hetero_brian.models.nir_discrete`;
+nested subgraphs: :func:`flatten_nir_graph`).
 The ``nir`` package is part of the ``train`` extra; PyTorch is not needed.
 """
 import re
