@@ -41,12 +41,38 @@ def test_srnn_digits_mnist_rows_runs_end_to_end(shared_data, tmp_path):
     if not folder.is_dir():
         pytest.skip(f"{folder} is absent")
     overrides = [f"data={folder}", "task=mnist_rows", "epochs=1", "n_hidden=6", "n_train=200", "n_test=40",
-                 "brian_sequences=1", "baseline=false"]
+                 "brian_sequences=2", "baselines=[lstm]"]
     output, metrics = run_scenario("srnn_digits", overrides=overrides, backend="runtime", seed=3, out=tmp_path / "run")
     assert metrics["brian_spikes_identical_float64"] is True
     assert metrics["steps"] == 28 and metrics["channels"] == 28 and metrics["test_sequences"] == 40
     assert 0 <= metrics["test_accuracy"] <= 1 and metrics["epochs"] == 1
+    assert 0 <= metrics["baseline_logistic_accuracy"] <= 1 and 0 <= metrics["lstm_test_accuracy"] <= 1
+    assert abs(metrics["lstm_parameters"] - metrics["trainable_parameters"]) < 0.2 * metrics["trainable_parameters"]
+    # analog input: every channel every step (28 x 28) x fan-out 6 (no zero weights after one epoch)
+    assert metrics["operations_input_events_per_sequence"] == 28 * 28 * 6
+    assert 0 < metrics["operations_input_nonzero_events_per_sequence"] < 28 * 28 * 6
+    assert metrics["reference_baseline"] == "lstm" and "gru_test_accuracy" not in metrics
+    assert metrics["energy_ratio_lstm"] == pytest.approx(metrics["energy_lstm_joule"] / metrics["energy_snn_joule"])
     assert (output / "checkpoint.pt").is_file() and (output / "trained_parameters.npz").is_file()
+    assert (output / "baseline_lstm.pt").is_file()
+
+
+@pytest.mark.slow
+def test_srnn_digits_mnist_pixels_trains_and_exports_identical_spikes(shared_data, tmp_path):
+    """Pixel by pixel (784 steps, 1 channel): a few updates on a tiny subset, then Brian2 gives the
+    float64 forward pass's spikes on two test images."""
+    from hetero_brian.experiment.runner import run_scenario
+
+    folder = shared_data / "mnist"
+    if not folder.is_dir():
+        pytest.skip(f"{folder} is absent")
+    overrides = [f"data={folder}", "task=mnist_pixels", "epochs=1", "n_hidden=8", "n_train=64", "n_test=8",
+                 "batch_size=16", "brian_sequences=2", "baselines=[]", "baseline=false"]
+    output, metrics = run_scenario("srnn_digits", overrides=overrides, backend="runtime", seed=3, out=tmp_path / "run")
+    assert metrics["steps"] == 784 and metrics["channels"] == 1 and metrics["train_sequences"] == 64
+    assert metrics["brian_spikes_identical_float64"] is True
+    assert metrics["spikes_per_neuron_per_step"] > 0  # the comparison is not between two silent networks
+    assert metrics["operations_input_events_per_sequence"] == 784 * 8 and "reference_baseline" not in metrics
 
 
 def test_srnn_digits_names_missing_data(tmp_path):
@@ -72,3 +98,58 @@ def test_digit_sequences_have_one_class_per_sequence(shared_data):
         sequence_labels(np.zeros((2, 2), dtype=int), 3)
     with pytest.raises(ValueError, match="n_train \\+ n_test must be <= 10000"):
         mnist_row_sequences(folder, n_train=9000, n_test=2000)
+
+
+@pytest.mark.slow
+def test_baselines_trained_in_a_background_process_equal_those_trained_in_place(tmp_path):
+    import torch
+
+    from hetero_brian.training.checkpoint import load_checkpoint
+    from hetero_brian.training.evaluation import start_baselines
+    from hetero_brian.training.trainer import TrainingSettings
+
+    rng = np.random.default_rng(2)
+    inputs = rng.normal(size=(24, 6, 3)).astype(np.float32)
+    labels = np.repeat((inputs[:, :, 0].sum(axis=1) > 0).astype(np.int64)[:, None], 6, axis=1)
+    data = {"train_inputs": inputs[:16], "train_labels": labels[:16], "test_inputs": inputs[16:], "test_labels": labels[16:]}
+    settings = TrainingSettings(epochs=2, batch_size=8, loss_start_step=5, progress=False)
+    results = {}
+    for background in (False, True):
+        folder = tmp_path / str(background)
+        folder.mkdir()
+        results[background] = start_baselines(["gru"], 200, 2, data, settings, seed=4, folder=folder, background=background)()
+    assert results[True] == results[False] and results[True]["gru"]["parameters"] > 0
+    states = [load_checkpoint(tmp_path / str(flag) / "baseline_gru.pt")["model"] for flag in (False, True)]
+    for name, value in states[0].items():
+        assert torch.equal(value, states[1][name]), name
+
+
+@pytest.mark.parametrize("name", ["srnn_mnist_pixels.yaml", "srnn_mnist_pixels_reduced.yaml"])
+def test_pixel_mnist_configuration_files_are_valid(name):
+    from pathlib import Path
+
+    from hetero_brian.config import load_config_file
+    from hetero_brian.scenarios.srnn_digits import Config
+
+    config = Config(**load_config_file(Path(__file__).parents[1] / "scenarios" / "configs" / name))
+    assert config.task == "mnist_pixels" and config.n_train + config.n_test <= 10000
+
+
+def test_energy_against_baselines_charges_analog_inputs_as_macs_and_picks_the_reference():
+    from hetero_brian.training.evaluation import energy_against_baselines
+
+    operations = {"input_events": 100, "input_nonzero_events": 40, "recurrent": 50, "readout": 10}
+    baselines = {"lstm": {"hidden": 4, "test_accuracy": 0.95}, "gru": {"hidden": 4, "test_accuracy": 0.90},
+                 "rnn": {"hidden": 4, "test_accuracy": 0.50}}
+    analog = energy_against_baselines(operations, True, baselines, 0.905, n_inputs=2, n_steps=3, n_outputs=2)
+    assert analog["energy_snn_joule"] == pytest.approx(60 * 0.9e-12 + 100 * 4.6e-12)
+    assert analog["energy_snn_nonzero_input_joule"] == pytest.approx(60 * 0.9e-12 + 40 * 4.6e-12)
+    # GRU: 3 gates x 4 x (2 + 4) + readout 2 x 4, per step, 3 steps; LSTM: 4 gates
+    assert analog["macs_gru"] == 240 and analog["macs_lstm"] == 312 and analog["macs_rnn"] == 96
+    # LSTM and GRU are within 1 point of the SRNN or better; the GRU is the cheaper of the two
+    assert analog["reference_baseline"] == "gru"
+    assert analog["energy_ratio_reference"] == pytest.approx(240 * 4.6e-12 / (60 * 0.9e-12 + 100 * 4.6e-12))
+    spikes = energy_against_baselines(operations, False, baselines, 0.99, n_inputs=2, n_steps=3, n_outputs=2)
+    assert spikes["energy_snn_joule"] == pytest.approx(160 * 0.9e-12)
+    assert spikes["reference_baseline"] == "lstm"  # none similar: the most accurate
+    assert "E_AC 0.9 pJ" in spikes["energy_constants"] and "Horowitz" in spikes["energy_constants"]

@@ -1,4 +1,7 @@
 """Evaluation helpers of trained networks: Brian2 against the forward pass, baselines of equal size."""
+import dataclasses
+from pathlib import Path
+
 import numpy as np
 
 from ._torch import torch
@@ -7,7 +10,8 @@ from .export import run_in_brian
 from .srnn import AdaptiveSRNN
 from .trainer import evaluate, train
 
-__all__ = ["compare_with_brian", "train_baseline", "trainable_parameter_count"]
+__all__ = ["compare_with_brian", "energy_against_baselines", "snn_operations_per_sequence", "start_baselines",
+           "train_baseline", "train_baselines", "trainable_parameter_count"]
 
 
 def trainable_parameter_count(model):
@@ -68,12 +72,158 @@ def train_baseline(cell, n_parameters, n_outputs, data, settings, seed, checkpoi
     Returns
     -------
     dict
-        ``model``, ``n_hidden``, ``n_parameters``, ``test_accuracy``.
+        ``model``, ``n_hidden``, ``n_parameters``, ``test_accuracy`` (per step from
+        ``settings.loss_start_step``), ``test_last_step_accuracy`` (the last step's class: a sequence
+        classifier's accuracy).
     """
     n_inputs = data["train_inputs"].shape[2]
     n_hidden = hidden_size_for_parameters(cell, n_inputs, n_outputs, n_parameters)
     model = RecurrentBaseline(cell, n_inputs, n_hidden, n_outputs, seed)
     train(model, data["train_inputs"], data["train_labels"], settings, seed, checkpoint_path)
     test = evaluate(model, data["test_inputs"], data["test_labels"], settings.loss_start_step, batch_size=141)
+    last = np.asarray(data["test_labels"])[:, -1]
     return {"model": model, "n_hidden": n_hidden, "n_parameters": model.n_parameters(),
-            "test_accuracy": float(test["accuracy"])}
+            "test_accuracy": float(test["accuracy"]), "test_last_step_accuracy": float(np.mean(test["predictions"][:, -1] == last))}
+
+
+def train_baselines(cells, n_parameters, n_outputs, data, settings, seed, folder=None):
+    """:func:`train_baseline` for each cell of ``cells`` (checkpoints ``baseline_<cell>.pt`` in ``folder``).
+
+    Returns
+    -------
+    dict
+        ``{cell: {"hidden", "parameters", "test_accuracy" (the last step's class), "test_per_step_accuracy"}}``.
+    """
+    baselines = {}
+    for cell in cells:
+        path = None if folder is None else Path(folder) / f"baseline_{cell}.pt"
+        result = train_baseline(cell, n_parameters, n_outputs, data, settings, seed, path)
+        baselines[cell] = {"hidden": result["n_hidden"], "parameters": result["n_parameters"],
+                           "test_accuracy": result["test_last_step_accuracy"], "test_per_step_accuracy": result["test_accuracy"]}
+    return baselines
+
+
+def _train_baselines_in_process(arguments):
+    """Worker of :func:`start_baselines` (a fresh process: one torch thread, no progress bar)."""
+    cells, n_parameters, n_outputs, data, settings, seed, folder = arguments
+    torch.set_num_threads(settings.threads)
+    return train_baselines(cells, n_parameters, n_outputs, data, dataclasses.replace(settings, progress=False), seed, folder)
+
+
+def start_baselines(cells, n_parameters, n_outputs, data, settings, seed, folder=None, background=True):
+    """Start :func:`train_baselines`; return a callable that waits for and returns its result.
+
+    With ``background=True`` (and at least one cell) the baselines train in a separate process (a
+    ``spawn``-ed worker with ``settings.threads`` torch threads), so that on a machine with a free
+    core they train while the caller trains the SRNN; the result is the same as in the caller's
+    process (same seeds, same settings; checkpoints ``baseline_<cell>.pt`` in ``folder``).
+    Otherwise they train when the callable is called.
+    """
+    arguments = (list(cells), n_parameters, n_outputs, data, settings, seed, folder)
+    if not cells or not background:
+        return lambda: train_baselines(*arguments)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    future = executor.submit(_train_baselines_in_process, arguments)
+    executor.shutdown(wait=False)
+    return future.result
+
+
+def snn_operations_per_sequence(runs, sequences, step, analog):
+    """Operations per sequence of a Brian2 run of the exported SRNN, counted from its events x fan-outs.
+
+    Parameters
+    ----------
+    runs : list of BrianRun
+        From :func:`compare_with_brian` / :func:`hetero_brian.training.export.run_in_brian`.
+    sequences : numpy.ndarray, shape (len(runs), n_steps, n_inputs)
+        The sequences of the runs; input events after ``n_steps`` (the export's lag steps, zero
+        values) are not counted.
+    step : brian2.Quantity
+        The network's time step.
+    analog : bool
+        The runs took the analog input path.
+
+    Returns
+    -------
+    dict
+        Means over the runs: ``input_events`` (events of the ``input`` population x fan-out: accumulates
+        on the spike path, multiply-accumulates on the analog path, where every channel sends its value
+        every step), ``input_nonzero_events`` (the same, only events carrying a non-zero value; spike path:
+        equal), ``recurrent`` and ``readout`` (hidden spikes x fan-out: accumulates).
+    """
+    from ..analysis import energy
+
+    sequences = np.asarray(sequences)
+    if len(sequences) != len(runs) or not runs:
+        raise ValueError(f"need one sequence per run (>= 1); got {len(sequences)} sequences, {len(runs)} runs")
+    n_steps, step_seconds = sequences.shape[1], float(step)
+    counts = {"input_events": [], "input_nonzero_events": [], "recurrent": [], "readout": []}
+    for run, sequence_values in zip(runs, sequences):
+        result = run.result
+        sequence = [-0.5 * step_seconds, (n_steps - 0.5) * step_seconds]
+        counts["input_events"].append(int(energy.synaptic_operations_from_result(
+            result, ["input_hidden"], sample_boundaries=sequence).total[0]))
+        counts["recurrent"].append(int(energy.synaptic_operations_from_result(result, ["recurrent"]).total))
+        counts["readout"].append(int(energy.synaptic_operations_from_result(result, ["hidden_readout"]).total))
+        if analog:
+            fan = energy.fan_out(result.synapses["input_hidden"].i, result.spikes["input"].n_neurons)
+            counts["input_nonzero_events"].append(int(np.sum((sequence_values != 0) * fan[None, :])))
+        else:  # spike path: an event is a non-zero input
+            counts["input_nonzero_events"].append(counts["input_events"][-1])
+    return {name: float(np.mean(value)) for name, value in counts.items()}
+
+
+def energy_against_baselines(operations, analog, baselines, snn_accuracy, n_inputs, n_steps, n_outputs,
+                             similar_accuracy=0.01):
+    """Energy per sequence of the SNN (from Brian2's events) and of trained baselines (MACs), and their ratios.
+
+    Parameters
+    ----------
+    operations : dict
+        From :func:`snn_operations_per_sequence`.
+    analog : bool
+        Analog input path: the input layer's events are multiply-accumulates (``E_MAC`` each, every
+        channel every step, zeros included, as the baselines' dense input products); spike path: accumulates.
+    baselines : dict
+        ``{cell: {"hidden": int, "test_accuracy": float, ...}}`` of trained baselines (:func:`train_baselines`).
+    snn_accuracy : float
+        The SNN's test accuracy (same measure as the baselines').
+    n_inputs, n_steps, n_outputs : int
+    similar_accuracy : float
+        A baseline is "of similar accuracy" when it is at most this far below the SNN (or above it).
+
+    Returns
+    -------
+    dict
+        ``energy_snn_joule``, ``energy_snn_nonzero_input_joule`` (analog inputs of value 0 skipped),
+        per cell ``energy_<cell>_joule``, ``macs_<cell>``, ``energy_ratio_<cell>`` (baseline / SNN), and
+        ``reference_baseline`` (the cheapest baseline of similar accuracy; without one, the most accurate),
+        ``energy_ratio_reference`` and ``energy_constants`` (values and source).
+    """
+    from ..analysis import energy
+
+    accumulates = operations["recurrent"] + operations["readout"]
+
+    def snn_joule(input_events):
+        if analog:
+            return float(energy.snn_energy(accumulates) + energy.mac_energy(input_events))
+        return float(energy.snn_energy(accumulates + input_events))
+
+    metrics = {"energy_snn_joule": snn_joule(operations["input_events"]),
+               "energy_snn_nonzero_input_joule": snn_joule(operations["input_nonzero_events"]),
+               "energy_constants": f"E_AC {energy.ENERGY_PER_AC * 1e12:g} pJ, E_MAC {energy.ENERGY_PER_MAC * 1e12:g} pJ "
+                                   "(Horowitz, ISSCC 2014, 45 nm, 32-bit float)"}
+    for cell, baseline in baselines.items():
+        macs = energy.recurrent_macs(cell, n_inputs, baseline["hidden"], n_steps, n_outputs=n_outputs)
+        joule = float(energy.mac_energy(macs))
+        metrics.update({f"macs_{cell}": int(macs), f"energy_{cell}_joule": joule,
+                        f"energy_ratio_{cell}": joule / metrics["energy_snn_joule"]})
+    if baselines:
+        similar = [cell for cell, b in baselines.items() if b["test_accuracy"] >= snn_accuracy - similar_accuracy]
+        reference = (min(similar, key=lambda cell: metrics[f"energy_{cell}_joule"]) if similar
+                     else max(baselines, key=lambda cell: baselines[cell]["test_accuracy"]))
+        metrics.update({"reference_baseline": reference, "energy_ratio_reference": metrics[f"energy_ratio_{reference}"]})
+    return metrics
