@@ -9,8 +9,13 @@ reference simulation and runs in Brian2 by :mod:`.converted_export`.
   conversion and spike timing dependent backpropagation", ICLR 2020): the spike's surrogate
   derivative depends on the time since the neuron's last spike,
   ``ds/du = alpha exp(-beta dt_spike)`` (:func:`stdb_surrogate`; defaults ``alpha = 0.3``,
-  ``beta = 0.01`` per step, the defaults of the authors' public code as we recall them: exposed,
-  check before quoting). Poisson input, leak 1, thresholds fixed; weights trained.
+  ``beta = 0.01`` per step, checked against the authors' code, github.com/nitin-rathi/
+  hybrid-snn-conversion at commit 3f6832c: ``snn.py`` lines 259-260 set ``--alpha 0.3`` and
+  ``--beta 0.01``; ``self_models/vgg_spiking.py`` line 50 computes
+  ``STDB.alpha * torch.exp(-1*last_spike)**STDB.beta``, i.e. ``alpha exp(-beta dt)``, with
+  ``dt = t - 1 - spike`` in steps (line 279) and ``spike`` initialised to 0 (line 256): a neuron
+  that has not spiked yet counts ``dt`` from the start of the sample, as here). Poisson input,
+  leak 1, thresholds fixed; weights trained.
 - **DIET-SNN** (Rathi & Roy, IEEE TNNLS 2021, arXiv:2008.03658): direct (analog) input into the first
   layer, per-layer leak and threshold trained with the weights, linear surrogate
   ``ds/du = alpha max(0, 1 - |u - theta| / theta)`` (:func:`linear_surrogate`, ``alpha = 0.3``).
@@ -27,8 +32,10 @@ from .conversion import ENCODINGS, ConvertedNetwork, check_n_steps
 
 __all__ = ["stdb_surrogate", "linear_surrogate", "SpikingFeedforward", "train_spiking", "hybrid_stdb", "diet_snn"]
 
-#: Time since spike of a neuron that has not spiked yet in this sample (steps; our choice).
-NEVER_SPIKED = 1000.0
+#: Step taken as the "last spike" of a neuron that has not spiked yet in this sample: 0, so its
+#: ``dt_spike`` is the time since the sample started (the authors' code initialises its last-spike
+#: tensor to zeros: ``self.spike = copy.deepcopy(self.mem)``, vgg_spiking.py line 256).
+NO_SPIKE_YET = 0.0
 
 
 def stdb_surrogate(time_since_spike, alpha=0.3, beta=0.01):
@@ -93,7 +100,7 @@ class SpikingFeedforward(torch.nn.Module):
         weights = [w * mask for w, mask in zip(self.weights, self.masks)]
         hidden = len(self.weights) - 1
         potentials = [torch.zeros(x.shape[0], w.shape[0], dtype=torch.float64) for w in self.weights[:-1]]
-        last_spike = [torch.full_like(u, -NEVER_SPIKED) for u in potentials]
+        last_spike = [torch.full_like(u, NO_SPIKE_YET) for u in potentials]
         output = 0.0
         direct = x @ weights[0].T if encoding == "direct" else None
         for step in range(n_steps):
