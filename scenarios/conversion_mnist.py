@@ -6,8 +6,9 @@ for testing), converted to integrate-and-fire layers with reset by subtraction a
 balanced by each method in ``balancing``, and run with direct and Poisson input for up to
 ``max_steps`` steps. The converted network is fine-tuned by hybrid STDB (Poisson input,
 ``stdb_steps``) and by DIET-SNN (direct input, trainable leaks and thresholds, ``diet_steps``). The
-first ``brian_images`` test images run in Brian2 and their spikes are compared with the float64
-reference. Writes ``curves.npz`` (accuracy after every step) and ``conversion.png`` (accuracy vs
+first ``brian_images`` test images run in Brian2 (backend ``auto``: C++ standalone, compiled once,
+every image a run argument; the runtime where no compiler works, stated in ``brian.backend_note``)
+and their spikes are compared with the float64 reference. Writes ``curves.npz`` (accuracy after every step) and ``conversion.png`` (accuracy vs
 time steps; energy vs accuracy).
 
 References
@@ -44,7 +45,7 @@ class Config(StrictModel):
     diet_epochs: int = 10
     diet_steps: int = 5
     diet_learning_rate: float = 1e-4
-    brian_images: int = 3
+    brian_images: int = 10
     brian_steps: int = 20
     threads: int = 1
 
@@ -94,8 +95,7 @@ def run(config, output, backend="auto", seed=None):
 
     seed = 0 if seed is None else seed
     torch.set_num_threads(config.threads)
-    metrics, curves = conversion_study(config, seed=seed, backend="runtime" if backend == "auto" else backend,
-                                       build_root=str(output / "builds"))
+    metrics, curves = conversion_study(config, seed=seed, backend=backend, build_root=str(output / "builds"))
     save_arrays(output / "curves.npz", **{name: np.asarray(curve) for name, curve in curves.items()})
     metrics["figure"] = str(_figure(metrics, curves, output))
     metrics["energy_constants"] = "E_AC 0.9 pJ, E_MAC 4.6 pJ (Horowitz, ISSCC 2014, 45 nm, 32-bit float)"

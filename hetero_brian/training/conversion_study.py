@@ -12,6 +12,7 @@ import time
 import numpy as np
 
 from ..analysis.energy import ENERGY_PER_AC, ENERGY_PER_MAC
+from ..backends.base import compiler_available
 from ..inputs.datasets import read_mnist
 from ..random import SeedStreams
 from .ann import ann_accuracy, ann_macs, relu_mlp, small_cnn, to_converted_network, train_ann
@@ -51,7 +52,29 @@ def snn_summary(network, run, labels, n_steps, encoding, macs):
             "thresholds": list(network.thresholds), "leaks": list(network.leaks)}
 
 
-def conversion_study(config, seed=0, backend="runtime", build_root=None):
+def _brian_runs(network, images, n_steps, encoding, generator, backend, build_root):
+    """Brian2 inference; ``"auto"``: C++ standalone where a compiler works, else (or if its build fails) the runtime.
+
+    Returns the runs and a sentence saying which backend ran and why.
+    """
+    if backend != "auto":
+        return run_converted_in_brian(network, images, n_steps, encoding, generator, backend=backend,
+                                      build_root=build_root), f"{backend} (requested)"
+    if not compiler_available():
+        note = "runtime (fallback: no C++ compiler on the PATH)"
+    else:
+        state = generator.bit_generator.state
+        try:
+            return run_converted_in_brian(network, images, n_steps, encoding, generator, backend="cpp_standalone",
+                                          build_root=build_root), "cpp_standalone (auto: a C++ compiler was found)"
+        except Exception as error:  # a broken toolchain: say so and run the same rasters in the runtime
+            generator.bit_generator.state = state
+            note = f"runtime (fallback: cpp_standalone failed: {type(error).__name__}: {str(error)[:200]})"
+    return run_converted_in_brian(network, images, n_steps, encoding, generator, backend="runtime",
+                                  build_root=build_root), note
+
+
+def conversion_study(config, seed=0, backend="auto", build_root=None):
     """Run the whole study; ``config`` has the scenario's fields. Returns ``(metrics, curves)``."""
     streams = SeedStreams(seed)
     train_x, train_y, test_x, test_y = mnist_split(config.data_path, config.n_train, config.n_test, seed)
@@ -112,11 +135,11 @@ def conversion_study(config, seed=0, backend="runtime", build_root=None):
         reference = simulate_converted(base, images, config.brian_steps, encoding, streams.generator("brian"),
                                        exact=True, record_spikes=True)
         start = time.perf_counter()
-        runs = run_converted_in_brian(base, images, config.brian_steps, encoding, streams.generator("brian"),
-                                      backend=backend, build_root=build_root)
+        runs, note = _brian_runs(base, images, config.brian_steps, encoding, streams.generator("brian"), backend, build_root)
         same = all(np.array_equal(run.spikes[layer], reference.spikes[layer][:, index])
                    for index, run in enumerate(runs) for layer in range(len(run.spikes)))
         metrics["brian"] = {"images": len(runs), "n_steps": config.brian_steps, "encoding": encoding,
+                            "backend_requested": backend, "backend_note": note,
                             "backend": runs[0].result.provenance["backend"]["backend"],
                             "spikes_identical_float64": bool(same),
                             "outputs_identical_float64": bool(all(np.array_equal(run.output, reference.output[-1, index])
