@@ -23,7 +23,10 @@ reference simulation and runs in Brian2 by :mod:`.converted_export`.
 The forward pass is the map of :mod:`.conversion` (``u = leak u + I``, spike when ``u >= theta``,
 reset by subtraction with the spike detached from the graph), the output the accumulated input of
 the non-spiking output layer times the product of the initial thresholds divided by ``n_steps``
-(the ANN's logit scale); loss: cross-entropy.
+(the ANN's logit scale); loss: cross-entropy. Layers with weight sharing (a convolution's kernels,
+a layer after folded average pooling: :class:`~.conversion.SharedWeights`) train one value per shared
+entry, so the trained network is still a convolution with shared kernel values; other layers train
+their matrix with absent synapses kept absent.
 """
 import numpy as np
 
@@ -80,9 +83,14 @@ class SpikingFeedforward(torch.nn.Module):
         super().__init__()
         if surrogate not in ("stdb", "linear"):
             raise ValueError(f"surrogate must be 'stdb' or 'linear'; got {surrogate!r}")
-        self.weights = torch.nn.ParameterList([torch.nn.Parameter(torch.tensor(w)) for w in network.weights])
-        # absent synapses stay absent (a convolution's zero pattern is kept; its weight sharing is not)
+        # a shared layer (convolution kernels, folded pooling) trains one value per shared entry, so the trained
+        # network keeps its kernels; other layers train their matrix, and absent synapses stay absent
+        self.sharing = list(network.sharing)
+        self.weights = torch.nn.ParameterList([torch.nn.Parameter(torch.tensor(shared.values if shared is not None else w))
+                                               for w, shared in zip(network.weights, self.sharing)])
         self.masks = [torch.tensor(w != 0, dtype=torch.float64) for w in network.weights]
+        self.indices = [torch.tensor(np.maximum(shared.index, 0)) if shared is not None else None for shared in self.sharing]
+        self.present = [torch.tensor(shared.index >= 0) if shared is not None else None for shared in self.sharing]
         self.thresholds = torch.nn.Parameter(torch.tensor(network.thresholds, dtype=torch.float64), requires_grad=train_threshold)
         self.leaks = torch.nn.Parameter(torch.tensor(network.leaks, dtype=torch.float64), requires_grad=train_leak)
         self.surrogate, self.alpha, self.beta = surrogate, alpha, beta
@@ -91,15 +99,26 @@ class SpikingFeedforward(torch.nn.Module):
         # the ANN's logit scale, so the loss starts where the ANN's is (a fixed constant, not trained)
         self.output_scale = float(np.prod(network.thresholds))
 
-    def forward(self, images, n_steps, encoding="direct", generator=None):
-        """Logits: output potential x ``output_scale`` / ``n_steps``, shape ``(n_samples, n_outputs)``."""
+    def matrices(self):
+        """The current ``(n_post, n_pre)`` weight matrices (shared layers expanded from their values)."""
+        return [w * mask if shared is None else
+                torch.where(present, shared.scale * w.reshape(-1)[index], torch.zeros((), dtype=torch.float64))
+                for w, mask, shared, index, present in zip(self.weights, self.masks, self.sharing, self.indices, self.present)]
+
+    def forward(self, images, n_steps, encoding="direct", generator=None, record_spikes=False):
+        """Logits: output potential x ``output_scale`` / ``n_steps``, shape ``(n_samples, n_outputs)``.
+
+        With ``record_spikes`` the hidden layers' spikes are kept in ``self.recorded_spikes``: per
+        layer a bool array ``(n_steps, n_samples, n_neurons)``.
+        """
         n_steps = check_n_steps(n_steps)
         if encoding not in ENCODINGS:
             raise ValueError(f"encoding must be one of {ENCODINGS}; got {encoding!r}")
         x = images.reshape(images.shape[0], -1)
-        weights = [w * mask for w, mask in zip(self.weights, self.masks)]
+        weights = self.matrices()
+        recorded = [[] for _ in range(len(self.weights) - 1)]
         hidden = len(self.weights) - 1
-        potentials = [torch.zeros(x.shape[0], w.shape[0], dtype=torch.float64) for w in self.weights[:-1]]
+        potentials = [torch.zeros(x.shape[0], w.shape[0], dtype=torch.float64) for w in weights[:-1]]
         last_spike = [torch.full_like(u, NO_SPIKE_YET) for u in potentials]
         output = 0.0
         direct = x @ weights[0].T if encoding == "direct" else None
@@ -119,16 +138,22 @@ class SpikingFeedforward(torch.nn.Module):
                 spikes = _Spike.apply((u - threshold) / threshold, surrogate)
                 potentials[layer] = u - threshold * spikes.detach()
                 last_spike[layer] = torch.where(spikes.detach() > 0, torch.full_like(u, float(step)), last_spike[layer])
+                if record_spikes:
+                    recorded[layer].append(spikes.detach().numpy() > 0)
                 current = spikes @ weights[layer + 1].T
             output = output + current
+        if record_spikes:
+            self.recorded_spikes = [np.stack(layer) for layer in recorded]
         return output * self.output_scale / n_steps
 
     def to_network(self):
         """The trained network as a :class:`ConvertedNetwork` (float64 copies)."""
         with torch.no_grad():
-            return ConvertedNetwork([(w * mask).detach().numpy().copy() for w, mask in zip(self.weights, self.masks)],
+            sharing = [None if shared is None else shared.with_values(w.detach().numpy().copy())
+                       for w, shared in zip(self.weights, self.sharing)]
+            return ConvertedNetwork([w.detach().numpy().copy() for w in self.matrices()],
                                     [max(float(t), 1e-3) for t in self.thresholds],
-                                    [min(max(float(v), 0.0), 1.0) for v in self.leaks], self.input_shape)
+                                    [min(max(float(v), 0.0), 1.0) for v in self.leaks], self.input_shape, sharing)
 
 
 def train_spiking(model, images, labels, n_steps, encoding, epochs=1, batch_size=64, learning_rate=1e-4, seed=0):
