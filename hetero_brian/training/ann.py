@@ -33,11 +33,19 @@ def relu_mlp(n_inputs=784, hidden=(256, 128), n_outputs=10, seed=0):
     return nn.Sequential(*layers).double()
 
 
-def small_cnn(channels=8, n_outputs=10, seed=0):
-    """Bias-free CNN for 1 x 28 x 28: conv 5x5 -> ReLU -> avgpool 2 -> linear 128 -> ReLU -> linear."""
+def small_cnn(channels=8, n_outputs=10, seed=0, input_shape=(1, 28, 28)):
+    """Bias-free CNN: conv 5x5 -> ReLU -> avgpool 2 -> linear 128 -> ReLU -> linear, seeded.
+
+    ``input_shape`` is ``(1, height, width)`` (default MNIST's 28 x 28; FSDD log-mel images are
+    ``(1, n_mels, n_frames)``).
+    """
+    _, height, width = (int(n) for n in input_shape)
+    if height < 6 or width < 6:
+        raise ValueError(f"input_shape must be at least (1, 6, 6) for a 5x5 kernel and 2x2 pooling; got {input_shape}")
     torch.manual_seed(seed)
+    pooled = ((height - 4) // 2) * ((width - 4) // 2)
     return nn.Sequential(nn.Conv2d(1, channels, 5, bias=False), nn.ReLU(), nn.AvgPool2d(2), nn.Flatten(),
-                         nn.Linear(channels * 12 * 12, 128, bias=False), nn.ReLU(),
+                         nn.Linear(channels * pooled, 128, bias=False), nn.ReLU(),
                          nn.Linear(128, n_outputs, bias=False)).double()
 
 
