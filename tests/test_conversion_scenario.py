@@ -75,3 +75,42 @@ def test_conversion_fsdd_variant_runs_end_to_end(shared_data, tmp_path):
     for name in ("converted_percentile_direct", "converted_spike_norm_poisson", "hybrid_stdb", "diet_snn"):
         assert 0 <= metrics[name]["accuracy"] <= 1
     assert (output / "conversion.png").is_file()
+
+
+def _tiny_converted():
+    import numpy as np
+
+    from hetero_brian.training.conversion import ConvertedNetwork
+
+    rng = np.random.default_rng(5)
+    return ConvertedNetwork([rng.normal(0, 0.3, (12, 16)), rng.normal(0, 0.3, (3, 12))], [0.5],
+                            input_shape=(4, 4)), rng.random((2, 4, 4))
+
+
+def test_auto_backend_falls_back_to_the_runtime_and_says_why(monkeypatch, tmp_path):
+    import numpy as np
+
+    from hetero_brian.training import conversion_study
+
+    network, images = _tiny_converted()
+    monkeypatch.setattr(conversion_study, "compiler_available", lambda: False)
+    runs, note = conversion_study._brian_runs(network, images, 5, "direct", np.random.default_rng(0), "auto", str(tmp_path))
+    assert note == "runtime (fallback: no C++ compiler on the PATH)"
+    assert runs[0].result.provenance["backend"]["backend"] == "runtime"
+
+    real = conversion_study.run_converted_in_brian
+
+    def broken_cpp(*arguments, backend="runtime", **options):
+        if backend == "cpp_standalone":
+            arguments[4].random(1000)  # a failure after drawing rasters must not shift the runtime's rasters
+            raise RuntimeError("g++ failed")
+        return real(*arguments, backend=backend, **options)
+
+    monkeypatch.setattr(conversion_study, "compiler_available", lambda: True)
+    monkeypatch.setattr(conversion_study, "run_converted_in_brian", broken_cpp)
+    generator = np.random.default_rng(7)
+    runs, note = conversion_study._brian_runs(network, images, 5, "poisson", generator, "auto", str(tmp_path))
+    assert note.startswith("runtime (fallback: cpp_standalone failed: RuntimeError: g++ failed")
+    expected = real(network, images, 5, "poisson", np.random.default_rng(7))  # same rasters as a direct runtime run
+    for run, reference in zip(runs, expected):
+        np.testing.assert_array_equal(run.output, reference.output)
