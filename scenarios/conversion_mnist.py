@@ -5,14 +5,15 @@ MNIST split (the t10k images permuted by the seed, first ``n_train`` for trainin
 for testing) or, with ``dataset: fsdd``, on the Free Spoken Digit Dataset's standard split (takes
 0-4 test: 2,700 / 300 recordings), each recording one fixed-size ``n_mels x n_frames`` log-mel
 image (its spectrogram resampled to ``n_frames`` frames over the whole recording, scaled to [0, 1]
-by training percentiles: the front end of the other FSDD scenarios). It is converted to integrate-and-fire layers with reset by subtraction and thresholds
-balanced by each method in ``balancing``, and run with direct and Poisson input for up to
-``max_steps`` steps. The converted network is fine-tuned by hybrid STDB (Poisson input,
-``stdb_steps``) and by DIET-SNN (direct input, trainable leaks and thresholds, ``diet_steps``). The
-first ``brian_images`` test images run in Brian2 (backend ``auto``: C++ standalone, compiled once,
-every image a run argument; the runtime where no compiler works, stated in ``brian.backend_note``)
-and their spikes are compared with the float64 reference. Writes ``curves.npz`` (accuracy after every step) and ``conversion.png`` (accuracy vs
-time steps; energy vs accuracy).
+by training percentiles: the front end of the other FSDD scenarios). It is converted to
+integrate-and-fire layers with reset by subtraction and thresholds balanced by each method in
+``balancing``, and run with direct and Poisson input for up to ``max_steps`` steps. The converted
+network is fine-tuned by hybrid STDB (Poisson input, ``stdb_steps``) and by DIET-SNN (direct input,
+trainable leaks and thresholds, ``diet_steps``). The first ``brian_images`` test images run in
+Brian2 (backend ``auto``: C++ standalone, compiled once, every image a run argument; the runtime
+where no compiler works, stated in ``brian.backend_note``) and their spikes are compared with the
+float64 reference. Writes ``curves.npz`` (accuracy after every step) and ``conversion.png``
+(accuracy vs time steps; energy vs accuracy).
 
 References
 ----------
@@ -100,7 +101,8 @@ def _figure(metrics, curves, output):
 def run(config, output, backend="auto", seed=None):
     """Train, convert, fine-tune, check in Brian2; return the metrics."""
     defaults = dict(zip(("ann_epochs", "stdb_epochs", "diet_epochs"), EPOCHS[config.dataset]))
-    config = config.model_copy(update={name: value for name, value in defaults.items() if getattr(config, name) is None})
+    config = config.model_copy(update={name: value for name, value in defaults.items()
+                                       if getattr(config, name) is None})
     import numpy as np
     import torch
 
