@@ -6,12 +6,16 @@ same kernel values (weight sharing), stated here as ordinary ``(i, j, w)`` array
 :class:`~hetero_brian.network.spec.Projection` can hold. Neurons are numbered channel-major
 (``index = (channel * height + row) * width + column``, numpy's C order of ``(C, H, W)``).
 
+:func:`convolution_entries` states the sharing itself: for every synapse the index of the kernel
+entry it carries, so trained kernels can be written back onto the same synapses.
+
 The operation is cross-correlation (no kernel flip), as in PyTorch's ``Conv2d`` and
 ``scipy.signal.correlate2d(..., mode="valid")``.
 """
 import numpy as np
 
-__all__ = ["convolution_entries", "convolution_connectivity", "average_pooling_connectivity", "connectivity_matrix", "output_shape"]
+__all__ = ["convolution_entries", "convolution_connectivity", "average_pooling_connectivity", "connectivity_matrix",
+           "output_shape"]
 
 
 def _check_shape(shape, name):
