@@ -28,9 +28,20 @@ def test_stdb_gradient_uses_time_since_last_spike():
     x = torch.tensor([[0.6]], dtype=torch.float64)
     model(x, 3, "direct").sum().backward()
     # u: 1.2 (spike, step 0), 0.2 + 1.2 = 1.4 (spike, step 1), 0.4 + 1.2 = 1.6 (spike, step 2); time since the
-    # previous spike 1000 (none yet), 1, 1; du_t / dw_1 = 0.6 (t + 1) (the reset is detached); out = w_2 sum(s) / 3
+    # previous spike 0 (none yet: counted from the sample's start, as in Rathi's code), 1, 1;
+    # du_t / dw_1 = 0.6 (t + 1) (the reset is detached); out = w_2 sum(s) / 3
     assert model.weights[1].grad.item() == pytest.approx(1.0)
-    expected = 0.3 * (np.exp(-0.1 * 1000) * 0.6 + np.exp(-0.1) * (1.2 + 1.8)) / 3.0
+    expected = 0.3 * (np.exp(-0.1 * 0) * 0.6 + np.exp(-0.1) * (1.2 + 1.8)) / 3.0
+    assert model.weights[0].grad.item() == pytest.approx(expected, rel=1e-12)
+
+
+def test_stdb_counts_a_silent_neuron_from_the_sample_start():
+    # Rathi's code starts its last-spike tensor at zeros, so before the first spike dt = step (not "never")
+    network = ConvertedNetwork([np.array([[2.0]]), np.array([[1.0]])], [1.0], input_shape=(1,))
+    model = SpikingFeedforward(network, "stdb", alpha=0.3, beta=0.1)
+    model(torch.tensor([[0.2]], dtype=torch.float64), 3, "direct").sum().backward()
+    # u: 0.4, 0.8, 1.2 (first spike at step 2); dt = 0, 1, 2; du_t / dw_1 = 0.2 (t + 1)
+    expected = 0.3 * (0.2 + np.exp(-0.1) * 0.4 + np.exp(-0.2) * 0.6) / 3.0
     assert model.weights[0].grad.item() == pytest.approx(expected, rel=1e-12)
 
 

@@ -6,12 +6,16 @@ same kernel values (weight sharing), stated here as ordinary ``(i, j, w)`` array
 :class:`~hetero_brian.network.spec.Projection` can hold. Neurons are numbered channel-major
 (``index = (channel * height + row) * width + column``, numpy's C order of ``(C, H, W)``).
 
+:func:`convolution_entries` states the sharing itself: for every synapse the index of the kernel
+entry it carries, so trained kernels can be written back onto the same synapses.
+
 The operation is cross-correlation (no kernel flip), as in PyTorch's ``Conv2d`` and
 ``scipy.signal.correlate2d(..., mode="valid")``.
 """
 import numpy as np
 
-__all__ = ["convolution_connectivity", "average_pooling_connectivity", "connectivity_matrix", "output_shape"]
+__all__ = ["convolution_entries", "convolution_connectivity", "average_pooling_connectivity", "connectivity_matrix",
+           "output_shape"]
 
 
 def _check_shape(shape, name):
@@ -36,6 +40,49 @@ def output_shape(input_shape, kernel_size, stride=1, padding=0):
     return out_height, out_width
 
 
+def convolution_entries(input_shape, kernel_shape, stride=1, padding=0):
+    """Every synapse of a 2-D convolution and the kernel entry it carries (weight sharing stated as indices).
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(channels, height, width)`` of the presynaptic layer.
+    kernel_shape : tuple of int
+        ``(out_channels, channels, kernel_height, kernel_width)``.
+    stride, padding : int
+        Step of the window and zero padding on every side (padded pixels get no synapses).
+
+    Returns
+    -------
+    i, j : numpy.ndarray of int64
+        Presynaptic and postsynaptic indices, sorted by ``i`` then ``j``.
+    entry : numpy.ndarray of int64
+        Flat (C-order) index into the kernel array of each synapse's shared value.
+    shape : tuple of int
+        ``(out_channels, out_height, out_width)`` of the postsynaptic layer.
+    """
+    channels, height, width = _check_shape(input_shape, "input_shape")
+    kernel_shape = tuple(int(n) for n in kernel_shape)
+    if len(kernel_shape) != 4 or kernel_shape[1] != channels or min(kernel_shape) < 1:
+        raise ValueError(f"kernels must have shape (out_channels, {channels}, kh, kw); got {kernel_shape}")
+    _check_positive_integer(stride, "stride")
+    if isinstance(padding, bool) or not isinstance(padding, (int, np.integer)) or padding < 0:
+        raise ValueError(f"padding must be an integer >= 0; got {padding!r}")
+    out_channels, _, kernel_height, kernel_width = kernel_shape
+    out_height, out_width = output_shape(input_shape, (kernel_height, kernel_width), stride, padding)
+    o, c, a, b, r, q = np.meshgrid(np.arange(out_channels), np.arange(channels), np.arange(kernel_height),
+                                   np.arange(kernel_width), np.arange(out_height), np.arange(out_width), indexing="ij")
+    row = r * stride + a - padding
+    column = q * stride + b - padding
+    inside = (row >= 0) & (row < height) & (column >= 0) & (column < width)
+    i = ((c * height + row) * width + column)[inside]
+    j = ((o * out_height + r) * out_width + q)[inside]
+    entry = (((o * channels + c) * kernel_height + a) * kernel_width + b)[inside]
+    order = np.lexsort((j, i))
+    return (i[order].astype(np.int64), j[order].astype(np.int64), entry[order].astype(np.int64),
+            (out_channels, out_height, out_width))
+
+
 def convolution_connectivity(input_shape, kernels, stride=1, padding=0):
     """Synapses of a 2-D convolution (cross-correlation) without bias.
 
@@ -58,25 +105,12 @@ def convolution_connectivity(input_shape, kernels, stride=1, padding=0):
         ``(out_channels, out_height, out_width)`` of the postsynaptic layer.
     """
     kernels = np.asarray(kernels, dtype=np.float64)
-    channels, height, width = _check_shape(input_shape, "input_shape")
-    if kernels.ndim != 4 or kernels.shape[1] != channels:
-        raise ValueError(f"kernels must have shape (out_channels, {channels}, kh, kw); got {kernels.shape}")
-    _check_positive_integer(stride, "stride")
-    if isinstance(padding, bool) or not isinstance(padding, (int, np.integer)) or padding < 0:
-        raise ValueError(f"padding must be an integer >= 0; got {padding!r}")
-    out_channels, _, kernel_height, kernel_width = kernels.shape
-    out_height, out_width = output_shape(input_shape, (kernel_height, kernel_width), stride, padding)
-    o, c, a, b, r, q = np.meshgrid(np.arange(out_channels), np.arange(channels), np.arange(kernel_height),
-                                   np.arange(kernel_width), np.arange(out_height), np.arange(out_width), indexing="ij")
-    row = r * stride + a - padding
-    column = q * stride + b - padding
-    weight = kernels[o, c, a, b]
-    inside = (row >= 0) & (row < height) & (column >= 0) & (column < width) & (weight != 0)
-    i = ((c * height + row) * width + column)[inside]
-    j = ((o * out_height + r) * out_width + q)[inside]
-    w = weight[inside]
-    order = np.lexsort((j, i))
-    return i[order].astype(np.int64), j[order].astype(np.int64), w[order], (out_channels, out_height, out_width)
+    if kernels.ndim != 4:
+        raise ValueError(f"kernels must have shape (out_channels, channels, kh, kw); got {kernels.shape}")
+    i, j, entry, shape = convolution_entries(input_shape, kernels.shape, stride, padding)
+    w = kernels.ravel()[entry]
+    keep = w != 0
+    return i[keep], j[keep], w[keep], shape
 
 
 def average_pooling_connectivity(input_shape, size):

@@ -8,9 +8,9 @@ average pooling (linear) into the next weight layer.
 """
 import numpy as np
 
-from ..network.convolution import average_pooling_connectivity, connectivity_matrix, convolution_connectivity
+from ..network.convolution import average_pooling_connectivity, connectivity_matrix, convolution_entries
 from ._torch import torch
-from .conversion import ConvertedNetwork
+from .conversion import ConvertedNetwork, SharedWeights
 
 __all__ = ["UnsupportedLayerError", "relu_mlp", "small_cnn", "train_ann", "ann_accuracy", "ann_macs",
            "to_converted_network"]
@@ -33,11 +33,19 @@ def relu_mlp(n_inputs=784, hidden=(256, 128), n_outputs=10, seed=0):
     return nn.Sequential(*layers).double()
 
 
-def small_cnn(channels=8, n_outputs=10, seed=0):
-    """Bias-free CNN for 1 x 28 x 28: conv 5x5 -> ReLU -> avgpool 2 -> linear 128 -> ReLU -> linear."""
+def small_cnn(channels=8, n_outputs=10, seed=0, input_shape=(1, 28, 28)):
+    """Bias-free CNN: conv 5x5 -> ReLU -> avgpool 2 -> linear 128 -> ReLU -> linear, seeded.
+
+    ``input_shape`` is ``(1, height, width)`` (default MNIST's 28 x 28; FSDD log-mel images are
+    ``(1, n_mels, n_frames)``).
+    """
+    _, height, width = (int(n) for n in input_shape)
+    if height < 6 or width < 6:
+        raise ValueError(f"input_shape must be at least (1, 6, 6) for a 5x5 kernel and 2x2 pooling; got {input_shape}")
     torch.manual_seed(seed)
+    pooled = ((height - 4) // 2) * ((width - 4) // 2)
     return nn.Sequential(nn.Conv2d(1, channels, 5, bias=False), nn.ReLU(), nn.AvgPool2d(2), nn.Flatten(),
-                         nn.Linear(channels * 12 * 12, 128, bias=False), nn.ReLU(),
+                         nn.Linear(channels * pooled, 128, bias=False), nn.ReLU(),
                          nn.Linear(128, n_outputs, bias=False)).double()
 
 
@@ -99,7 +107,7 @@ def to_converted_network(model, input_shape, thresholds=None):
         or when a weight layer does not follow a ReLU (except the last).
     """
     shape = tuple(int(n) for n in input_shape)
-    weights, pending, after_weight = [], None, False
+    weights, sharing, pending, after_weight = [], [], None, False
     for index, layer in enumerate(_layers(model)):
         name = f"layer {index} ({type(layer).__name__})"
         if isinstance(layer, nn.Flatten):
@@ -117,16 +125,18 @@ def to_converted_network(model, input_shape, thresholds=None):
         if isinstance(layer, nn.Linear):
             if shape != (layer.in_features,):
                 raise UnsupportedLayerError(f"{name}: takes {layer.in_features} inputs but gets shape {shape}")
-            matrix = layer.weight.detach().double().numpy().copy()
+            values = layer.weight.detach().double().numpy().copy()
+            index = np.arange(values.size).reshape(values.shape)
             shape = (layer.out_features,)
         elif isinstance(layer, nn.Conv2d):
             if layer.groups != 1 or layer.dilation != (1, 1) or len(set(layer.stride)) != 1 or len(set(layer.padding)) != 1:
                 raise UnsupportedLayerError(f"{name}: only square stride/padding, no groups or dilation")
             if len(shape) != 3:
                 raise UnsupportedLayerError(f"{name}: needs a (channels, height, width) input; gets shape {shape}")
-            i, j, w, out = convolution_connectivity(shape, layer.weight.detach().double().numpy(),
-                                                    layer.stride[0], layer.padding[0])
-            matrix = connectivity_matrix(i, j, w, int(np.prod(shape)), int(np.prod(out)))
+            values = layer.weight.detach().double().numpy().copy()
+            i, j, entry, out = convolution_entries(shape, values.shape, layer.stride[0], layer.padding[0])
+            index = np.full((int(np.prod(out)), int(np.prod(shape))), -1, dtype=np.int64)
+            index[j, i] = entry
             shape = out
         elif isinstance(layer, nn.AvgPool2d):
             size = layer.kernel_size if isinstance(layer.kernel_size, int) else layer.kernel_size[0]
@@ -141,13 +151,33 @@ def to_converted_network(model, input_shape, thresholds=None):
         else:
             raise UnsupportedLayerError(f"{name}: unsupported layer type {type(layer).__name__} "
                                         f"(supported: Flatten, Linear, Conv2d, ReLU, AvgPool2d)")
-        weights.append(matrix if pending is None else matrix @ pending)
+        shared = _shared_through_pooling(index, values, pending, convolution=isinstance(layer, nn.Conv2d))
+        weights.append(shared.matrix() if shared is not None else values)
+        sharing.append(shared)
         pending, after_weight = None, True
     if pending is not None or not weights:
         raise UnsupportedLayerError("the network must end with a Linear or Conv2d layer (the output)")
     n_hidden = len(weights) - 1
     return ConvertedNetwork(weights, thresholds if thresholds is not None else [1.0] * n_hidden,
-                            input_shape=tuple(int(n) for n in input_shape))
+                            input_shape=tuple(int(n) for n in input_shape), sharing=sharing)
+
+
+def _shared_through_pooling(index, values, pooling, convolution):
+    """The sharing of ``values[index]`` after the folded (non-overlapping) average ``pooling`` matrix, or None.
+
+    Each presynaptic pixel feeds at most one pooled pixel with the same weight ``1 / s**2``, so the
+    folded weight of pixel ``i`` is ``scale * values[index[:, p(i)]]`` (``p(i)`` its pooled pixel).
+    A plain linear layer without pooling shares nothing (None).
+    """
+    if pooling is None:
+        return SharedWeights(index, values) if convolution else None
+    pooled = np.argmax(pooling != 0, axis=0)
+    present = np.any(pooling != 0, axis=0)
+    scales = np.unique(pooling[pooling != 0])
+    if scales.size != 1:
+        raise UnsupportedLayerError(f"average pooling with unequal weights {scales} cannot be folded")
+    folded = np.where(present[None, :], index[:, pooled], -1)
+    return SharedWeights(folded, values, float(scales[0]))
 
 
 def ann_macs(network):

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ENCODINGS", "ConvertedNetwork", "ConvertedRun", "poisson_raster", "simulate_converted",
+__all__ = ["ENCODINGS", "SharedWeights", "ConvertedNetwork", "ConvertedRun", "poisson_raster", "simulate_converted",
            "accuracy_curve", "check_n_steps", "check_images"]
 
 ENCODINGS = ("direct", "poisson")
@@ -52,6 +52,49 @@ def check_request(network, encoding, n_steps):
 
 
 @dataclass(frozen=True, eq=False)
+class SharedWeights:
+    """Weight sharing of one layer: every synapse carries ``scale`` times one entry of a parameter array.
+
+    A convolution's synapses carry kernel entries (one value per kernel entry, reused at every
+    output position); a layer after a folded average pooling of size ``s`` carries its ANN
+    weights times ``scale = 1 / s**2`` (each pooled input pixel reuses one value).
+
+    Parameters
+    ----------
+    index : numpy.ndarray of int, shape (n_post, n_pre)
+        Flat index into ``values`` of each synapse; -1 where there is no synapse.
+    values : numpy.ndarray of float
+        The shared parameter (e.g. the kernels, shape ``(out_channels, channels, kh, kw)``).
+    scale : float
+        Fixed factor (dimensionless) from folded average pooling; 1 without pooling.
+    """
+
+    index: np.ndarray
+    values: np.ndarray
+    scale: float = 1.0
+
+    def __post_init__(self):
+        index = np.array(self.index, dtype=np.int64)
+        values = np.array(self.values, dtype=np.float64)
+        if index.ndim != 2 or index.min() < -1 or index.max() >= values.size:
+            raise ValueError(f"index must be a (n_post, n_pre) matrix of -1 or indices into values ({values.size})")
+        index.setflags(write=False)
+        values.setflags(write=False)
+        object.__setattr__(self, "index", index)
+        object.__setattr__(self, "values", values)
+        object.__setattr__(self, "scale", float(self.scale))
+
+    def matrix(self, values=None):
+        """The ``(n_post, n_pre)`` weight matrix ``scale * values[index]`` (0 where there is no synapse)."""
+        values = self.values if values is None else np.asarray(values, dtype=np.float64)
+        return np.where(self.index >= 0, self.scale * values.ravel()[np.maximum(self.index, 0)], 0.0)
+
+    def with_values(self, values):
+        """The same sharing with other values (e.g. trained kernels)."""
+        return SharedWeights(self.index, np.asarray(values, dtype=np.float64).reshape(self.values.shape), self.scale)
+
+
+@dataclass(frozen=True, eq=False)
 class ConvertedNetwork:
     """A feed-forward SNN: weights, per-layer thresholds and leaks (float64).
 
@@ -66,12 +109,16 @@ class ConvertedNetwork:
         Per-step leak factor in [0, 1] per hidden layer (default 1: integrate-and-fire).
     input_shape : tuple of int
         Shape of one input sample (e.g. ``(28, 28)`` or ``(1, 28, 28)``).
+    sharing : sequence of SharedWeights or None, optional
+        Per weight layer, its weight sharing (convolution kernels, folded pooling) or None; a
+        given sharing must reproduce ``weights[l]`` (checked, relative tolerance 1e-12).
     """
 
     weights: tuple
     thresholds: tuple
     leaks: tuple = None
     input_shape: tuple = None
+    sharing: tuple = None
 
     def __post_init__(self):
         weights = tuple(np.array(w, dtype=np.float64) for w in self.weights)
@@ -100,7 +147,18 @@ class ConvertedNetwork:
         if int(np.prod(input_shape)) != weights[0].shape[1]:
             raise ValueError(f"input_shape {input_shape} has {int(np.prod(input_shape))} values but the first "
                              f"layer takes {weights[0].shape[1]}")
-        for name, value in (("weights", weights), ("thresholds", thresholds), ("leaks", leaks), ("input_shape", input_shape)):
+        sharing = tuple(self.sharing) if self.sharing is not None else (None,) * len(weights)
+        if len(sharing) != len(weights):
+            raise ValueError(f"sharing: need one entry (or None) per weight layer ({len(weights)}); got {len(sharing)}")
+        for index, (shared, w) in enumerate(zip(sharing, weights)):
+            if shared is None:
+                continue
+            if not isinstance(shared, SharedWeights) or shared.index.shape != w.shape:
+                raise ValueError(f"sharing[{index}] must be SharedWeights with index shape {w.shape}")
+            if not np.allclose(shared.matrix(), w, rtol=1e-12, atol=0.0):
+                raise ValueError(f"sharing[{index}] does not reproduce weights[{index}] (not one value per shared entry)")
+        for name, value in (("weights", weights), ("thresholds", thresholds), ("leaks", leaks), ("input_shape", input_shape),
+                            ("sharing", sharing)):
             object.__setattr__(self, name, value)
 
     @property
@@ -115,7 +173,7 @@ class ConvertedNetwork:
 
     def with_thresholds(self, thresholds):
         """The same network with other thresholds."""
-        return ConvertedNetwork(self.weights, thresholds, self.leaks, self.input_shape)
+        return ConvertedNetwork(self.weights, thresholds, self.leaks, self.input_shape, self.sharing)
 
 
 def check_images(network, images):

@@ -1,4 +1,4 @@
-"""The conversion study on MNIST: ANN, converted SNN, hybrid STDB and DIET-SNN in one table.
+"""The conversion study on MNIST or FSDD: ANN, converted SNN, hybrid STDB and DIET-SNN in one table.
 
 Used by the ``conversion_mnist`` scenario. Every SNN number comes from the float64 reference
 simulation (:func:`~.conversion.simulate_converted`); the Brian2 check runs the converted network on
@@ -12,6 +12,7 @@ import time
 import numpy as np
 
 from ..analysis.energy import ENERGY_PER_AC, ENERGY_PER_MAC
+from ..backends.base import compiler_available
 from ..inputs.datasets import read_mnist
 from ..random import SeedStreams
 from .ann import ann_accuracy, ann_macs, relu_mlp, small_cnn, to_converted_network, train_ann
@@ -20,7 +21,7 @@ from .converted_export import run_converted_in_brian
 from .spiking_feedforward import diet_snn, hybrid_stdb
 from .threshold_balancing import balance_thresholds
 
-__all__ = ["mnist_split", "snn_summary", "conversion_study"]
+__all__ = ["mnist_split", "fsdd_split", "study_data", "snn_summary", "conversion_study"]
 
 
 def mnist_split(path, n_train, n_test, seed):
@@ -32,6 +33,35 @@ def mnist_split(path, n_train, n_test, seed):
     train, test = order[:n_train], order[n_train:n_train + n_test]
     images = data.samples.astype(np.float64) / 255.0
     return images[train], data.labels[train], images[test], data.labels[test]
+
+
+def fsdd_split(path, n_mels, n_frames, n_train, n_test, seed):
+    """FSDD on its standard split (takes 0-4 of every speaker and digit test) as fixed-size log-mel images.
+
+    Each recording becomes one ``(n_mels, n_frames)`` image: its log-mel spectrogram resampled to
+    ``n_frames`` frames over the whole recording (linear interpolation) and scaled to [0, 1] by the
+    training set's 5th/99.5th percentiles, the front end of the other FSDD scenarios
+    (:func:`~.data.fsdd_frame_sequences`). Both sets are permuted by the seed's ``structure`` stream
+    and cut to ``n_train`` / ``n_test`` (the defaults keep all: 2,700 / 300).
+    """
+    from .data import fsdd_frame_sequences
+
+    data = fsdd_frame_sequences(path, n_mels, n_frames)
+    generator = SeedStreams(seed).generator("structure")
+    sets = []
+    for name, size in (("train", n_train), ("test", n_test)):
+        order = generator.permutation(data[f"{name}_classes"].size)[:size]
+        images = np.transpose(data[f"{name}_inputs"], (0, 2, 1)).astype(np.float64)  # (n, mels, frames)
+        sets += [np.ascontiguousarray(images[order]), data[f"{name}_classes"][order]]
+    return tuple(sets)
+
+
+def study_data(config, seed):
+    """``(train_x, train_y, test_x, test_y, image_shape)`` of ``config.dataset`` (``"mnist"`` or ``"fsdd"``)."""
+    if getattr(config, "dataset", "mnist") == "fsdd":
+        return fsdd_split(config.data_path, config.n_mels, config.n_frames, config.n_train, config.n_test, seed) + (
+            (config.n_mels, config.n_frames),)
+    return mnist_split(config.data_path, config.n_train, config.n_test, seed) + ((28, 28),)
 
 
 def snn_summary(network, run, labels, n_steps, encoding, macs):
@@ -51,17 +81,38 @@ def snn_summary(network, run, labels, n_steps, encoding, macs):
             "thresholds": list(network.thresholds), "leaks": list(network.leaks)}
 
 
-def conversion_study(config, seed=0, backend="runtime", build_root=None):
+def _brian_runs(network, images, n_steps, encoding, generator, backend, build_root):
+    """Brian2 inference; ``"auto"``: C++ standalone where a compiler works, else (or if its build fails) the runtime.
+
+    Returns the runs and a sentence saying which backend ran and why.
+    """
+    if backend != "auto":
+        return run_converted_in_brian(network, images, n_steps, encoding, generator, backend=backend,
+                                      build_root=build_root), f"{backend} (requested)"
+    if not compiler_available():
+        note = "runtime (fallback: no C++ compiler on the PATH)"
+    else:
+        state = generator.bit_generator.state
+        try:
+            return run_converted_in_brian(network, images, n_steps, encoding, generator, backend="cpp_standalone",
+                                          build_root=build_root), "cpp_standalone (auto: a C++ compiler was found)"
+        except Exception as error:  # a broken toolchain: say so and run the same rasters in the runtime
+            generator.bit_generator.state = state
+            note = f"runtime (fallback: cpp_standalone failed: {type(error).__name__}: {str(error)[:200]})"
+    return run_converted_in_brian(network, images, n_steps, encoding, generator, backend="runtime",
+                                  build_root=build_root), note
+
+
+def conversion_study(config, seed=0, backend="auto", build_root=None):
     """Run the whole study; ``config`` has the scenario's fields. Returns ``(metrics, curves)``."""
     streams = SeedStreams(seed)
-    train_x, train_y, test_x, test_y = mnist_split(config.data_path, config.n_train, config.n_test, seed)
-    shape = (28, 28)
+    train_x, train_y, test_x, test_y, shape = study_data(config, seed)
     if config.architecture == "cnn":
-        shape = (1, 28, 28)
+        shape = (1,) + shape
         train_x, test_x = train_x[:, None], test_x[:, None]
-        model = small_cnn(seed=seed)
+        model = small_cnn(seed=seed, input_shape=shape)
     else:
-        model = relu_mlp(784, tuple(config.hidden), 10, seed=seed)
+        model = relu_mlp(int(np.prod(shape)), tuple(config.hidden), 10, seed=seed)
     start = time.perf_counter()
     train_ann(model, train_x, train_y, config.ann_epochs, learning_rate=config.ann_learning_rate, seed=seed)
     metrics = {"ann_accuracy": ann_accuracy(model, test_x, test_y), "ann_seconds": time.perf_counter() - start}
@@ -112,11 +163,11 @@ def conversion_study(config, seed=0, backend="runtime", build_root=None):
         reference = simulate_converted(base, images, config.brian_steps, encoding, streams.generator("brian"),
                                        exact=True, record_spikes=True)
         start = time.perf_counter()
-        runs = run_converted_in_brian(base, images, config.brian_steps, encoding, streams.generator("brian"),
-                                      backend=backend, build_root=build_root)
+        runs, note = _brian_runs(base, images, config.brian_steps, encoding, streams.generator("brian"), backend, build_root)
         same = all(np.array_equal(run.spikes[layer], reference.spikes[layer][:, index])
                    for index, run in enumerate(runs) for layer in range(len(run.spikes)))
         metrics["brian"] = {"images": len(runs), "n_steps": config.brian_steps, "encoding": encoding,
+                            "backend_requested": backend, "backend_note": note,
                             "backend": runs[0].result.provenance["backend"]["backend"],
                             "spikes_identical_float64": bool(same),
                             "outputs_identical_float64": bool(all(np.array_equal(run.output, reference.output[-1, index])
