@@ -14,7 +14,8 @@ inputs). Metrics: per cell, mean and standard deviation over seeds of MC, contro
 
 ``stdp_training="converged"`` replaces the ``n_train_steps`` of STDP by chunks of ``n_steps`` steps
 until the Kolmogorov-Smirnov distance between successive ee weight distributions stays below
-``convergence_threshold`` for ``convergence_patience`` chunks (at most ``max_chunks``;
+``convergence_threshold`` (None: the two-sample KS test's 5 % critical value for the number of ee
+synapses) for ``convergence_patience`` chunks (at most ``max_chunks``;
 :mod:`hetero_brian.protocols.stdp_convergence`); the rows record the reached state.
 
 References
@@ -22,7 +23,7 @@ References
 H. Jaeger, "Short term memory in echo state networks", GMD Report 152 (2001).
 B. Chakraborty, S. Mukhopadhyay, ICLR 2023, arXiv:2302.11618.
 """
-from typing import Literal
+from typing import Literal, Optional
 
 import numpy as np
 from brian2 import Hz, mV, ms
@@ -57,9 +58,9 @@ class Config(HRSNNParameters):
     n_seeds: int = 5
     variants: list[Literal["HoNHoS", "HeNHoS", "HoNHeS", "HeNHeS"]] = ["HoNHoS", "HeNHoS", "HoNHeS", "HeNHeS"]
     stdp_training: Literal["fixed", "converged"] = "fixed"
-    convergence_threshold: float = 0.02
-    convergence_patience: int = 2
-    max_chunks: int = 10
+    convergence_threshold: Optional[float] = None
+    convergence_patience: int = 3
+    max_chunks: int = 15
 
 
 def check_config(config):
@@ -73,7 +74,7 @@ def check_config(config):
                           f"got n_steps={config.n_steps}")
     if not (config.heterogeneous_neurons and config.heterogeneous_stdp) or not config.variants:
         raise ConfigError("heterogeneous_neurons and heterogeneous_stdp must stay true; choose cells with 'variants'")
-    if not 0 < config.convergence_threshold < 1:
+    if config.convergence_threshold is not None and not 0 < config.convergence_threshold < 1:
         raise ConfigError(f"convergence_threshold must be in (0, 1); got {config.convergence_threshold!r}")
     if float(config.input_rate) * float(config.dt) > 1:
         raise ConfigError(f"input_rate * dt must be <= 1; got {config.input_rate!r}, {config.dt!r}")

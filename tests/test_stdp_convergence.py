@@ -4,7 +4,8 @@ import json
 import numpy as np
 import pytest
 
-from hetero_brian.protocols.stdp_convergence import convergence_chunk, ks_distance, relative_l1_change
+from hetero_brian.protocols.stdp_convergence import (convergence_chunk, ks_critical_value, ks_distance,
+                                                      relative_l1_change)
 
 
 def test_ks_distance_known_values():
@@ -14,6 +15,16 @@ def test_ks_distance_known_values():
     assert ks_distance([0.0, 1.0], [1.0, 1.0]) == pytest.approx(0.5)
     with pytest.raises(ValueError):
         ks_distance([], [1.0])
+
+
+def test_ks_critical_value_is_exceeded_by_about_five_percent_of_same_distribution_pairs():
+    rng = np.random.default_rng(4)
+    n = 500
+    exceeded = [ks_distance(rng.gamma(2.0, 1.0, n), rng.gamma(2.0, 1.0, n)) >= ks_critical_value(n)
+                for _ in range(600)]
+    assert 0.025 < np.mean(exceeded) < 0.085
+    # a shift of half a standard deviation is far beyond it
+    assert ks_distance(rng.normal(0, 1, n), rng.normal(0.5, 1, n)) > 2 * ks_critical_value(n)
 
 
 def test_relative_l1_change_known_values():

@@ -13,9 +13,14 @@ compared with ``w_{c-1}`` (``w_0``: the initial weights):
   under additive STDP single weights keep hopping between the bounds after the distribution has
   settled, so it need not fall).
 
-Training stops after the first chunk ``c`` at which ``ks`` has stayed below ``ks_threshold`` for
+Training stops after the first chunk ``c`` at which ``ks`` has stayed below a threshold for
 ``patience`` consecutive chunks (converged at ``c``), or after ``max_chunks`` chunks (not
-converged; the reached state and the whole ``ks`` / ``l1`` history are recorded either way). Then
+converged; the reached state and the whole ``ks`` / ``l1`` history are recorded either way). The
+default threshold is the 5 % critical value of the two-sample KS test for two samples of the
+number ``n`` of ee synapses, ``1.358 sqrt(2 / n)`` (:func:`ks_critical_value`): successive
+distributions then differ by no more than two independent draws of one distribution would. The
+KS distance between the last weights and those ``patience`` chunks before (``ks_window``) is
+recorded as a check for slow drift. Then
 one run of ``n_steps`` with plasticity off gives the states, Jaeger's memory capacity above its
 shuffled control and the activity, as in :func:`hetero_brian.protocols.memory_capacity.run_seed`.
 Each chunk starts from the initial membrane and trace values (a reset between chunks; the weights
@@ -50,6 +55,16 @@ def ks_distance(first, second):
     cdf_first = np.searchsorted(first, points, side="right") / first.size
     cdf_second = np.searchsorted(second, points, side="right") / second.size
     return float(np.max(np.abs(cdf_first - cdf_second)))
+
+
+def ks_critical_value(n_samples, coefficient=1.358):
+    """Two-sample KS distance exceeded with probability ~5 % by two samples of size ``n_samples`` of one distribution.
+
+    ``coefficient * sqrt(2 / n_samples)`` (1.358: the asymptotic 5 % point of the Kolmogorov distribution).
+    """
+    if n_samples < 1:
+        raise ValueError(f"n_samples must be >= 1; got {n_samples!r}")
+    return float(coefficient * np.sqrt(2.0 / n_samples))
 
 
 def relative_l1_change(previous, current):
@@ -95,7 +110,8 @@ def train_to_convergence(simulator, parameters, chunk_inputs, threshold, patienc
     chunk_inputs : callable
         ``chunk_inputs(c)`` -> the input raster of chunk ``c`` (1-based).
     threshold, patience, max_chunks
-        The criterion (:func:`convergence_chunk`) and the largest number of chunks.
+        The criterion (:func:`convergence_chunk`; ``threshold`` None: :func:`ks_critical_value` of the
+        number of ee synapses) and the largest number of chunks.
     w_max : float
         Upper bound of the ee weights (volt, SI float).
     label : str
@@ -105,12 +121,14 @@ def train_to_convergence(simulator, parameters, chunk_inputs, threshold, patienc
     weights : numpy.ndarray
         The ee weights reached (volt, SI floats).
     state : dict
-        ``converged`` (bool), ``chunks`` (run), ``converged_at`` (chunk or None), ``ks``, ``l1``
+        ``converged`` (bool), ``chunks`` (run), ``converged_at`` (chunk or None), ``threshold``,
+        ``ks_window`` (KS distance over the last ``patience`` chunks), ``ks``, ``l1``
         (per chunk), ``weight_mean``, ``weight_at_bounds`` (fraction of weights within 1 % of 0 or
         ``w_max``, per chunk, from chunk 0), ``w_max`` (volt).
     """
     weights = None
     state = {"ks": [], "l1": [], "weight_mean": [], "weight_at_bounds": []}
+    history = []
     for chunk in range(1, max_chunks + 1):
         values = dict(parameters)
         if weights is not None:
@@ -121,6 +139,9 @@ def train_to_convergence(simulator, parameters, chunk_inputs, threshold, patienc
         if weights is None:
             initial = np.asarray(table.extra["w_initial"], dtype=float)
             state["w_max"] = w_max
+            threshold = ks_critical_value(initial.size) if threshold is None else threshold
+            state["threshold"] = threshold
+            history.append(initial)
             state["weight_mean"].append(float(initial.mean()))
             state["weight_at_bounds"].append(_at_bounds(initial, w_max))
             weights = initial
@@ -130,12 +151,14 @@ def train_to_convergence(simulator, parameters, chunk_inputs, threshold, patienc
         state["weight_mean"].append(float(new.mean()))
         state["weight_at_bounds"].append(_at_bounds(new, state["w_max"]))
         weights = new
+        history = (history + [new])[-(patience + 1):]
         print(f"{label} chunk {chunk}: KS {state['ks'][-1]:.4f}, L1 {state['l1'][-1]:.4f}, "
               f"mean w {1e3 * new.mean():.3f} mV", flush=True)
         converged_at = convergence_chunk(state["ks"], threshold, patience)
         if converged_at is not None:
             break
-    state.update(converged=converged_at is not None, converged_at=converged_at, chunks=len(state["ks"]))
+    state.update(converged=converged_at is not None, converged_at=converged_at, chunks=len(state["ks"]),
+                 ks_window=ks_distance(history[0], history[-1]), patience=patience)
     return weights, state
 
 
@@ -212,4 +235,4 @@ def run_seed(config, run_seed, backend="auto", build_root=None):
     return rows
 
 
-__all__ = ["convergence_chunk", "ks_distance", "relative_l1_change", "run_seed", "train_to_convergence"]
+__all__ = ["convergence_chunk", "ks_critical_value", "ks_distance", "relative_l1_change", "run_seed", "train_to_convergence"]
