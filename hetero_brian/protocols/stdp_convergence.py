@@ -37,13 +37,13 @@ import numpy as np
 from brian2 import volt
 
 from ..analysis.capacity import capacity_above_control
-from ..network.hrsnn import hrsnn_spec, variant_name, variant_parameters
+from ..network.hrsnn import variant_name, variant_parameters
 from ..network.recording import Recording
 from ..network.spec import RasterInput
 from ..random import SeedStreams
 from ..simulate import Simulator
 from .heterogeneity_sweep import input_raster
-from .memory_capacity import CELLS, step_states
+from .memory_capacity import CELLS, shared_build_spec, step_states
 
 
 def ks_distance(first, second):
@@ -98,7 +98,8 @@ def convergence_chunk(ks_history, threshold, patience):
     return None
 
 
-def train_to_convergence(simulator, parameters, chunk_inputs, threshold, patience, max_chunks, w_max, label):
+def train_to_convergence(simulator, parameters, chunk_inputs, threshold, patience, max_chunks, w_max, label,
+                         sampled=None):
     """Run STDP chunks until :func:`convergence_chunk` fires or ``max_chunks`` ran.
 
     Parameters
@@ -115,6 +116,8 @@ def train_to_convergence(simulator, parameters, chunk_inputs, threshold, patienc
     w_max : float
         Upper bound of the ee weights (volt, SI float).
     label : str
+    sampled : dict, optional
+        Heterogeneous parameters for ``Simulator.run(sampled=...)`` (default: the build's).
 
     Returns
     -------
@@ -133,7 +136,7 @@ def train_to_convergence(simulator, parameters, chunk_inputs, threshold, patienc
         values = dict(parameters)
         if weights is not None:
             values["ee.w"] = weights * volt
-        result = simulator.run(parameters=values, inputs={"stimulus": chunk_inputs(chunk)},
+        result = simulator.run(parameters=values, inputs={"stimulus": chunk_inputs(chunk)}, sampled=sampled,
                                label=f"{label}-chunk{chunk}-{time.time_ns()}")
         table = result.synapses["ee"]
         if weights is None:
@@ -190,7 +193,7 @@ def run_seed(config, run_seed, backend="auto", build_root=None):
     input_rng = streams.generator("input")
     measured_u = input_rng.uniform(0.0, 1.0, config.n_steps)
     measured_raster = input_raster(measured_u, config, input_rng)
-    spec = hrsnn_spec(config, RasterInput("stimulus", measured_raster, config.dt), streams)
+    spec, build_spec, sampled = shared_build_spec(config, RasterInput("stimulus", measured_raster, config.dt), run_seed)
     edges = float(config.step_duration) * np.arange(config.n_steps + 1)
     boundaries = np.stack([edges[:-1], edges[1:]], axis=1)
     chunk_seed = streams.integer_seed("training-chunks")
@@ -201,7 +204,7 @@ def run_seed(config, run_seed, backend="auto", build_root=None):
 
     rows = []
     start = time.perf_counter()
-    with Simulator(spec, config.n_steps * config.step_duration, backend=backend, seed=run_seed,
+    with Simulator(build_spec, config.n_steps * config.step_duration, backend=backend, seed=run_seed,
                    recording=Recording(spikes=("exc", "inh")), build_root=build_root) as simulator:
         print(f"stdp convergence seed {run_seed}: network built, {time.perf_counter() - start:.0f} s", flush=True)
         for switches in CELLS:
@@ -212,9 +215,10 @@ def run_seed(config, run_seed, backend="auto", build_root=None):
             parameters = variant_parameters(spec, *switches)
             weights, state = train_to_convergence(simulator, parameters, chunk_inputs, config.convergence_threshold,
                                                   config.convergence_patience, config.max_chunks,
-                                                  float(config.w_max_ee), f"seed {run_seed} {variant}")
+                                                  float(config.w_max_ee), f"seed {run_seed} {variant}",
+                                                  sampled)
             result = simulator.run(parameters={**parameters, "ee.w": weights * volt, "ee.plastic": 0},
-                                   inputs={"stimulus": measured_raster}, label=f"conv-{variant}-{run_seed}")
+                                   inputs={"stimulus": measured_raster}, sampled=sampled, label=f"conv-{variant}-{run_seed}")
             states = step_states(result, boundaries)
             capacity = capacity_above_control(measured_u, states, config.max_delay,
                                               np.random.default_rng([run_seed, len(rows)]), config.n_controls,
