@@ -67,3 +67,19 @@ def test_shared_build_runs_exactly_the_configured_network():
     assert spikes[0][0].size > 0
     for first, second in zip(*spikes):
         np.testing.assert_array_equal(first, second)
+
+
+@pytest.mark.parametrize("name, variant", [("hrsnn_memory_heterogeneous", "HeNHeS"),
+                                           ("hrsnn_memory_homogeneous", "HoNHoS")])
+def test_spiking_study_files_search_real_keys_and_name_returned_metrics(name, variant):
+    """The Bayesian-optimisation studies of the spiking HRSNN: valid keys and objectives the scenario returns."""
+    from pathlib import Path
+
+    from hetero_brian.experiment.tune import check_search_space, load_tune_config
+    from hetero_brian.scenarios import memory_capacity
+
+    config = load_tune_config(Path(__file__).parents[1] / "scenarios" / "sweeps" / f"{name}.yaml")
+    check_search_space(config)
+    assert config.base["variants"] == [variant]
+    returned = {f"{key}_{variant}_mean" for key in memory_capacity.SUMMARY}
+    assert {objective.metric for objective in config.objectives} <= returned
