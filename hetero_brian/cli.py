@@ -213,6 +213,10 @@ def _run(arguments):
     return 0
 
 
+#: Exit status after the reader of stdout went away (128 + SIGPIPE, as a shell reports it).
+EXIT_BROKEN_PIPE = 141
+
+
 def main(argv=None):
     """Entry point of ``hetero-brian``; returns the exit status."""
     if threading.current_thread() is threading.main_thread():
@@ -225,6 +229,10 @@ def main(argv=None):
     except (SimulationInterrupted, KeyboardInterrupt) as error:
         print(f"hetero-brian: interrupted: {str(error) or 'Ctrl-C'}", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # ``hetero-brian show X | head``: the reader left; end quietly like git
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's final flush must not fail again
+        return EXIT_BROKEN_PIPE
     except (ConfigError, UnitError, ResultsError, FileNotFoundError, FileExistsError) as error:
         print(f"hetero-brian: error: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -18,35 +18,51 @@ TNNLS 2021 (DIET-SNN); M. Horowitz, ISSCC 2014 (E_AC 0.9 pJ, E_MAC 4.6 pJ).
 """
 from typing import List, Literal, Optional
 
+from pydantic import Field
+
 from hetero_brian.config import StrictModel
+from hetero_brian.experiment.checks import array_file_bytes, figure_bytes
 
 
 class Config(StrictModel):
     """Options (the default runs in about 10 minutes on one core)."""
 
-    data_path: Optional[str] = None  # folder with t10k-*-idx*-ubyte[.gz]; default $HETERO_BRIAN_DATA/mnist
-    n_train: int = 8000
-    n_test: int = 2000
-    architecture: Literal["mlp", "cnn"] = "mlp"
-    hidden: List[int] = [256, 128]
-    ann_epochs: int = 5
-    ann_learning_rate: float = 1e-3
-    balancing: List[Literal["percentile", "max", "spike_norm"]] = ["percentile", "max", "spike_norm"]
-    percentile: float = 99.9
-    n_normalisation: int = 1000
-    spike_norm_steps: int = 100
-    encodings: List[Literal["direct", "poisson"]] = ["direct", "poisson"]
-    max_steps: int = 200
-    report_steps: List[int] = [5, 10, 25, 50, 100, 200]
-    stdb_epochs: int = 3
-    stdb_steps: int = 25
-    stdb_learning_rate: float = 1e-4
-    diet_epochs: int = 10
-    diet_steps: int = 5
-    diet_learning_rate: float = 1e-4
-    brian_images: int = 3
-    brian_steps: int = 20
-    threads: int = 1
+    data_path: Optional[str] = Field(None, description="folder of t10k-*-idx*-ubyte[.gz]; None: $HETERO_BRIAN_DATA/mnist, "
+                                                       "then ../shared/data/mnist")
+    n_train: int = Field(8000, description="training images (the first of the seed's permutation of the 10,000)")
+    n_test: int = Field(2000, description="test images (the next n_test of the permutation)")
+    architecture: Literal["mlp", "cnn"] = Field("mlp", description="bias-free ReLU MLP, or a small CNN (conv 5x5, pool)")
+    hidden: List[int] = Field([256, 128], description="MLP only: sizes of the hidden layers")
+    ann_epochs: int = Field(5, description="training epochs of the ANN")
+    ann_learning_rate: float = Field(1e-3, description="Adam learning rate of the ANN")
+    balancing: List[Literal["percentile", "max", "spike_norm"]] = Field(
+        ["percentile", "max", "spike_norm"], description="threshold-balancing methods converted (the first is fine-tuned)")
+    percentile: float = Field(99.9, description="percentile of the activations used by 'percentile' balancing (%)")
+    n_normalisation: int = Field(1000, description="training images used to balance the thresholds")
+    spike_norm_steps: int = Field(100, description="time steps of Poisson input per image of 'spike_norm' balancing")
+    encodings: List[Literal["direct", "poisson"]] = Field(
+        ["direct", "poisson"], description="input codes of the converted SNNs (the first one runs in Brian2)")
+    max_steps: int = Field(200, description="time steps each converted SNN runs per test image")
+    report_steps: List[int] = Field([5, 10, 25, 50, 100, 200], description="step counts whose accuracy and spikes are reported")
+    stdb_epochs: int = Field(3, description="hybrid STDB fine-tuning epochs (0: skip)")
+    stdb_steps: int = Field(25, description="time steps per image of hybrid STDB (Poisson input)")
+    stdb_learning_rate: float = Field(1e-4, description="Adam learning rate of hybrid STDB")
+    diet_epochs: int = Field(10, description="DIET-SNN fine-tuning epochs (0: skip)")
+    diet_steps: int = Field(5, description="time steps per image of DIET-SNN (direct input)")
+    diet_learning_rate: float = Field(1e-4, description="Adam learning rate of DIET-SNN (weights, leaks, thresholds)")
+    brian_images: int = Field(3, description="first test images run in Brian2 and compared with the reference (0: skip)")
+    brian_steps: int = Field(20, description="time steps of each Brian2 run")
+    threads: int = Field(1, description="PyTorch CPU threads")
+
+
+def disk_bytes(config):
+    """Most bytes written: ``curves.npz`` (accuracy and spikes after every step), the figure, and the
+    Brian2 project of a C++ backend under ``builds/`` (sources, binary, 3 values per synapse per run)."""
+    widths = [784, *config.hidden, 10]
+    synapses = sum(a * b for a, b in zip(widths, widths[1:])) if config.architecture == "mlp" else 300_000
+    curves = 2 * config.max_steps * len(config.balancing) * len(config.encodings) + config.stdb_steps + config.diet_steps
+    build = (64 << 20) + 24 * synapses * (config.brian_images + 2) if config.brian_images else 0
+    return array_file_bytes(curves, n_arrays=16) + figure_bytes(11, 4) + build
 
 
 def _figure(metrics, curves, output):

@@ -28,10 +28,13 @@ B. Chakraborty, S. Mukhopadhyay, Front. Neurosci. 17:994517 (2023).
 import math
 
 from brian2 import Hz, mV, ms
+from pydantic import Field
 
 from hetero_brian.analysis.figures_hrsnn import plot_heterogeneity_sweeps
 from hetero_brian.config import DistributionField, QuantityField
 from hetero_brian.errors import ConfigError
+from hetero_brian.experiment.checks import (count_bound, figure_bytes, results_file_bytes, spike_bound,
+                                            synapse_bound)
 from hetero_brian.network.hrsnn import HRSNNParameters
 from hetero_brian.protocols.heterogeneity_sweep import run_seed, summarise
 from hetero_brian.random import SeedStreams
@@ -43,22 +46,22 @@ class Config(HRSNNParameters):
     ``tau_post.mean`` are the means the sweeps spread around) plus the sweep options."""
 
     n_neurons: int = 200
-    n_input: int = 50
-    n_steps: int = 400
-    n_train_steps: int = 100
-    step_duration: QuantityField(ms) = "20 ms"
-    input_rate: QuantityField(Hz) = "100 Hz"
-    cvs: list[float] = [0.0, 0.25, 0.5, 1.0]
-    n_seeds: int = 3
+    n_input: int = Field(50, description="Poisson input neurons, each firing at u_k * input_rate during step k")
+    n_steps: int = Field(400, description="measured input steps (plasticity off): the memory-capacity samples")
+    n_train_steps: int = Field(100, description="input steps with STDP on before the measured ones")
+    step_duration: QuantityField(ms) = Field("20 ms", description="time each input value is held (time, multiple of dt)")
+    input_rate: QuantityField(Hz) = Field("100 Hz", description="input rate at u = 1 (frequency)")
+    cvs: list[float] = Field([0.0, 0.25, 0.5, 1.0], description="coefficients of variation swept (tau_m and STDP taus)")
+    n_seeds: int = Field(3, description="networks (connectivity, input, samples) per condition")
     tau_m: DistributionField(ms) = {"distribution": "gamma", "mean": "20 ms", "cv": 0.5}
     tau_pre: DistributionField(ms) = {"distribution": "lognormal", "mean": "20 ms", "cv": 0.5}
     tau_post: DistributionField(ms) = {"distribution": "lognormal", "mean": "20 ms", "cv": 0.5}
-    tau_min: QuantityField(ms) = "1 ms"
+    tau_min: QuantityField(ms) = Field("1 ms", description="floor of the sampled time constants (time)")
     weight_input: QuantityField(mV) = "6 mV"
-    max_delay: int = 20
-    ridge: float = 0.01
+    max_delay: int = Field(20, description="largest input delay read out for the memory capacity (steps)")
+    ridge: float = Field(0.01, description="ridge regularisation of the memory-capacity readouts")
     dt: QuantityField(ms) = "0.5 ms"
-    save_results: bool = True
+    save_results: bool = Field(True, description="write each run's results file (<sweep>-cv<cv>-seed<k>.h5)")
 
 
 def check_config(config):
@@ -95,6 +98,21 @@ def check_config(config):
                           f"got n_steps={config.n_steps}")
     if not config.ridge >= 0:
         raise ConfigError(f"ridge must be >= 0; got {config.ridge!r}")
+
+
+def disk_bytes(config):
+    """Most bytes written: with ``save_results`` one results file per seed and condition (reservoir spikes
+    at one per refractory period, input spikes, every synapse and neuron parameter), the rows, the table
+    and the figure."""
+    duration = (config.n_train_steps + config.n_steps) * float(config.step_duration)
+    spikes = (spike_bound(config.n_neurons, duration, float(config.t_ref), float(config.dt))
+              + count_bound(config.n_input * float(config.input_rate) * duration))
+    synapses = (synapse_bound(config.n_neurons, config.n_neurons, config.p_recurrent)
+                + synapse_bound(config.n_input, config.n_neurons, config.p_input))
+    runs = config.n_seeds * (len(config.cvs) + sum(cv != 0 for cv in config.cvs))
+    per_run = 8192 + 32 * config.max_delay + config.save_results * results_file_bytes(
+        spikes, 12 * synapses + 16 * config.n_neurons, n_datasets=64)
+    return runs * per_run + figure_bytes(13, 3.8)
 
 
 def run(config, output, backend="auto", seed=None, build_root=None):

@@ -21,10 +21,12 @@ from typing import Optional
 
 import numpy as np
 from brian2 import ms
+from pydantic import Field
 
 from hetero_brian.analysis.figures_hrsnn import plot_2x2
 from hetero_brian.config import QuantityField
 from hetero_brian.errors import ConfigError
+from hetero_brian.experiment.checks import hrsnn_2x2_disk_bytes
 from hetero_brian.inputs import load_sklearn_digits, row_frames, stratified_split, stratified_subset
 from hetero_brian.protocols.hrsnn_2x2 import HRSNNRunConfig, run_2x2
 from hetero_brian.random import SeedStreams, fresh_seed
@@ -36,8 +38,14 @@ class Config(HRSNNRunConfig):
     frame_duration: QuantityField(ms) = "10 ms"
     p_input: float = 0.5
     n_bins: int = 4
-    test_fraction: float = 0.3
-    n_samples: Optional[int] = None
+    test_fraction: float = Field(0.3, description="fraction of the images held out for testing, stratified by digit")
+    n_samples: Optional[int] = Field(None, description="images used, stratified by digit (20 to 1797); None: all 1797")
+
+
+def disk_bytes(config):
+    """Most bytes written: the 2x2's files (:func:`~hetero_brian.experiment.checks.hrsnn_2x2_disk_bytes`) for
+    at most all 1,797 images of 8 rows x 8 columns."""
+    return hrsnn_2x2_disk_bytes(config, config.n_samples or 1797, 8, 8)
 
 
 def run(config, output, backend="auto", seed=None):

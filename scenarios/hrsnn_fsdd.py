@@ -27,9 +27,11 @@ import time
 from typing import Literal, Optional
 
 import numpy as np
+from pydantic import Field
 
 from hetero_brian.analysis.figures_hrsnn import plot_2x2
 from hetero_brian.errors import ConfigError
+from hetero_brian.experiment.checks import hrsnn_2x2_disk_bytes
 from hetero_brian.inputs import (FSDD_TEST_TAKES, fixed_fold, leave_one_group_out, log_mel_frames, normalise_level,
                                  read_fsdd, scale_frames, stratified_subset)
 from hetero_brian.protocols.hrsnn_2x2 import HRSNNRunConfig, run_2x2
@@ -39,16 +41,26 @@ from hetero_brian.random import SeedStreams, fresh_seed
 class Config(HRSNNRunConfig):
     """FSDD options (data, front end, split) on top of the reservoir and 2x2 options."""
 
-    data_path: Optional[str] = None  # None: the lookup of hetero_brian.inputs.datasets
-    split: Literal["standard", "speaker"] = "standard"
-    folds: Optional[list[str]] = None
-    level: Literal["recording", "global"] = "recording"
-    n_train: Optional[int] = None
-    n_test: Optional[int] = None
-    n_mels: int = 20
-    n_frames: int = 20
-    low_percentile: float = 5.0
-    high_percentile: float = 99.5
+    data_path: Optional[str] = Field(None, description="FSDD recordings folder; None: $HETERO_BRIAN_DATA/fsdd, then "
+                                                       "../shared/data/fsdd")
+    split: Literal["standard", "speaker"] = Field("standard", description="FSDD split (takes 0-4 test) or leave one speaker out")
+    folds: Optional[list[str]] = Field(None, description="split='speaker' only: speakers held out, one fold each; None: all")
+    level: Literal["recording", "global"] = Field(
+        "recording", description="loudest 25 ms frame of each recording at RMS 1, or the recorded levels")
+    n_train: Optional[int] = Field(None, description="training recordings per fold, stratified by digit; None: all")
+    n_test: Optional[int] = Field(None, description="test recordings per fold, stratified by digit; None: all")
+    n_mels: int = Field(20, description="mel bands of the log-mel spectrogram: the input neurons")
+    n_frames: int = Field(20, description="frames each recording is resampled to (presented one per frame_duration)")
+    low_percentile: float = Field(5.0, description="percentile of the training frames scaled to 0 (%)")
+    high_percentile: float = Field(99.5, description="percentile of the training frames scaled to 1 (%)")
+
+
+def disk_bytes(config):
+    """Most bytes written: the 2x2's files (:func:`~hetero_brian.experiment.checks.hrsnn_2x2_disk_bytes`) per
+    fold, for FSDD's 3,000 recordings by 6 speakers (a larger data set needs a larger bound)."""
+    folds = 1 if config.split == "standard" else len(config.folds or range(6))
+    n_samples = min(3000, (config.n_train or 3000) + (config.n_test or 3000))
+    return folds * hrsnn_2x2_disk_bytes(config, n_samples, config.n_mels, config.n_frames)
 
 
 def _subset(indices, labels, n, rng, name):

@@ -1,24 +1,23 @@
 """Lyapunov Noise Pruning against activity pruning: chaotic time-series prediction with an HRSNN.
 
-A heterogeneous E/I reservoir of LIF neurons (gamma-distributed membrane time constants, HRSNN)
-is driven by a population code of the Lorenz-63 and Rössler series (each variable scaled to
-[0, 1] and encoded by ``n_channels_per_variable`` Gaussian tuning curves feeding Poisson spikes,
-one series point every ``t_step``). A ridge readout of the exponentially filtered spike counts
-predicts the next point of the series (all three variables); the score is the NRMSE on the last
-``test_fraction`` of each series. Three networks are compared:
+A heterogeneous E/I reservoir of LIF neurons (gamma-distributed membrane time constants, HRSNN) is driven by a
+population code of the Lorenz-63 and Rössler series (each variable scaled to [0, 1] and encoded by
+``n_channels_per_variable`` Gaussian tuning curves feeding Poisson spikes, one series point every ``t_step``). A ridge
+readout of the exponentially filtered spike counts predicts the next point of the series (all three variables); the
+score is the NRMSE on the last ``test_fraction`` of each series. Three networks are compared:
 
 * **dense**: the untrained reservoir;
-* **LNP** (Chakraborty et al. 2024): noise pruning of the untrained recurrent synapses with keep
-  probabilities from the noise-driven covariance (Moore & Chaudhuri 2020) scaled by Lyapunov
-  factors, then removal of the ``neuron_fraction`` of neurons with the lowest betweenness
-  centrality (``hetero_brian.analysis.lnp.lyapunov_noise_prune``, ``rescale=False``: weights keep their values,
-  which suits random networks whose weights are one value per projection);
-* **AP**: activity pruning of the dense network after its run (lowest-rate neurons removed, then
-  the synapses with the lowest rate x |weight|), at the sparsities LNP reached.
+* **LNP** (Chakraborty et al. 2024): noise pruning of the untrained recurrent synapses with keep probabilities from
+  the noise-driven covariance (Moore & Chaudhuri 2020) scaled by Lyapunov factors, then removal of the
+  ``neuron_fraction`` of neurons with the lowest betweenness centrality
+  (``hetero_brian.analysis.lnp.lyapunov_noise_prune``, ``rescale=False``: weights keep their values, which suits
+  random networks whose weights are one value per projection);
+* **AP**: activity pruning of the dense network after its run (lowest-rate neurons removed, then the synapses with the
+  lowest rate x |weight|), at the sparsities LNP reached.
 
-The recurrent network is seen as one population of signed weights (inhibitory negative), in units
-of the distance from rest to threshold; the spectrum of its rate Jacobian ``diag(1/tau)(-I + W)``
-(largest real part = the linearisation's largest Lyapunov exponent) is reported for each network.
+The recurrent network is seen as one population of signed weights (inhibitory negative), in units of the distance from
+rest to threshold; the spectrum of its rate Jacobian ``diag(1/tau)(-I + W)`` (largest real part = the linearisation's
+largest Lyapunov exponent) is reported for each network.
 
 References
 ----------
@@ -40,6 +39,7 @@ from hetero_brian.analysis.lnp import lyapunov_noise_prune, spectrum
 from hetero_brian.analysis.pruning import activity_prune
 from hetero_brian.config import DistributionField, QuantityField, StrictModel
 from hetero_brian.errors import ConfigError
+from hetero_brian.experiment.checks import figure_bytes
 from hetero_brian.inputs.time_series import SERIES, chaotic_series, population_code_raster, series_step
 from hetero_brian.models.neurons import LIF
 from hetero_brian.network.builder import sample_network_parameters
@@ -73,18 +73,19 @@ class Config(StrictModel):
 
 
 def _check(config):
-    if config.n_neurons < 10:
-        raise ConfigError(f"n_neurons must be >= 10; got {config.n_neurons}")
-    if config.n_points < 2 * config.washout + 20:
-        raise ConfigError(f"n_points ({config.n_points}) must exceed 2 * washout + 20 ({2 * config.washout + 20})")
-    for name in ("test_fraction", "target_sparsity"):
-        if not 0 < getattr(config, name) < 1:
-            raise ConfigError(f"{name} must be in (0, 1); got {getattr(config, name)}")
-    if not 0 <= config.neuron_fraction < 1:
-        raise ConfigError(f"neuron_fraction must be in [0, 1); got {config.neuron_fraction}")
-    if config.ridge <= 0 or config.n_channels_per_variable < 2:
-        raise ConfigError("ridge must be > 0 and n_channels_per_variable >= 2; got "
-                          f"ridge={config.ridge}, n_channels_per_variable={config.n_channels_per_variable}")
+    problems = [problem for bad, problem in (
+        (config.n_neurons < 10, f"n_neurons must be >= 10; got {config.n_neurons}"),
+        (config.n_points < 2 * config.washout + 20, f"n_points ({config.n_points}) must exceed 2 * washout + 20 ({2 * config.washout + 20})"),
+        *((not 0 < getattr(config, name) < 1, f"{name} must be in (0, 1); got {getattr(config, name)}") for name in ("test_fraction", "target_sparsity")),
+        (not 0 <= config.neuron_fraction < 1, f"neuron_fraction must be in [0, 1); got {config.neuron_fraction}"),
+        (config.ridge <= 0 or config.n_channels_per_variable < 2, f"ridge must be > 0 and n_channels_per_variable >= 2; got ridge={config.ridge}, n_channels_per_variable={config.n_channels_per_variable}")) if bad]
+    if problems:
+        raise ConfigError(problems[0])
+
+
+def disk_bytes(config):
+    """Most bytes written: ``lnp_report.json`` (leading eigenvalues, parameters) and the figure."""
+    return (64 << 10) + config.plots * figure_bytes(8, 3.2)
 
 
 def run(config, output, backend="auto", seed=None):

@@ -1,16 +1,14 @@
 """Lyapunov exponents of spiking networks against the heterogeneity of membrane time constants.
 
-For E/I reservoirs (Poisson input) and purely inhibitory networks (constant suprathreshold drive),
-tau_m is drawn from a gamma distribution of fixed mean and coefficient of variation ``cv``. For
-each cv and seed, a reference and K perturbed replicas run in one simulation
-(:class:`hetero_brian.protocols.replicas.ReplicaSimulator`); the perturbation sizes range from
-1e-9 to 1e-2 of the threshold distance, several random directions each. Reported, never averaged
-together: the infinitesimal exponent (Benettin renormalisation at the smallest epsilon), the
-finite-size separation rates, the probability that spike trains diverge at each size, and the
-regime ("stable", "chaotic", "stable chaos", "undetermined"). On the clock-driven grid the
-infinitesimal exponent is at most -1/tau_max by construction (see the analysis module's note), so
-its dependence on cv mostly tracks the largest sampled tau_m; the finite-size divergence is the
-informative measure.
+For E/I reservoirs (Poisson input) and purely inhibitory networks (constant suprathreshold drive), tau_m is drawn from
+a gamma distribution of fixed mean and coefficient of variation ``cv``. For each cv and seed, a reference and K
+perturbed replicas run in one simulation (:class:`hetero_brian.protocols.replicas.ReplicaSimulator`); the perturbation
+sizes range from 1e-9 to 1e-2 of the threshold distance, several random directions each. Reported, never averaged
+together: the infinitesimal exponent (Benettin renormalisation at the smallest epsilon), the finite-size separation
+rates, the probability that spike trains diverge at each size, and the regime ("stable", "chaotic", "stable chaos",
+"undetermined"). On the clock-driven grid the infinitesimal exponent is at most -1/tau_max by construction (see the
+analysis module's note), so its dependence on cv mostly tracks the largest sampled tau_m; the finite-size divergence
+is the informative measure.
 
 References
 ----------
@@ -27,6 +25,7 @@ from brian2 import Hz, mV, ms
 from hetero_brian.analysis.figures_hrsnn import plot_lyapunov_sweep
 from hetero_brian.analysis.lyapunov_table import lyapunov_row, summarise_lyapunov_rows
 from hetero_brian.config import QuantityField, StrictModel
+from hetero_brian.experiment.checks import count_bound, figure_bytes, results_file_bytes, spike_bound, synapse_bound
 from hetero_brian.distributions import Constant, Gamma
 from hetero_brian.models.neurons import LIF
 from hetero_brian.models.synapses import StaticSynapse
@@ -85,6 +84,16 @@ def network(config, kind, cv, seed):
                                dt=config.dt, shared_constants=False)
         return spec, {"inh.I_ext": config.inhibitory_drive}
     raise ValueError(f"networks: unknown network {kind!r}; choose from {NETWORKS}")
+
+
+def disk_bytes(config):
+    """Most bytes written: per network, seed and cv the results of reference and replicas (spikes at one per 2 ms
+    refractory period, input spikes, voltages every 1 ms, synapses, neuron parameters), the table, the figure."""
+    copies, duration, n = 1 + len(config.epsilons) * config.n_directions, float(config.duration), config.n_neurons
+    spikes = spike_bound(copies * n, duration, 2e-3, float(config.dt)) + count_bound(50 * copies * float(config.input_rate) * duration)
+    values = 12 * copies * (synapse_bound(n, n, config.p_connection) + 50 * n) + copies * n * (16 + 4 * (int(duration / 1e-3) + 1))
+    return (len(config.networks) * config.n_seeds * len(config.cvs) * (results_file_bytes(spikes, values, n_datasets=64) + 16384 + 512 * len(config.epsilons))
+            + figure_bytes(13, 3.6 * len(config.networks)))
 
 
 def run(config, output, backend="auto", seed=None):

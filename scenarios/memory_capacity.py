@@ -27,6 +27,7 @@ from typing import Literal, Optional
 
 import numpy as np
 from brian2 import Hz, mV, ms
+from pydantic import Field
 
 from hetero_brian.config import DistributionField, QuantityField
 from hetero_brian.errors import ConfigError
@@ -43,24 +44,38 @@ class Config(HRSNNParameters):
     """The reservoir (every :class:`HRSNNParameters` field) plus the input, measurement and cell options."""
 
     n_neurons: int = 200
-    n_input: int = 50
-    n_steps: int = 4000
-    n_train_steps: int = 500
-    step_duration: QuantityField(ms) = "5 ms"
-    input_rate: QuantityField(Hz) = "400 Hz"
+    n_input: int = Field(50, description="Poisson input channels, each firing at u_k * input_rate during step k")
+    n_steps: int = Field(4000, description="measured input steps (plasticity off): the readout samples")
+    n_train_steps: int = Field(500, description="input steps with STDP on before the measured ones")
+    step_duration: QuantityField(ms) = Field("5 ms", description="time each input value is held (time)")
+    input_rate: QuantityField(Hz) = Field("400 Hz", description="input rate at u = 1 (frequency)")
     weight_input: QuantityField(mV) = "2 mV"
     tau_m: DistributionField(ms) = {"distribution": "gamma", "mean": "20 ms", "cv": 0.5}
     dt: QuantityField(ms) = "0.5 ms"
-    max_delay: int = 20
-    ridge: float = 0.01
-    washout: int = 10
-    n_controls: int = 5
-    n_seeds: int = 5
-    variants: list[Literal["HoNHoS", "HeNHoS", "HoNHeS", "HeNHeS"]] = ["HoNHoS", "HeNHoS", "HoNHeS", "HeNHeS"]
-    stdp_training: Literal["fixed", "converged"] = "fixed"
-    convergence_threshold: Optional[float] = None
-    convergence_patience: int = 3
-    max_chunks: int = 15
+    max_delay: int = Field(20, description="largest input delay read out (steps)")
+    ridge: float = Field(0.01, description="ridge regularisation of the readouts")
+    washout: int = Field(10, description="first measured steps left out of the readouts (steps)")
+    n_controls: int = Field(5, description="shuffled copies of the input averaged for the chance-level control")
+    n_seeds: int = Field(5, description="networks per cell (mean and std over them)")
+    variants: list[Literal["HoNHoS", "HeNHoS", "HoNHeS", "HeNHeS"]] = Field(
+        ["HoNHoS", "HeNHoS", "HoNHeS", "HeNHeS"], description="cells measured: homogeneous/heterogeneous neurons x STDP")
+    stdp_training: Literal["fixed", "converged"] = Field(
+        "fixed", description="'fixed': n_train_steps of STDP; 'converged': chunks of n_steps until the ee weight "
+                             "distribution stops changing")
+    convergence_threshold: Optional[float] = Field(
+        None, description="KS distance between successive ee weight distributions counted as unchanged "
+                          "(None: the two-sample 5 % critical value for the number of ee synapses)")
+    convergence_patience: int = Field(3, description="successive chunks below the threshold that end training")
+    max_chunks: int = Field(15, description="most STDP chunks of n_steps steps (training stops unconverged)")
+
+
+def disk_bytes(config):
+    """Most bytes written: ``memory_capacity_runs.json``, one row per cell and seed (rewritten atomically:
+    the old table and the new one at once)."""
+    row = 4096 + 32 * (config.max_delay + config.n_controls)
+    if config.stdp_training == "converged":
+        row += 4 * 32 * (config.max_chunks + 1) + 256  # the convergence history of each row
+    return 2 * row * config.n_seeds * len(config.variants)
 
 
 def check_config(config):

@@ -1,18 +1,17 @@
 """Multimodal digits: MNIST images and FSDD spoken digits joined by cross-modal STDP.
 
-Two Diehl & Cook winner-take-all ensembles (power-law STDP) learn, unsupervised, MNIST images and
-FSDD recordings (log-mel spectrogram in ``n_time_bins`` time bins), both as Poisson rates; an image
-and a recording of the same digit are presented together. In ONE compiled binary: (1) both ensembles
-learn their input weights, links off; (2) cross-modal STDP learns the links both ways (input weights
-frozen, ``n_cross_passes`` passes); (3) the neurons are labelled with and without the links; (4) test
-pairs are classified by labelled-neuron votes and a logistic readout from each ensemble and both,
-without and with the links (``*_image_links``: the image ensemble driven by the audio one through
-the links, Rathi & Roy's cross-modal rescue), clean and with one modality corrupted (pixel noise,
-white noise at several SNRs, a missing modality). Step (1) is saved (``trained_ensembles.npz``);
-``--set trained_ensembles=RUN/trained_ensembles.npz`` (same seed and settings but ``cross_*`` and the
-test conditions) skips it. Labelling counts go to ``labelling_counts.npz``. Split: FSDD's standard
-split; MNIST's 10,000 images of ``../shared/data/mnist`` stratified into train / cross / label / test
-with the seed (FSDD train recordings, reused when needed, for all but the test pairs).
+Two Diehl & Cook winner-take-all ensembles (power-law STDP) learn, unsupervised, MNIST images and FSDD recordings
+(log-mel spectrogram in ``n_time_bins`` time bins), both as Poisson rates; an image and a recording of the same digit
+are presented together. In ONE compiled binary: (1) both ensembles learn their input weights, links off; (2) cross-
+modal STDP learns the links both ways (input weights frozen, ``n_cross_passes`` passes); (3) the neurons are labelled
+with and without the links; (4) test pairs are classified by labelled-neuron votes and a logistic readout from each
+ensemble and both, without and with the links (``*_image_links``: the image ensemble driven by the audio one through
+the links, Rathi & Roy's cross-modal rescue), clean and with one modality corrupted (pixel noise, white noise at
+several SNRs, a missing modality). Step (1) is saved (``trained_ensembles.npz``); ``--set
+trained_ensembles=RUN/trained_ensembles.npz`` (same seed and settings but ``cross_*`` and the test conditions) skips
+it. Labelling counts go to ``labelling_counts.npz``. Split: FSDD's standard split; MNIST's 10,000 images of
+``../shared/data/mnist`` stratified into train / cross / label / test with the seed (FSDD train recordings, reused
+when needed, for all but the test pairs).
 
 References
 ----------
@@ -28,17 +27,17 @@ from typing import List, Optional
 
 import numpy as np
 from brian2 import ms
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from hetero_brian.analysis.figures_diehl_cook import plot_multimodal_accuracy
 from hetero_brian.config import QuantityField
+from hetero_brian.experiment.checks import array_file_bytes, figure_bytes, results_file_bytes
 from hetero_brian.inputs import read_fsdd, read_mnist
 from hetero_brian.inputs.spoken_intensities import audio_intensities
 from hetero_brian.network.multimodal import CROSS, MODALITIES, MultimodalParameters
 from hetero_brian.protocols.multimodal import MultimodalNetwork
-from hetero_brian.protocols.multimodal_training import (corrupted_conditions, cross_sequence, learn_ensembles,
-                                                        learn_links, link_metrics, paired_digits, read_trained_ensembles,
-                                                        responses, score_conditions)
+from hetero_brian.protocols.multimodal_training import (corrupted_conditions, cross_sequence, learn_ensembles, learn_links,
+                                                        link_metrics, paired_digits, read_trained_ensembles, responses, score_conditions)
 from hetero_brian.random import SeedStreams
 from hetero_brian.results import SimulationResult, SynapseTable, save, save_arrays
 
@@ -49,49 +48,50 @@ REUSABLE_FIELDS = {"trained_ensembles", "image_noise", "snr_db", "plots", "cross
 class Config(MultimodalParameters):
     """The two ensembles and their links (:class:`MultimodalParameters`) and the experiment."""
 
-    mnist_path: Optional[str] = None  # None: the lookup of hetero_brian.inputs.datasets
-    fsdd_path: Optional[str] = None  # None: the lookup of hetero_brian.inputs.datasets
-    n_train_per_class: int = 700
-    n_cross_per_class: int = 100
-    n_label_per_class: int = 50
-    n_test_per_class: int = 30
-    input_mode: str = "rate"
-    n_mels: int = 20
-    n_time_bins: int = 10
-    dynamic_range_db: float = 40.0
-    audio_mean_intensity: Optional[float] = 0.25
-    audio_total_weight: float = 50.0
-    eta_plus: float = 0.02
-    x_target: float = 0.1
-    cross_eta_plus: float = 0.2
-    cross_x_target: float = 0.1
-    cross_total_weight: float = 5.0
-    cross_tau_pre: QuantityField(ms) = "100 ms"
-    n_cross_passes: int = 3
-    trained_ensembles: Optional[str] = None
-    image_noise: List[float] = [0.5]
-    snr_db: List[float] = [10.0, 0.0, -10.0]
-    plots: bool = True
+    mnist_path: Optional[str] = Field(None, description="MNIST folder; None: $HETERO_BRIAN_DATA/mnist, then ../shared/data/mnist")
+    fsdd_path: Optional[str] = Field(None, description="FSDD folder; None: $HETERO_BRIAN_DATA/fsdd, then ../shared/data/fsdd")
+    n_train_per_class: int = Field(700, description="image-recording pairs per digit with which both ensembles learn")
+    n_cross_per_class: int = Field(100, description="pairs per digit with which the cross-modal links learn")
+    n_label_per_class: int = Field(50, description="pairs per digit that label the neurons and fit the readouts")
+    n_test_per_class: int = Field(30, description="test pairs per digit (FSDD test recordings; at most 30)")
+    n_mels: int = Field(20, description="mel bands of each recording's intensities")
+    n_time_bins: int = Field(10, description="time bins of each recording (audio inputs: n_mels x n_time_bins)")
+    dynamic_range_db: float = Field(40.0, description="bins this far below the loudest one, or quieter, get intensity 0 (dB)")
+    audio_mean_intensity: Optional[float] = Field(0.25, description="scale each recording's intensities to this mean; None: not")
+    input_mode: str = "rate"; audio_total_weight: float = 50.0  # inherited keys, defaults changed
+    eta_plus: float = 0.02; x_target: float = 0.1
+    cross_eta_plus: float = 0.2; cross_x_target: float = 0.1
+    cross_total_weight: float = 5.0; cross_tau_pre: QuantityField(ms) = "100 ms"
+    n_cross_passes: int = Field(3, description="passes over the cross pairs while the links learn")
+    trained_ensembles: Optional[str] = Field(None, description="trained_ensembles.npz of an earlier run (same seed) to skip step 1")
+    image_noise: List[float] = Field([0.5], description="std of the Gaussian pixel noise of each noisy-image test (intensity)")
+    snr_db: List[float] = Field([10.0, 0.0, -10.0], description="signal-to-noise ratios of the noisy-audio tests (dB)")
+    plots: bool = Field(True, description="write the accuracy figure")
 
     @model_validator(mode="after")
     def _check_experiment(self):
-        for name in ("n_train_per_class", "n_cross_per_class", "n_label_per_class", "n_test_per_class", "n_mels",
-                     "n_time_bins", "n_cross_passes"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1; got {getattr(self, name)}")
-        if self.n_test_per_class > 30:
-            raise ValueError(f"n_test_per_class must be <= 30 (FSDD test recordings per digit); got {self.n_test_per_class}")
-        for bad, problem in ((not self.dynamic_range_db > 0, f"dynamic_range_db must be > 0; got {self.dynamic_range_db}"),
-                             (self.audio_mean_intensity is not None and not 0 < self.audio_mean_intensity <= 1,
-                              f"audio_mean_intensity must be in (0, 1] or null; got {self.audio_mean_intensity}"),
-                             (any(level < 0 for level in self.image_noise), f"image_noise levels must be >= 0; got {self.image_noise}")):
-            if bad:
-                raise ValueError(problem)
+        problems = [f"{name} must be >= 1; got {getattr(self, name)}" for name in ("n_train_per_class", "n_cross_per_class",
+                    "n_label_per_class", "n_test_per_class", "n_mels", "n_time_bins", "n_cross_passes") if getattr(self, name) < 1]
+        problems += [problem for bad, problem in (
+                (self.n_test_per_class > 30, f"n_test_per_class must be <= 30 (FSDD test recordings per digit); got {self.n_test_per_class}"),
+                (not self.dynamic_range_db > 0, f"dynamic_range_db must be > 0; got {self.dynamic_range_db}"),
+                (self.audio_mean_intensity is not None and not 0 < self.audio_mean_intensity <= 1,
+                 f"audio_mean_intensity must be in (0, 1] or null; got {self.audio_mean_intensity}"),
+                (any(level < 0 for level in self.image_noise), f"image_noise levels must be >= 0; got {self.image_noise}")) if bad]
+        if problems:
+            raise ValueError(problems[0])
         return self
 
     def training_settings(self, seed):
         """What fixes the trained ensembles: the seed and every setting but :data:`REUSABLE_FIELDS`."""
         return {"seed": seed, **{k: v for k, v in json.loads(self.model_dump_json()).items() if k not in REUSABLE_FIELDS}}
+
+
+def disk_bytes(config):
+    """Most bytes written: trained ensembles (npz), labelling counts (npz), the links (h5) and the figure."""
+    n, ensembles = config.n_excitatory, array_file_bytes(config.n_excitatory * (786 + config.n_mels * config.n_time_bins) + 10000)
+    return (ensembles * (config.trained_ensembles is None) + array_file_bytes(10 * config.n_label_per_class * (4 * n + 1))
+            + results_file_bytes(n_values=6 * n * n) + config.plots * figure_bytes(14, 4.2))
 
 
 def run(config, output, backend="auto", seed=None):

@@ -19,43 +19,42 @@ Z. Jackson et al., Free Spoken Digit Dataset, https://github.com/Jakobovski/free
 """
 from typing import Literal, Optional
 
-from brian2 import second
+from pydantic import Field
 
-from hetero_brian.config import DistributionField, QuantityField, StrictModel
+from hetero_brian.experiment.checks import array_file_bytes
+from hetero_brian.training.parameters import SRNNTrainingOptions
 
 #: task -> (default data folder, default epochs, default loss_start_step: None = last step)
 TASKS = {"fsdd": ("../shared/data/fsdd", 150, 10), "mnist_rows": ("../shared/data/mnist", 30, None),
          "mnist_pixels": ("../shared/data/mnist", 20, None)}
 
 
-class Config(StrictModel):
+class Config(SRNNTrainingOptions):
     """Options (the default, FSDD, trains in about 8-13 minutes on one shared core; MNIST rows 6-10)."""
 
-    task: Literal["fsdd", "mnist_rows", "mnist_pixels"] = "fsdd"
-    data: Optional[str] = None  # default per task: ../shared/data/fsdd or ../shared/data/mnist
-    n_mels: int = 20
-    n_frames: int = 20
-    n_train: int = 8000  # MNIST only
-    n_test: int = 2000
+    task: Literal["fsdd", "mnist_rows", "mnist_pixels"] = Field(
+        "fsdd", description="spoken digits as log-mel frames, MNIST rows, or MNIST pixels one per step")
+    data: Optional[str] = Field(None, description="data folder; None: ../shared/data/fsdd or ../shared/data/mnist")
+    n_mels: int = Field(20, description="FSDD only: mel bands, the input channels")
+    n_frames: int = Field(20, description="FSDD only: frames per recording, the sequence steps")
+    n_train: int = Field(8000, description="MNIST only: training images (the first of the 10,000-image file)")
+    n_test: int = Field(2000, description="MNIST only: test images (the last of the file)")
     n_hidden: int = 128
-    epochs: Optional[int] = None  # default per task: 150 (FSDD), 30 (MNIST rows), 20 (pixels)
+    epochs: Optional[int] = Field(None, description="training passes; None: 150 (FSDD), 30 (MNIST rows), 20 (pixels)")
     batch_size: int = 64
-    learning_rate: float = 1e-2
-    time_constant_learning_rate: QuantityField(second) = "0.03 ms"
-    decay_every: Optional[int] = None  # default: 70 % of the epochs (one halving)
-    decay_factor: float = 0.5
-    loss_start_step: Optional[int] = None  # default per task: 10 (FSDD), the last step (MNIST)
-    tau_m: DistributionField(second) = {"distribution": "normal", "mean": "20 ms", "std": "5 ms", "low": "1 ms"}
-    tau_adp: DistributionField(second) = {"distribution": "normal", "mean": "150 ms", "std": "10 ms", "low": "1 ms"}
-    tau_output: DistributionField(second) = "20 ms"
-    b0: float = 0.01
-    beta: float = 1.8
-    surrogate: Literal["multi_gaussian", "fast_sigmoid"] = "multi_gaussian"
-    train_time_constants: bool = True
-    brian_sequences: int = 3
-    baseline: bool = True
-    baseline_c: float = 0.1  # inverse regularisation of the logistic baseline (as in hrsnn_fsdd)
-    threads: int = 1
+    decay_every: Optional[int] = Field(None, description="epochs between learning-rate decays; None: 70 % of epochs")
+    loss_start_step: Optional[int] = Field(None, description="first step in the loss; None: 10 (FSDD), last step (MNIST)")
+    baseline: bool = Field(True, description="also fit the logistic-regression baseline on the same features")
+    baseline_c: float = Field(0.1, description="inverse regularisation C of the logistic baseline (as in hrsnn_fsdd)")
+
+
+def disk_bytes(config):
+    """Most bytes written: the checkpoint (parameters, Adam's two moments, history; the old one and its
+    replacement at once) and ``trained_parameters.npz``."""
+    n_inputs = {"fsdd": config.n_mels, "mnist_rows": 28, "mnist_pixels": 1}[config.task]
+    parameters = config.n_hidden * (n_inputs + config.n_hidden + 3 + 10) + 20
+    epochs = config.epochs or TASKS[config.task][1]
+    return 2 * array_file_bytes(3 * parameters + 8 * epochs, n_arrays=64) + array_file_bytes(parameters, n_arrays=12)
 
 
 def load_task(config):

@@ -17,35 +17,30 @@ M. Horowitz, IEEE ISSCC 2014, 10-14: E_AC = 0.9 pJ, E_MAC = 4.6 pJ (45 nm, 32-bi
 """
 from typing import List, Literal, Optional
 
-from brian2 import second
+from pydantic import Field
 
-from hetero_brian.config import DistributionField, QuantityField, StrictModel
+from hetero_brian.experiment.checks import array_file_bytes, figure_bytes
 from hetero_brian.random import SeedStreams
+from hetero_brian.training.parameters import SRNNTrainingOptions
 
 
-class Config(StrictModel):
+class Config(SRNNTrainingOptions):
     """Options (the default trains for about 8-10 minutes on one core, Brian2 build included)."""
 
-    data: Optional[str] = None  # QTDB_train.mat / QTDB_test.mat folder; default: $HETERO_BRIAN_QTDB, data lookup
-    n_hidden: int = 36
-    epochs: int = 150
-    batch_size: int = 32
-    crop_steps: Optional[int] = 200
-    learning_rate: float = 1e-2
-    time_constant_learning_rate: QuantityField(second) = "0.03 ms"
-    decay_every: int = 100
-    decay_factor: float = 0.5
-    loss_start_step: int = 10
-    tau_m: DistributionField(second) = {"distribution": "normal", "mean": "20 ms", "std": "5 ms", "low": "1 ms"}
-    tau_adp: DistributionField(second) = {"distribution": "normal", "mean": "150 ms", "std": "10 ms", "low": "1 ms"}
-    tau_output: DistributionField(second) = "20 ms"
-    b0: float = 0.01
-    beta: float = 1.8
-    surrogate: Literal["multi_gaussian", "fast_sigmoid"] = "multi_gaussian"
-    train_time_constants: bool = True
-    brian_sequences: int = 3
-    baselines: List[Literal["rnn", "gru", "lstm"]] = ["rnn", "gru", "lstm"]
-    threads: int = 1
+    data: Optional[str] = Field(None, description="QTDB_train.mat / QTDB_test.mat folder; None: $HETERO_BRIAN_QTDB, "
+                                                  "then $HETERO_BRIAN_DATA/qtdb, then ../shared/data/qtdb")
+    crop_steps: Optional[int] = Field(200, description="train on random windows of this many steps; None: whole sequences")
+    baselines: List[Literal["rnn", "gru", "lstm"]] = Field(
+        ["rnn", "gru", "lstm"], description="non-spiking baselines trained the same way with the SRNN's parameter count")
+
+
+def disk_bytes(config):
+    """Most bytes written: checkpoints (parameters, Adam's two moments, history; the old one and its
+    replacement at once) of the SRNN and each baseline, ``trained_parameters.npz``, the figure."""
+    parameters = config.n_hidden * (4 + config.n_hidden + 3 + 6) + 12
+    checkpoint = 2 * array_file_bytes(3 * parameters + 8 * config.epochs, n_arrays=64)
+    return (checkpoint * (1 + 1.2 * len(config.baselines)) + array_file_bytes(parameters, n_arrays=12)
+            + figure_bytes(10, 3.5))
 
 
 def _figure(initial, trained, output):

@@ -1,17 +1,16 @@
 """STDP-correlation pruning and weight quantisation of the Diehl & Cook network on MNIST.
 
-A Diehl & Cook (2015) network (784 Poisson inputs -> ``n_excitatory`` conductance-based neurons with
-adaptive thresholds -> one-to-one inhibition -> lateral inhibition) learns MNIST digits with
-power-law STDP, in ONE compiled binary: (1) dense; (1b, ``one_shot``) the trained dense network
-pruned once by weight to ``target_sparsity`` and quantised to each of ``test_levels`` levels;
-(2, ``prune_during_training``) from the same initial state, pruned every ``prune_interval`` images
-(Rathi, Panda & Roy; ``proxy``: STDP weight or spike-count correlation in ``bin_size`` bins) over
-the first ``prune_until`` of ``n_epochs`` passes, quantised to ``training_levels`` levels while
-training and to each of ``test_levels`` after. Every variant is labelled (plasticity off, ``n_label``
-images) and tested on ``n_test`` images by the labelled neurons' votes and by a logistic readout of
-the spike counts. Energy: one accumulate per synaptic event at 0.9 pJ (Horowitz 2014).
-Data: the 10,000 MNIST test images (``../shared/data/mnist``) shuffled with the seed: the first
-``n_train`` train, the next ``n_label`` label the neurons, the next ``n_test`` test.
+A Diehl & Cook (2015) network (784 Poisson inputs -> ``n_excitatory`` conductance-based neurons with adaptive
+thresholds -> one-to-one inhibition -> lateral inhibition) learns MNIST digits with power-law STDP, in ONE
+compiled binary: (1) dense; (1b, ``one_shot``) the trained dense network pruned once by weight to
+``target_sparsity`` and quantised to each of ``test_levels`` levels; (2, ``prune_during_training``) from the
+same initial state, pruned every ``prune_interval`` images (Rathi, Panda & Roy; ``proxy``: STDP weight or
+spike-count correlation in ``bin_size`` bins) over the first ``prune_until`` of ``n_epochs`` passes, quantised
+to ``training_levels`` levels while training and to each of ``test_levels`` after. Every variant is labelled
+(plasticity off, ``n_label`` images) and tested on ``n_test`` images by the labelled neurons' votes and by a
+logistic readout of the spike counts. Energy: one accumulate per synaptic event at 0.9 pJ (Horowitz 2014).
+Data: the 10,000 MNIST test images (``../shared/data/mnist``) shuffled with the seed: the first ``n_train``
+train, the next ``n_label`` label the neurons, the next ``n_test`` test.
 
 References
 ----------
@@ -27,11 +26,12 @@ from typing import List, Literal, Optional
 
 import numpy as np
 from brian2 import ms
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from hetero_brian.analysis.figures_diehl_cook import plot_pruning_summary, plot_receptive_fields
 from hetero_brian.analysis.pruning import quantise_weights
 from hetero_brian.config import QuantityField
+from hetero_brian.experiment.checks import figure_bytes, results_file_bytes
 from hetero_brian.inputs import read_mnist
 from hetero_brian.network.diehl_cook import DiehlCookParameters
 from hetero_brian.protocols.diehl_cook import DiehlCookNetwork
@@ -44,44 +44,44 @@ from hetero_brian.results import SimulationResult, SynapseTable, save
 class Config(DiehlCookParameters):
     """The network and protocol (:class:`DiehlCookParameters`) and the experiment."""
 
-    data_path: Optional[str] = None  # None: the lookup of hetero_brian.inputs.datasets
-    n_train: int = 800
-    n_label: int = 200
-    n_test: int = 200
+    data_path: Optional[str] = Field(None, description="MNIST folder; None: $HETERO_BRIAN_DATA/mnist, then ../shared/data/mnist")
+    n_train: int = Field(800, description="training images (the first of the seed's shuffle of the 10,000 test images)")
+    n_label: int = Field(200, description="images that label the neurons (plasticity off), after the training ones")
+    n_test: int = Field(200, description="test images, after the labelling ones")
     eta_plus: float = 0.02  # DiehlCookParameters: 0.01
     x_target: float = 0.1  # DiehlCookParameters: 0.4
-    n_epochs: int = 1
-    target_sparsity: float = 0.5
-    prune_interval: int = 200
-    prune_until: float = 1.0
-    proxy: Literal["correlation", "weight"] = "weight"
-    bin_size: QuantityField(ms) = "10 ms"
-    training_levels: Optional[int] = 4
-    test_levels: List[int] = [2, 4]
-    quantisation: Literal["uniform", "kmeans"] = "kmeans"
-    one_shot: bool = True
-    prune_during_training: bool = True
-    plots: bool = True
+    n_epochs: int = Field(1, description="passes over the training images")
+    target_sparsity: float = Field(0.5, description="fraction of input synapses pruned, in [0, 1)")
+    prune_interval: int = Field(200, description="training images between two pruning steps")
+    prune_until: float = Field(1.0, description="fraction of n_train x n_epochs over which pruning steps happen, in (0, 1]")
+    proxy: Literal["correlation", "weight"] = Field("weight", description="what ranks synapses: STDP weight or spike correlation")
+    bin_size: QuantityField(ms) = Field("10 ms", description="time bin of the spike-count correlation proxy (time)")
+    training_levels: Optional[int] = Field(4, description="weight levels quantised to while training; None: not quantised")
+    test_levels: List[int] = Field([2, 4], description="weight levels of the quantised variants tested after training")
+    quantisation: Literal["uniform", "kmeans"] = Field("kmeans", description="placement of the quantisation levels")
+    one_shot: bool = Field(True, description="also prune the trained dense network once by weight and test it")
+    prune_during_training: bool = Field(True, description="run variant (2): pruned while training from the same start")
+    plots: bool = Field(True, description="write the accuracy and receptive-field figures")
 
     @model_validator(mode="after")
     def _check_experiment(self):
-        for name in ("n_train", "n_label", "n_test", "prune_interval", "n_epochs"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1; got {getattr(self, name)}")
-        if self.n_train + self.n_label + self.n_test > 10000:
-            raise ValueError(f"n_train + n_label + n_test must be <= 10000 (the MNIST test images); got "
-                             f"{self.n_train + self.n_label + self.n_test}")
-        if not 0 <= self.target_sparsity < 1:
-            raise ValueError(f"target_sparsity must be in [0, 1); got {self.target_sparsity}")
-        if not 0 < self.prune_until <= 1:
-            raise ValueError(f"prune_until must be in (0, 1] (a fraction of n_train x n_epochs); got {self.prune_until}")
-        if self.prune_interval > self.prune_until * self.n_train * self.n_epochs:
-            raise ValueError(f"prune_interval ({self.prune_interval}) must be <= prune_until x n_train x n_epochs "
-                             f"({self.prune_until * self.n_train * self.n_epochs:g})")
-        for level in [self.training_levels or 2, *self.test_levels]:
-            if level < 2:
-                raise ValueError(f"quantisation levels must be >= 2; got {level}")
+        total, budget = self.n_train + self.n_label + self.n_test, self.prune_until * self.n_train * self.n_epochs
+        problems = [f"{name} must be >= 1; got {getattr(self, name)}"
+                    for name in ("n_train", "n_label", "n_test", "prune_interval", "n_epochs") if getattr(self, name) < 1]
+        problems += [problem for bad, problem in (
+            (total > 10000, f"n_train + n_label + n_test must be <= 10000 (the MNIST test images); got {total}"),
+            (not 0 <= self.target_sparsity < 1, f"target_sparsity must be in [0, 1); got {self.target_sparsity}"),
+            (not 0 < self.prune_until <= 1, f"prune_until must be in (0, 1] (a fraction of n_train x n_epochs); got {self.prune_until}"),
+            (self.prune_interval > budget, f"prune_interval ({self.prune_interval}) must be <= prune_until x n_train x n_epochs ({budget:g})"),
+            *((level < 2, f"quantisation levels must be >= 2; got {level}") for level in [self.training_levels or 2, *self.test_levels])) if bad]
+        if problems:
+            raise ValueError(problems[0])
         return self
+
+
+def disk_bytes(config):
+    """Most bytes written: the 784 x n_excitatory input synapses of both variants (i, j, w; mask) and two figures."""
+    return results_file_bytes(n_values=7 * 784 * config.n_excitatory) + config.plots * (figure_bytes(11, 3.8) + figure_bytes(9, 4.5))
 
 
 def run(config, output, backend="auto", seed=None):

@@ -26,6 +26,7 @@ from hetero_brian.analysis.capacity import activity_over_capacity, memory_capaci
 from hetero_brian.analysis.leaky_reservoir import leaky_reservoir_states, random_recurrent_matrix
 from hetero_brian.config import DistributionField, QuantityField, StrictModel
 from hetero_brian.errors import ConfigError
+from hetero_brian.experiment.checks import results_file_bytes
 from hetero_brian.random import SeedStreams
 from hetero_brian.results import PopulationRecord, SimulationResult, save
 
@@ -46,6 +47,11 @@ class Config(StrictModel):
     washout: int = Field(100, ge=0, description="initial steps discarded (steps)")
     sample_steps: int = Field(100, ge=1, description="steps per 'sample' when counting spikes per sample")
     max_rate: QuantityField(Hz) = Field("100 Hz", description="firing rate of a fully driven unit")
+
+
+def disk_bytes(config):
+    """Most bytes the run writes: ``toy_objective.h5`` with one sampled tau_m per unit."""
+    return results_file_bytes(n_values=config.n_units, n_datasets=8)
 
 
 def run(config, output, backend="auto", seed=None):

@@ -121,13 +121,49 @@ def test_show_has_help_text_for_every_key_inherited_from_the_library_parameters(
         inherited = {key for base in bases if issubclass(config, base) for key in base.model_fields}
         if not inherited:
             continue
-        help_column = 28 + 1 + 36 + 1 + 10 + 1  # key, default, dimension, help (see describe_scenario)
+        help_column = describe_scenario(name).splitlines()[2].index(" help") + 1  # key, default, dimension, help
         rows = {line.split()[0]: line[help_column:].strip() for line in describe_scenario(name).splitlines()[3:]
                 if line.strip() and not line.startswith("set keys")}
         missing = sorted(key for key in inherited if not rows[key])
         assert not missing, f"{name}: no help text for {missing}"
         checked += 1
     assert checked >= 3  # the HRSNN, Diehl & Cook and multimodal scenarios
+
+
+def test_show_has_help_text_for_every_key_of_every_scenario():
+    """Every key of every scenario, the scenario's own keys included, has a help line that says more
+    than the key's name (issue 21: no exemption list)."""
+    from hetero_brian.experiment.commands import _rows, describe_scenario
+    from hetero_brian.experiment.runner import load_scenario, scenario_names
+
+    names = scenario_names()
+    assert len(names) >= 13
+    for name in names:
+        config = load_scenario(name).Config
+        keys = [key for key, *_ in _rows(config, config().model_dump(mode="json"))]
+        assert len(keys) >= len(config.model_fields), name
+        header, *lines = describe_scenario(name).splitlines()[2:]
+        help_column = header.index(" help") + 1  # the columns are as wide as the longest key
+        lines = [line for line in lines if line.strip() and not line.startswith("set keys")]
+        rows = {line.split()[0]: line[help_column:].strip() for line in lines}
+        assert sorted(rows) == sorted(keys), name
+        missing = sorted(key for key, text in rows.items() if not text)
+        assert not missing, f"{name}: no help text for {missing}"
+        bare = sorted(key for key, text in rows.items() if text.replace(" ", "_").lower() == key.lower())
+        assert not bare, f"{name}: the help of {bare} only repeats the name"
+
+
+def test_srnn_scenarios_share_their_training_keys_and_keep_their_defaults():
+    """srnn_digits and srnn_ecg inherit one set of training keys (and their help) and change defaults only."""
+    from hetero_brian.experiment.runner import load_scenario
+    from hetero_brian.training.parameters import SRNNTrainingOptions
+
+    digits, ecg = (load_scenario(name).Config() for name in ("srnn_digits", "srnn_ecg"))
+    assert isinstance(digits, SRNNTrainingOptions) and isinstance(ecg, SRNNTrainingOptions)
+    assert (digits.n_hidden, digits.epochs, digits.batch_size, digits.decay_every, digits.loss_start_step) == (128, None, 64, None, None)
+    assert (ecg.n_hidden, ecg.epochs, ecg.batch_size, ecg.decay_every, ecg.loss_start_step) == (36, 150, 32, 100, 10)
+    assert ecg.crop_steps == 200 and ecg.baselines == ["rnn", "gru", "lstm"]
+    assert digits.model_dump(mode="json")["tau_m"] == {"distribution": "normal", "mean": "20.0 ms", "std": "5.0 ms", "low": "1.0 ms"}
 
 
 def test_run_prints_phases_and_metrics_with_units_and_writes_0644_figures(tmp_path, capsys):
@@ -197,3 +233,15 @@ def test_cache_reports_where_and_size_prunes_beyond_the_cap_and_cleans(tmp_path,
     monkeypatch.delenv("HETERO_BRIAN_CACHE_MAX_GB")
     assert main(["cache", "--clean"]) == 0
     assert cache_builds() == []
+
+
+def test_show_into_a_closed_pipe_ends_quietly_with_141():
+    """``hetero-brian show X | head -1``: the reader leaves before everything is written."""
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-m", "hetero_brian.cli", "show", "demo"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    process.stdout.close()  # before the child (still importing) writes a byte
+    error = process.stderr.read()
+    assert process.wait(timeout=120) == 141 and error == "", error

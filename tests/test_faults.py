@@ -288,8 +288,60 @@ def test_sigint_during_a_cpp_simulation_is_recorded(target, tmp_path, shared_bui
     assert result.provenance["status"] == "interrupted" and 0 < result.provenance["t_stop"] < 2000
 
 
+_SPEC_SOURCE = """
+from brian2 import Hz, mV, ms, second
+from hetero_brian.distributions import Gamma
+from hetero_brian.errors import SimulationInterrupted
+from hetero_brian.models.neurons import LIF
+from hetero_brian.models.synapses import StaticSynapse
+from hetero_brian.network.recording import Recording
+from hetero_brian.network.reservoir import ReservoirSynapses, reservoir_spec
+from hetero_brian.network.spec import PoissonInput
+from hetero_brian.simulate import Simulator
+
+synapses = ReservoirSynapses(ee=StaticSynapse(weight=0.5 * mV), ei=StaticSynapse(weight=0.6 * mV),
+                             ie=StaticSynapse(weight=3 * mV, sign=-1), ii=StaticSynapse(weight=3 * mV, sign=-1),
+                             input=StaticSynapse(weight=3 * mV))
+spec = reservoir_spec(40, PoissonInput("input", 40, 50 * Hz), 1, neuron=LIF(tau_m=Gamma(20 * ms, 0.5)),
+                      synapses=synapses, p_input=0.4)
+"""  # a 40-neuron reservoir: small to compile, long to simulate
+_TWO_PHASES = _SPEC_SOURCE + """
+import sys
+with Simulator(spec, [(2000 * second, {}), (5 * second, {})], backend="cpp_standalone", seed=1,
+               recording=Recording(), report="stderr", build_root=sys.argv[1]) as simulator:
+    try:
+        simulator.run(seed=2)
+        print("complete")
+    except SimulationInterrupted as error:
+        last = max((t.timestamps.max() for t in error.result.spikes.values() if t.timestamps.size), default=0.0)
+        print("interrupted", repr(error.result.provenance["t_stop"]), repr(float(last)))
+"""
+
+
 @pytest.mark.slow
-def test_sigint_during_compilation_says_interrupted_not_compiler_failure(tmp_path):
+def test_sigint_in_the_first_of_two_cpp_phases_records_the_exact_stop_and_runs_no_later_phase(
+        tmp_path, shared_builds):
+    script = tmp_path / "two_phases.py"
+    script.write_text(_TWO_PHASES)
+    process = subprocess.Popen([sys.executable, str(script), str(shared_builds)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    seen = _wait_for(process, "Starting simulation", timeout=600)
+    time.sleep(2.0)
+    process.send_signal(signal.SIGINT)  # to Python alone: forwarded to the binary
+    status, out, err = _finish(process)
+    err = "".join(seen) + err
+    assert status == 0, err
+    word, t_stop, last_spike = out.split()
+    t_stop, last_spike = float(t_stop), float(last_spike)
+    assert word == "interrupted" and 0.0 < t_stop < 2000.0, out  # a time, not NaN, inside the first phase
+    assert abs(t_stop / 1e-4 - round(t_stop / 1e-4)) < 1e-6  # a whole number of 0.1 ms steps
+    assert t_stop - 0.05 < last_spike < t_stop  # spikes up to the stop (50 Hz input), none after it
+    assert err.count("Starting simulation") == 1  # the 5 s second phase never started
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target", ["group", "parent"])
+def test_sigint_during_compilation_says_interrupted_not_compiler_failure(target, tmp_path):
     environment = {"HETERO_BRIAN_BUILD_ROOT": str(tmp_path / "builds")}
     out = tmp_path / "run"
     command = [sys.executable, "-m", "hetero_brian.cli", "run", "demo", *SHORT[:4], "--set", "duration=50 ms",
@@ -298,8 +350,32 @@ def test_sigint_during_compilation_says_interrupted_not_compiler_failure(tmp_pat
                                env=dict(os.environ, **environment), start_new_session=True)
     _wait_for(process, "compiling", timeout=300)
     time.sleep(5.0)  # make is compiling
-    _group_interrupt(process)
+    _group_interrupt(process) if target == "group" else process.send_signal(signal.SIGINT)
+    started = time.monotonic()
     status, _, err = _finish(process)
+    assert time.monotonic() - started < 60  # make is stopped, not waited for (a build takes minutes)
     assert status == 130, err
     assert "interrupted" in err.strip().splitlines()[-1] and "failed" not in err.strip().splitlines()[-1]
     assert read_manifest(out).status == "interrupted"
+
+
+def test_a_failing_build_names_the_command_status_log_and_last_compiler_lines(tmp_path):
+    """``make`` runs as a child of this process (so a SIGINT to Python stops it); its failure is one
+    SimulationError with the exit status, the last lines of the compiler output and the log's path."""
+    from brian2 import prefs
+
+    from hetero_brian.errors import SimulationError
+    from hetero_brian.simulate import Simulator
+
+    namespace = {}
+    exec(_SPEC_SOURCE, namespace)
+    fake_make = tmp_path / "fake_make"
+    fake_make.write_text("#!/bin/sh\necho 'main.cpp:1: error: the compiler says no' >&2\nexit 3\n")
+    fake_make.chmod(0o755)
+    prefs.devices.cpp_standalone.make_cmd_unix = str(fake_make)  # the autouse fixture restores prefs
+    with pytest.raises(SimulationError) as failure:
+        with Simulator(namespace["spec"], 1e-3 * namespace["second"], backend="cpp_standalone", seed=1,
+                       build_root=tmp_path / "builds"):
+            pass
+    message = str(failure.value)
+    assert "exited with status 3" in message and "the compiler says no" in message and "make.log" in message

@@ -12,6 +12,9 @@ read from a one-element variable right after the run arguments are applied. Each
 own ``results/<label>`` directory with a manifest; a run that dies leaves a manifest that says so.
 """
 import os
+import shlex
+import signal
+import subprocess
 import time
 
 import brian2
@@ -23,6 +26,11 @@ from .base import Backend, register
 from .interrupts import compile_was_interrupted
 
 MAX_SLOTS = 64
+#: Compiler output of the last build, in the project folder.
+MAKE_LOG = "make.log"
+#: File the binary writes into its results folder when a Ctrl-C stopped a run phase: the clock time
+#: (s) it stopped at. Its later phases are then not run.
+STOPPED_AT_FILE = "hetero_brian_stopped_at.txt"
 
 
 def _binary_stamp(directory):
@@ -54,6 +62,11 @@ class CppStandaloneBackend(Backend):
     #: build seed recompile ``main.cpp``. An exported project (run as ``./main`` without
     #: arguments) bakes it in.
     bake_default_seed = False
+    #: Whether the generated ``main`` ends after a phase that Ctrl-C stopped (see :meth:`_stop_code`).
+    stop_between_phases = True
+    #: Whether :meth:`_make` runs ``make`` (interruptible by a SIGINT to Python alone) instead of
+    #: Brian2's ``os.system`` call.
+    make_in_subprocess = os.name == "posix"  # Windows keeps Brian2's nmake call
 
     def __init__(self, build_root=None, threads=None, make_args=("-j2",)):
         super().__init__(build_root, threads)
@@ -110,6 +123,20 @@ class CppStandaloneBackend(Backend):
         return (f"for (int _i = 0; _i < {threads}; _i++)\n"
                 f"    brian::_random_generators[_i].seed((unsigned long) brian::{array}[0] + _i);")
 
+    def _stop_code(self, network):
+        """C++ run after every phase: if Ctrl-C stopped it, write the clock time to
+        :data:`STOPPED_AT_FILE`, save the results and end, so later phases do not run (Brian2's own
+        code resets the stop request at the start of the next phase and would run on)."""
+        clocks = {obj.clock for obj in network.objects if hasattr(obj, "clock")}
+        clock = min(clocks, key=lambda each: each.name) if clocks else brian2.defaultclock
+        return ("if (Network::_globally_stopped)\n{\n"
+                f"    std::ofstream _stopped_at((brian::results_dir + \"{STOPPED_AT_FILE}\").c_str());\n"
+                "    _stopped_at.precision(17);\n"
+                f"    _stopped_at << brian::{brian2.device.get_array_name(clock.variables['t'])}[0] << std::endl;\n"
+                "    _stopped_at.close();\n"
+                "    brian_end();\n"
+                "    return 0;\n}")
+
     def _prepare_seed(self, network):
         """Add the one-element seed variable, apply run arguments, then re-seed from it."""
         clocks = {obj.clock for obj in network.objects if hasattr(obj, "clock")}
@@ -123,17 +150,24 @@ class CppStandaloneBackend(Backend):
 
     def finalize(self, network, schedule, report):
         self._prepare_seed(network)
+        if self.stop_between_phases:
+            brian2.device.insert_code("after_network_run", self._stop_code(network))
         self.run_schedule(network, schedule, report)
         before = _binary_stamp(self.directory)
         start = time.perf_counter()
         try:
-            brian2.device.build(directory=self.directory, compile=True, run=False, with_output=False)
+            brian2.device.build(directory=self.directory, compile=not self.make_in_subprocess, run=False,
+                                with_output=False)
+            if self.make_in_subprocess:
+                self._make()
+        except SimulationInterrupted:
+            raise
         except Exception as error:
             if compile_was_interrupted(error):
                 raise SimulationInterrupted(
                     f"compilation of {self.directory} interrupted (Ctrl-C); the next run rebuilds what is incomplete"
                 ) from error
-            log = os.path.join(self.directory, "make.log")
+            log = os.path.join(self.directory, MAKE_LOG)
             raise SimulationError(
                 f"compiling the C++ standalone project in {self.directory} failed ({error}); "
                 f"see the compiler output there{' (' + log + ')' if os.path.exists(log) else ''}, "
@@ -172,6 +206,39 @@ class CppStandaloneBackend(Backend):
         self._remove_run_argument_files()
         return absolute
 
+    def _make(self):
+        """Run ``make`` on the generated project as a child process this process waits for.
+
+        Brian2 runs ``make`` through ``os.system``, whose C implementation ignores SIGINT in the
+        caller while it waits, so a SIGINT sent to Python alone (``kill -INT <pid>``, a job
+        scheduler) was lost until the build ended. Here a SIGINT reaches Python's handler
+        (``KeyboardInterrupt``), which stops ``make`` and says the build was interrupted. The
+        compiler output goes to :data:`MAKE_LOG` in the project folder.
+        """
+        options = prefs.devices.cpp_standalone
+        command = shlex.split(options.make_cmd_unix) + list(options.extra_make_args_unix)
+        log_path = os.path.join(self.directory, MAKE_LOG)
+        with open(log_path, "w") as log:
+            process = subprocess.Popen(command, cwd=self.directory, stdout=log, stderr=subprocess.STDOUT,
+                                       stdin=subprocess.DEVNULL)
+            try:
+                status = process.wait()
+            except KeyboardInterrupt:
+                _stop_child(process)
+                raise SimulationInterrupted(
+                    f"compilation of {self.directory} interrupted (Ctrl-C); the next run rebuilds what is incomplete"
+                ) from None
+            except BaseException:
+                _stop_child(process)
+                raise
+        if status != 0:
+            with open(log_path, errors="replace") as log:
+                tail = "".join(log.readlines()[-12:]).strip()
+            raise SimulationError(
+                f"compiling the C++ standalone project in {self.directory} failed ({' '.join(command)} "
+                f"exited with status {status}); last compiler lines:\n{tail}\nfull output: {log_path}; "
+                "or run with backend='runtime'")
+
     def stopped_evidence(self, since):
         """Whether the binary of the current run wrote results after ``since`` (Unix time): it stopped."""
         results = os.path.join(self.directory, "results")
@@ -185,8 +252,14 @@ class CppStandaloneBackend(Backend):
         return False
 
     def simulated_time(self, network, schedule):
-        """Seconds simulated by the last run: exact for one phase (Brian2's completed fraction); NaN
-        for several, since the standalone code still runs the phases after a stopped one."""
+        """Seconds simulated by the last run: the clock time a stopped phase wrote
+        (:data:`STOPPED_AT_FILE`); else, for one phase, Brian2's completed fraction of it; NaN when
+        neither is known (a device without the stop code)."""
+        results = getattr(brian2.device, "results_dir", None)
+        path = os.path.join(results, STOPPED_AT_FILE) if results else None
+        if path and os.path.exists(path):
+            with open(path) as handle:
+                return float(handle.read().split()[0])
         fraction = float(getattr(brian2.device, "_last_run_completed_fraction", 1.0))
         if len(schedule) == 1:
             return fraction * float(schedule[0][0])
@@ -218,6 +291,17 @@ class CppStandaloneBackend(Backend):
     def describe(self):
         return dict(super().describe(), build_directory=self.directory, n_compilations=self.n_compilations,
                     compile_time=self.compile_time, compiler=_compiler_version())
+
+
+def _stop_child(process, grace=10.0):
+    """SIGINT to ``process`` (make removes the half-written target), then SIGKILL after ``grace`` s."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _compiler_version():

@@ -56,6 +56,11 @@ class CudaStandaloneBackend(CppStandaloneBackend):
 
     name = "cuda_standalone"
     device_name = "cuda_standalone"
+    #: brian2cuda's main and clock arrays differ from Brian2's (device-side ``t``); its stop-after-a-
+    #: stopped-phase code is untested without a GPU, so an interrupted multi-phase CUDA run reports
+    #: ``t_stop`` NaN.
+    stop_between_phases = False
+    make_in_subprocess = False  # brian2cuda's own build steps (nvcc flags, GPU detection) stay as they are
     # brian2cuda 1.0b1's synapse template reads ``defaultclock.timestep`` (homogeneous delays),
     # which fails to compile unless the project has a clock of that name
     clock_name = "defaultclock"

@@ -24,9 +24,22 @@ import math
 
 from hetero_brian.errors import ConfigError, ResultsError, SimulationError
 
-__all__ = ["check_config_values", "check_seed_option", "expected_disk_bytes", "check_disk_space"]
+__all__ = ["check_config_values", "check_seed_option", "expected_disk_bytes", "check_disk_space", "RUN_RECORD_BYTES",
+           "count_bound", "spike_bound", "synapse_bound", "results_file_bytes", "figure_bytes", "array_file_bytes",
+           "hrsnn_2x2_disk_bytes"]
 
 _MAX_SEED = 2**63 - 1
+#: ``config.yaml``, ``manifest.json`` and ``metrics.json`` of every run (a few kB each; the largest
+#: metrics, conversion_mnist's nested tables, are ~20 kB), with room to spare; added to every estimate.
+RUN_RECORD_BYTES = 1 << 20
+#: Fixed part of one HDF5 results file: superblock, groups, the provenance and metrics JSON (the
+#: provenance holds the network's description, not its arrays).
+_RESULTS_FILE_BYTES = 256 << 10
+#: Per HDF5 dataset (object header, chunk index, attributes), as :func:`hetero_brian.results.estimate_size`.
+_HDF5_OBJECT_BYTES = 4096
+#: A saved spike: uint64 node id + float64 time (the SONATA layout of :mod:`hetero_brian.results.hdf5`).
+_SAVED_SPIKE_BYTES = 16
+_FLOAT_BYTES = 8
 
 
 def check_seed_option(seed, name="--seed"):
@@ -108,25 +121,134 @@ def check_config_values(config):
         _check_leaf(key, value, dt)
 
 
-def expected_disk_bytes(module, config, seed):
-    """Bytes a scenario run is expected to write, or None when the scenario cannot tell.
+def count_bound(mean):
+    """Upper bound of a random count (Poisson or binomial) of expected value ``mean``: ``mean + 6 sqrt(mean) + 10``
+    (exceeded with probability below 1e-9)."""
+    mean = max(float(mean), 0.0)
+    return mean + 6.0 * math.sqrt(mean) + 10.0
 
-    The scenario's own ``disk_bytes(config) -> bytes`` when it defines one; otherwise the results its
-    ``network(config, seed) -> (NetworkSpec, duration, Recording)`` will record
-    (:func:`hetero_brian.resources.estimate_disk`, spikes at a deliberately high rate).
+
+def spike_bound(n_neurons, duration, refractory=0.0, dt=1e-4):
+    """Most spikes ``n_neurons`` neurons can fire in ``duration`` (s): one per refractory period (s), at
+    most one per time step ``dt`` (s)."""
+    return float(n_neurons) * (math.floor(float(duration) / max(float(refractory), float(dt))) + 1)
+
+
+def synapse_bound(n_pre, n_post, probability):
+    """Upper bound of the synapses drawn between ``n_pre`` and ``n_post`` neurons with ``probability``:
+    independent draws (:func:`count_bound`) or a fixed in-degree (``round(probability * n_pre)`` per
+    target, up to half a synapse more each); never more than all pairs."""
+    pairs = float(n_pre) * float(n_post)
+    return min(pairs, count_bound(probability * pairs) + 0.5 * float(n_post))
+
+
+def results_file_bytes(n_spikes=0.0, n_values=0.0, n_datasets=16):
+    """Upper bound of one HDF5 results file (:func:`hetero_brian.results.save`, no compression).
+
+    Parameters
+    ----------
+    n_spikes : float
+        Spikes saved (16 bytes each).
+    n_values : float
+        Other numbers saved (8 bytes each): per synapse ``i``, ``j``, ``w``, ``w_initial`` and every
+        per-synapse parameter; per neuron every sampled parameter; trace samples.
+    n_datasets : int
+        HDF5 datasets (4 KiB of metadata each).
+    """
+    return (_RESULTS_FILE_BYTES + _SAVED_SPIKE_BYTES * float(n_spikes) + _FLOAT_BYTES * float(n_values)
+            + _HDF5_OBJECT_BYTES * n_datasets)
+
+
+def array_file_bytes(n_values, n_arrays=8):
+    """Upper bound of a ``.npz`` file of ``n_values`` numbers (8 bytes each, uncompressed) in ``n_arrays`` arrays."""
+    return _FLOAT_BYTES * float(n_values) + 4096 * n_arrays + 65536
+
+
+def figure_bytes(width, height, dpi=150):
+    """Upper bound of a PNG figure of ``width`` x ``height`` inches at ``dpi`` (uncompressed RGBA pixels,
+    one filter byte per row, zlib's worst-case overhead, metadata)."""
+    columns, rows = math.ceil(width * dpi), math.ceil(height * dpi)
+    raw = rows * (4 * columns + 1)
+    return raw * 1.01 + 65536
+
+
+def hrsnn_2x2_disk_bytes(config, n_samples, n_channels, n_frames):
+    """Most bytes one :func:`hetero_brian.protocols.hrsnn_2x2.run_2x2` call writes (one fold of a scenario).
+
+    Parameters
+    ----------
+    config : HRSNNRunConfig
+    n_samples : int
+        Training plus test samples (at most).
+    n_channels, n_frames : int
+        Input channels and frames of one sample.
+
+    Returns
+    -------
+    float
+        ``<name>_runs.json`` (rewritten atomically: old and new at once), with ``save_features`` the
+        spike-count features of every seed and cell (uncompressed, in the smallest type that holds
+        the most spikes of a bin), for the first seed
+        one results file per cell (the ``n_saved_samples`` saved presentations' reservoir spikes at one
+        per refractory period, every synapse and neuron parameter), and the figure.
+    """
+    n, cells = config.n_neurons, len(config.variants)
+    runs_table = 2 * (8192 + 2048 * config.n_seeds * cells)
+    period = float(config.frame_duration) * n_frames + float(config.t_rest)
+    most = spike_bound(1, period / config.n_bins, float(config.t_ref), float(config.dt))  # spikes of a neuron in a bin
+    count_bytes = 1 if most < 256 else 2 if most < 65536 else 8  # the smallest unsigned type that holds them
+    counts = cells * n_samples * n * config.n_bins * count_bytes / 8  # in 8-byte values
+    features = config.save_features * config.n_seeds * array_file_bytes(counts + 8 * cells + 2 * n_samples)
+    spikes = spike_bound(n, config.n_saved_samples * period, float(config.t_ref), float(config.dt))
+    synapses = synapse_bound(n, n, config.p_recurrent) + synapse_bound(n_channels, n, config.p_input)
+    saved = cells * results_file_bytes(spikes, 12 * synapses + 16 * n, n_datasets=64) if config.n_saved_samples else 0
+    return runs_table + features + saved + figure_bytes(12, 3.6)
+
+
+def _network_results_bytes(spec, duration, recording):
+    """Upper bound of the results file of one :class:`hetero_brian.simulate.Simulator` run of ``spec``: the
+    recorded spikes (one per refractory period or step), every synapse table and every population's parameters."""
+    from hetero_brian.resources import estimate_memory  # resources reads specs: only here
+
+    dt = float(spec.dt)
+    sizes = {item.name: item.n_neurons for item in (*spec.populations, *spec.inputs)}
+    refractory = {p.name: _refractory(p.model) for p in spec.populations}
+    recorded = list(sizes) if recording.spikes == "all" else list(recording.spikes)
+    spikes = sum(spike_bound(sizes.get(name, 0), duration, refractory.get(name, 0.0), dt) for name in recorded)
+    synapse_values = sum(p.n_synapses * (4 + len(p.synapse.parameter_infos())) for p in spec.projections)
+    neuron_values = sum(p.n_neurons * len(p.model.parameter_infos()) for p in spec.populations)
+    traces = estimate_memory(spec, duration, recording)["state_monitors"] / _FLOAT_BYTES
+    n_datasets = 3 * len(recorded) + 8 * len(spec.projections) + 16 * len(spec.populations) + 3 * len(recording.states)
+    return results_file_bytes(spikes, synapse_values + neuron_values + traces, n_datasets)
+
+
+def _refractory(model):
+    """Smallest refractory period (s) of a neuron model, 0 when it has none or it cannot be told."""
+    t_ref = getattr(model, "t_ref", None)
+    try:
+        return max(0.0, float(t_ref.support_si()[0]))
+    except (AttributeError, TypeError, ValueError):
+        return 0.0
+
+
+def expected_disk_bytes(module, config, seed):
+    """Bytes a scenario run is expected to write at most, or None when the scenario cannot tell.
+
+    The scenario's own ``disk_bytes(config) -> bytes`` when it defines one; otherwise the results file
+    its ``network(config, seed) -> (NetworkSpec, duration, Recording)`` will record (every synapse
+    table and population parameter, spikes at one per refractory period) and its figure (at most a
+    12 x 8 inch PNG); plus :data:`RUN_RECORD_BYTES` for the run record either way.
     """
     if hasattr(module, "disk_bytes"):
-        return float(module.disk_bytes(config))
+        return float(module.disk_bytes(config)) + RUN_RECORD_BYTES
     network = getattr(module, "network", None)
     if network is None or list(inspect.signature(network).parameters) != ["config", "seed"]:
         return None
-    from hetero_brian.resources import estimate_disk, estimate_memory  # resources reads specs: only here
-
     try:
         spec, duration, recording = network(config, seed)
     except ValueError as error:  # a value the schema let through but the network refuses (UnitError too)
         raise ConfigError(str(error)) from error
-    return float(estimate_disk(estimate_memory(spec, duration, recording)))
+    return _network_results_bytes(spec, duration, recording) + figure_bytes(12, 8) + RUN_RECORD_BYTES
 
 
 def check_disk_space(module, config, seed, folder):

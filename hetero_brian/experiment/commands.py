@@ -100,15 +100,17 @@ def describe_scenario(name):
     module = load_scenario(name)
     summary = (module.__doc__ or "").strip().splitlines()[0] if module.__doc__ else ""
     defaults = module.Config().model_dump(mode="json")
-    lines = [f"{name}: {summary}", "", f"{'key':28s} {'default':36s} {'dimension':10s} help"]
-    for key, value, unit, help_text in _rows(module.Config, defaults):
+    rows = list(_rows(module.Config, defaults))
+    width = max([28] + [len(key) + 1 for key, *_ in rows])  # a long key keeps the columns aligned
+    lines = [f"{name}: {summary}", "", f"{'key':{width}s} {'default':36s} {'dimension':10s} help"]
+    for key, value, unit, help_text in rows:
         if isinstance(value, dict) and "distribution" in value:
             shown = f"{value['distribution']}(" + ", ".join(f"{k}={v}" for k, v in value.items() if k != "distribution") + ")"
         else:
             shown = value if isinstance(value, str) else repr(value)
         if len(shown) > 36:
             shown = shown[:33] + "..."
-        lines.append(f"{key:28s} {shown:36s} {unit:10s} {help_text}")
+        lines.append(f"{key:{width}s} {shown:36s} {unit:10s} {help_text}")
     lines += ["", f"set keys with --set KEY=VALUE (quantities as text, e.g. --set duration='2 s'), or "
               f"--config FILE.yaml; hetero-brian run {name} --help lists the options"]
     return "\n".join(lines)

@@ -15,11 +15,17 @@ Every decision is taken before anything is written, so a refused run changes not
     (never deleted) and the run starts in a fresh one;
 * ``--out`` holding other files: refused unless ``--overwrite`` (moved aside) or ``--resume`` (used).
 
+A running ``hetero-brian run`` holds an exclusive ``flock`` on its folder (:class:`FolderLock`, on the
+directory itself, so it follows the folder and ends with the process, even after ``kill -9``).
+Planning treats a locked folder as live, and every action takes the lock before it changes the
+folder (the folder to move aside included), so of two runs racing for one ``--out`` with any mix of
+``--resume`` and ``--overwrite``, exactly one proceeds and the other is refused before it writes.
+
 :func:`list_runs` reads every run folder under a directory; a run whose manifest says "running" but
 whose process is gone is shown as "interrupted".
 """
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -27,7 +33,8 @@ import yaml
 from hetero_brian.errors import ConfigError, ResultsError
 from hetero_brian.results.rundirs import MANIFEST_NAME, OutputDirectory, read_manifest
 
-__all__ = ["RunPlan", "plan_run_folder", "prepare_run_folder", "recorded_run", "list_runs", "RunListing"]
+__all__ = ["RunPlan", "plan_run_folder", "prepare_run_folder", "recorded_run", "list_runs", "RunListing",
+           "FolderLock", "folder_in_use"]
 
 CONFIG_NAME = "config.yaml"
 ATTEMPTS_NAME = "previous-attempts"
@@ -41,6 +48,67 @@ class RunPlan:
     path: Path
     action: str
     seed: int = None
+    #: The :class:`FolderLock` :func:`prepare_run_folder` took on the run folder; the run releases it.
+    lock: object = field(default=None, repr=False, compare=False)
+
+
+def _in_use_error(path):
+    return ResultsError(f"output directory '{path}' is in use by another hetero-brian process; "
+                        "wait for it or choose another --out")
+
+
+class FolderLock:
+    """Exclusive, non-blocking ``flock`` on a directory's own file descriptor.
+
+    The lock belongs to the directory (its inode): it follows a rename and ends when the holding
+    process ends, however it ends. Without ``fcntl`` (Windows) it does nothing.
+
+    Raises
+    ------
+    ResultsError
+        From :meth:`acquire`: another process holds the lock.
+    """
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self._descriptor = None
+
+    def acquire(self):
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            return self
+        descriptor = os.open(self.path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(descriptor)
+            raise _in_use_error(self.path) from None
+        self._descriptor = descriptor
+        return self
+
+    def release(self):
+        if self._descriptor is not None:
+            os.close(self._descriptor)  # closing the only descriptor releases the flock
+            self._descriptor = None
+
+    def __enter__(self):
+        return self.acquire()
+
+    def __exit__(self, kind, error, traceback):
+        self.release()
+        return False
+
+
+def folder_in_use(path):
+    """Whether another process holds the :class:`FolderLock` of directory ``path``."""
+    try:
+        with FolderLock(path):
+            return False
+    except ResultsError:
+        return True
+    except OSError:
+        return False
 
 
 def recorded_run(directory):
@@ -102,6 +170,8 @@ def plan_run_folder(out, scenario, config_record, seed, overwrite=False, resume=
     if manifest is not None and manifest.state == "running":
         raise ResultsError(f"output directory '{path}' holds a live run (pid {manifest.pid} on {manifest.host}, "
                            f"since {manifest.start_time}); wait for it or choose another --out")
+    if folder_in_use(path):
+        raise _in_use_error(path)
     if overwrite:
         return RunPlan(path, "move-aside")
     if not resume:
@@ -122,15 +192,23 @@ def plan_run_folder(out, scenario, config_record, seed, overwrite=False, resume=
     return RunPlan(path, "done" if manifest.state == "complete" else "reuse", recorded_seed)
 
 
-def _claim(path):
-    """Claim a fresh run folder by creating its ``config.yaml`` with ``O_EXCL`` (atomic): of two
-    processes that planned the same empty ``--out`` at the same instant, the second is refused here
-    before it writes anything (the runner then replaces the empty claim with the run record)."""
+def _claim(plan, path):
+    """Claim a fresh run folder: take its :class:`FolderLock` (kept in ``plan.lock``), then create its
+    ``config.yaml`` with ``O_EXCL`` (atomic): of two processes that planned the same empty ``--out``
+    at the same instant, the second is refused here before it writes anything (the runner then
+    replaces the empty claim with the run record)."""
+    claimed_elsewhere = ResultsError(f"output directory '{path}' was just claimed by another run; choose another --out")
+    try:
+        lock = FolderLock(path).acquire()
+    except ResultsError:
+        raise claimed_elsewhere from None
     try:
         descriptor = os.open(path / CONFIG_NAME, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except FileExistsError:
-        raise ResultsError(f"output directory '{path}' was just claimed by another run; choose another --out") from None
+        lock.release()
+        raise claimed_elsewhere from None
     os.close(descriptor)
+    plan.lock = lock
     return path
 
 
@@ -142,14 +220,23 @@ def prepare_run_folder(plan):
     ResultsError
         Another process claimed the fresh folder first.
 
-    A fresh folder is claimed atomically (see :func:`_claim`), so two runs never share it.
+    A fresh folder is claimed atomically (see :func:`_claim`), so two runs never share it; the
+    folder's :class:`FolderLock` is left held in ``plan.lock`` for the run to release.
     Reusing the folder of a failed or interrupted run first moves that attempt's files into
     ``<out>/previous-attempts/<n>/`` (never deleted), so the new attempt starts clean."""
     if plan.action == "move-aside":
-        return _claim(Path(OutputDirectory.create(plan.path, overwrite=True).path))
+        with FolderLock(plan.path):  # refused while another process runs there
+            path = Path(OutputDirectory.create(plan.path, overwrite=True).path)
+        return _claim(plan, path)
     path = Path(OutputDirectory.create(plan.path, resume=True).path)
     if plan.action == "create":
-        return _claim(path)
+        return _claim(plan, path)
+    plan.lock = FolderLock(path).acquire()
+    manifest = _manifest(path)
+    if manifest is not None and manifest.state in ("running", "complete"):  # changed since planning
+        plan.lock.release()
+        raise ResultsError(f"output directory '{path}' changed while this run was planned (now "
+                           f"{manifest.state}); run the command again")
     if plan.action == "reuse" and (path / MANIFEST_NAME).exists():
         attempts = path / ATTEMPTS_NAME
         attempts.mkdir(exist_ok=True)

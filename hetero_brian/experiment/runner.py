@@ -26,7 +26,7 @@ import yaml
 
 from hetero_brian.errors import ConfigError, HeteroBrianError, ResultsError, SimulationInterrupted, UnitError
 from hetero_brian.experiment.checks import check_config_values, check_disk_space, check_seed_option
-from hetero_brian.experiment.run_folders import plan_run_folder, prepare_run_folder
+from hetero_brian.experiment.run_folders import FolderLock, plan_run_folder, prepare_run_folder
 from hetero_brian.random import fresh_seed
 from hetero_brian.results.atomic import write_text_atomically
 from hetero_brian.results.rundirs import RunManifest, unique_subdir
@@ -160,9 +160,20 @@ def run_scenario(name, config_file=None, overrides=(), backend="auto", seed=None
     if plan is None:
         Path(output_root).mkdir(parents=True, exist_ok=True)
         output, created = Path(unique_subdir(output_root, prefix=f"{name}-")), True
+        lock = FolderLock(output).acquire()  # marks the run live for --resume/--overwrite elsewhere
     else:
         created = plan.action != "reuse"
         output = prepare_run_folder(plan)
+        lock = plan.lock
+    try:
+        return _run_in_folder(module, name, config, config_record, backend, seed, output, created)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _run_in_folder(module, name, config, config_record, backend, seed, output, created):
+    """The part of :func:`run_scenario` after the run folder is claimed (and locked)."""
     recorded = {"scenario": name, "seed": seed, "backend": backend, "config": config_record}
     start = time.perf_counter()
     try:

@@ -11,21 +11,53 @@ orthogonal recurrent and Xavier feed-forward initialisation; ``tau_m ~ N(20 ms, 
 ``tau_adp ~ N(150 ms, 10 ms)`` (their SHD set-up); ``b0 = 0.01``, ``beta = 1.8``.
 """
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 from brian2 import Quantity, ms, second
+from pydantic import Field
 
+from ..config import DistributionField, QuantityField, StrictModel
 from ..distributions import Constant, Normal, as_distribution, check_positive_samples
 from ..errors import UnitError
 from ..random import SeedStreams
 
-__all__ = ["SRNNParameters", "initial_parameters", "DEFAULT_TAU_M",
+__all__ = ["SRNNParameters", "initial_parameters", "SRNNTrainingOptions", "DEFAULT_TAU_M",
            "DEFAULT_TAU_ADP", "DEFAULT_TAU_OUTPUT"]
 
 #: Yin et al.'s SHD initialisation, truncated at 1 ms (a time constant below the step is refused).
 DEFAULT_TAU_M = Normal(20 * ms, 5 * ms, low=1 * ms)
 DEFAULT_TAU_ADP = Normal(150 * ms, 10 * ms, low=1 * ms)
 DEFAULT_TAU_OUTPUT = Constant(20 * ms)
+
+
+class SRNNTrainingOptions(StrictModel):
+    """Configuration keys shared by the scenarios that train an adaptive SRNN and re-run it in Brian2
+    (``srnn_ecg``, ``srnn_digits``): network size, initialisation, BPTT and the Brian2 check.
+
+    A scenario inherits these keys and may change a default (or allow ``None`` with a per-task
+    default); the help text of ``hetero-brian show`` is read from here.
+    """
+
+    n_hidden: int = Field(36, description="adaptive LIF neurons in the recurrent layer")
+    epochs: int = Field(150, description="training passes over the training sequences")
+    batch_size: int = Field(32, description="sequences per gradient step")
+    learning_rate: float = Field(1e-2, description="Adam learning rate of the weights and biases (dimensionless)")
+    time_constant_learning_rate: QuantityField(second) = Field(
+        "0.03 ms", description="Adam step of the time constants (time; Yin et al. 3e-2 on ms)")
+    decay_every: int = Field(100, description="epochs between two multiplications of the learning rates by decay_factor")
+    decay_factor: float = Field(0.5, description="factor of the learning-rate step decay (StepLR)")
+    loss_start_step: int = Field(10, description="first step counted in loss and accuracy (earlier steps: warm-up)")
+    tau_m: DistributionField(second) = Field(DEFAULT_TAU_M, description="initial membrane time constant per neuron (time)")
+    tau_adp: DistributionField(second) = Field(DEFAULT_TAU_ADP, description="initial adaptation time constant per neuron (time)")
+    tau_output: DistributionField(second) = Field(DEFAULT_TAU_OUTPUT, description="initial readout time constant per class (time)")
+    b0: float = Field(0.01, description="baseline firing threshold (dimensionless, membrane resistance 1)")
+    beta: float = Field(1.8, description="threshold increase per unit of adaptation (0: plain LIF)")
+    surrogate: Literal["multi_gaussian", "fast_sigmoid"] = Field(
+        "multi_gaussian", description="surrogate gradient of the spike function")
+    train_time_constants: bool = Field(True, description="train tau_m, tau_adp and tau_output too, not only weights")
+    brian_sequences: int = Field(3, description="first test sequences re-run in Brian2 and compared spike by spike")
+    threads: int = Field(1, description="PyTorch CPU threads")
 
 
 def _matrix(value, name, shape):
