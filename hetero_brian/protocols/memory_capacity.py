@@ -9,6 +9,13 @@ inhibitory neuron in each of these steps are the reservoir state. Memory capacit
 of the input subtracted (:func:`hetero_brian.analysis.capacity.capacity_above_control`). The cells
 (homogeneous or heterogeneous neurons x STDP) are runs of one build per seed.
 
+The build is made from :func:`shared_build_spec`: the configuration with every heterogeneity
+distribution at its :class:`~hetero_brian.network.hrsnn.HRSNNParameters` default, and the values
+of the configured distributions (sampled host-side from the same seed streams as a build of the
+configured network would, :func:`~hetero_brian.network.builder.sample_network_parameters`) are run
+arguments. Configurations that differ only in these distributions (a Bayesian optimisation over
+tau_m and STDP distributions, ``hetero-brian tune``) then share one compiled network.
+
 References
 ----------
 H. Jaeger, "Short term memory in echo state networks", GMD Report 152 (2001).
@@ -21,7 +28,8 @@ import numpy as np
 
 from ..analysis.capacity import capacity_above_control
 from ..analysis.features import sample_spike_counts
-from ..network.hrsnn import hrsnn_spec, variant_name, variant_parameters
+from ..network.builder import sample_network_parameters
+from ..network.hrsnn import HRSNNParameters, hrsnn_spec, variant_name, variant_parameters
 from ..network.spec import RasterInput
 from ..random import SeedStreams
 from ..network.recording import Recording
@@ -29,6 +37,36 @@ from ..simulate import Simulator
 from .heterogeneity_sweep import input_raster
 
 CELLS = ((False, False), (True, False), (False, True), (True, True))
+DISTRIBUTIONS = ("tau_m", "tau_adapt", "tau_pre", "tau_post", "eta_plus", "eta_minus")
+
+
+def shared_build_spec(config, input_population, run_seed):
+    """The configured spec, the spec to build (distributions at their defaults) and the configured samples.
+
+    Parameters
+    ----------
+    config : HRSNNParameters
+    input_population : RasterInput
+    run_seed : int
+
+    Returns
+    -------
+    spec : NetworkSpec
+        The configured network (its means give :func:`variant_parameters`).
+    build_spec : NetworkSpec
+        Same structure and connectivity, every distribution of :data:`DISTRIBUTIONS` at its default:
+        its code does not depend on the configured distributions.
+    sampled : dict
+        The configured network's heterogeneous parameters for ``Simulator.run(sampled=...)``.
+    """
+    defaults = HRSNNParameters.model_fields
+    canonical = config.model_copy(update={name: defaults[name].default for name in DISTRIBUTIONS})
+    spec = hrsnn_spec(config, input_population, run_seed)
+    build_spec = hrsnn_spec(canonical, input_population, run_seed)
+    for configured, built in zip(spec.projections, build_spec.projections):
+        if not (np.array_equal(configured.i, built.i) and np.array_equal(configured.j, built.j)):
+            raise RuntimeError(f"connectivity of {configured.name} depends on the distributions")
+    return spec, build_spec, sample_network_parameters(spec, SeedStreams(run_seed))
 
 
 def step_states(result, boundaries):
@@ -59,7 +97,8 @@ def run_seed(config, run_seed, backend="auto", build_root=None):
     total_steps = config.n_train_steps + config.n_steps
     input_rng = streams.generator("input")
     u = input_rng.uniform(0.0, 1.0, total_steps)
-    spec = hrsnn_spec(config, RasterInput("stimulus", input_raster(u, config, input_rng), config.dt), streams)
+    spec, build_spec, sampled = shared_build_spec(
+        config, RasterInput("stimulus", input_raster(u, config, input_rng), config.dt), run_seed)
     phases = [(config.n_steps * config.step_duration, {"ee.plastic": 0})]
     if config.n_train_steps:
         phases.insert(0, (config.n_train_steps * config.step_duration, {}))
@@ -68,7 +107,7 @@ def run_seed(config, run_seed, backend="auto", build_root=None):
     measured_u = u[config.n_train_steps:]
     rows = []
     start = time.perf_counter()
-    with Simulator(spec, phases, backend=backend, seed=run_seed, recording=Recording(spikes=("exc", "inh")),
+    with Simulator(build_spec, phases, backend=backend, seed=run_seed, recording=Recording(spikes=("exc", "inh")),
                    build_root=build_root) as simulator:
         print(f"memory capacity seed {run_seed}: network built, {time.perf_counter() - start:.0f} s", flush=True)
         for switches in CELLS:
@@ -76,7 +115,8 @@ def run_seed(config, run_seed, backend="auto", build_root=None):
             if variant not in config.variants:
                 continue
             start = time.perf_counter()
-            result = simulator.run(parameters=variant_parameters(spec, *switches), label=f"mc-{variant}-{run_seed}")
+            result = simulator.run(parameters=variant_parameters(spec, *switches), sampled=sampled,
+                                   label=f"mc-{variant}-{run_seed}")
             states = step_states(result, boundaries)
             capacity = capacity_above_control(measured_u, states, config.max_delay,
                                               np.random.default_rng([run_seed, len(rows)]), config.n_controls,
@@ -93,4 +133,4 @@ def run_seed(config, run_seed, backend="auto", build_root=None):
     return rows
 
 
-__all__ = ["CELLS", "run_seed", "step_states"]
+__all__ = ["CELLS", "DISTRIBUTIONS", "run_seed", "shared_build_spec", "step_states"]
