@@ -11,6 +11,7 @@ parameters, initial values, raster inputs (``TimedArray`` values) and the device
 read from a one-element variable right after the run arguments are applied. Each run writes its
 own ``results/<label>`` directory with a manifest; a run that dies leaves a manifest that says so.
 """
+import functools
 import os
 import time
 
@@ -151,7 +152,8 @@ class CppStandaloneBackend(Backend):
         absolute = os.path.join(self.directory, results_directory)
         os.makedirs(absolute, exist_ok=False)
         environment = {"OMP_WAIT_POLICY": "PASSIVE"} if self.threads else {}
-        manifest = RunManifest.start(absolute, info={"backend": self.name, "seed": int(seed)})
+        # one fsync per run (the final manifest's contents): see RunManifest.start for what survives a crash
+        manifest = RunManifest.start(absolute, info={"backend": self.name, "seed": int(seed)}, durable=False)
         previous_environment = {key: os.environ.get(key) for key in environment}
         os.environ.update(environment)
         try:
@@ -220,7 +222,9 @@ class CppStandaloneBackend(Backend):
                     compile_time=self.compile_time, compiler=_compiler_version())
 
 
+@functools.lru_cache(maxsize=None)
 def _compiler_version():
+    """First line of ``g++ --version`` (asked once per process: every run's provenance records it)."""
     import subprocess
 
     try:
