@@ -143,6 +143,7 @@ class CppStandaloneBackend(Backend):
         self.compile_time = time.perf_counter() - start
         if _binary_stamp(self.directory) != before:
             self.n_compilations += 1
+        _release_static_arrays()
 
     # -- runs -------------------------------------------------------------------------------------
     def execute(self, network, schedule, report, values, seed, run_label):
@@ -232,3 +233,12 @@ def _compiler_version():
     except (OSError, subprocess.SubprocessError):
         return None
     return output.splitlines()[0] if output else None
+
+
+def _release_static_arrays():
+    """Drop Brian2's Python copies of the arrays the build wrote into ``static_arrays/`` (connectivity,
+    per-element initial values): runs read the files, and one device builds once (memory: issue 20)."""
+    import numpy as np
+
+    device = brian2.device
+    device.static_arrays = {name: np.empty(0, dtype=array.dtype) for name, array in device.static_arrays.items()}
