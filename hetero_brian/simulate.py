@@ -218,11 +218,10 @@ class Simulator:
             raise ConfigError(f"{owner!r} has no variable {variable!r}; it has {names}")
         return target, brian_variable
 
-    def _synapse_indices(self, projection):
-        """``projection``'s (i, j) as read-only int64 arrays, converted once per simulator."""
-        if projection.name not in self._indices:
-            self._indices[projection.name] = (_read_only(projection.i, np.int64), _read_only(projection.j, np.int64))
-        return self._indices[projection.name]
+    def _synapse_indices(self, projection):  # (i, j) as read-only int64 arrays, converted once per simulator
+        key = projection.name
+        self._indices[key] = self._indices.get(key) or (_read_only(projection.i, np.int64), _read_only(projection.j, np.int64))
+        return self._indices[key]
 
     def _parameter_targets(self):
         """:func:`parameter_targets` of the built network (computed once per build)."""
@@ -421,10 +420,9 @@ class Simulator:
             if not after_run:
                 weights = extra["w_initial"]
             elif static:  # the initial weights, rounded to the weight variable's precision
-                weights = extra["w_initial"] if variable.dtype == np.float64 else \
-                    np.asarray(extra["w_initial"], dtype=variable.dtype)
-            else:
-                weights = group.w[:]
+                weights = np.asarray(extra["w_initial"], dtype=variable.dtype)
+            else:  # a copy: the runtime device may hand out its live array
+                weights = np.array(group.w[:], dtype=float)
             # Brian2 keeps the order of the (i, j) arrays given to connect()
             i, j = self._synapse_indices(projection)
             synapses[projection.name] = SynapseTable(projection.source, projection.target, i, j,
