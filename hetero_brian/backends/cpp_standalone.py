@@ -236,9 +236,13 @@ def _compiler_version():
 
 
 def _release_static_arrays():
-    """Drop Brian2's Python copies of the arrays the build wrote into ``static_arrays/`` (connectivity,
-    per-element initial values): runs read the files, and one device builds once (memory: issue 20)."""
+    """Drop Brian2's Python copies of what the build wrote into ``static_arrays/`` (connectivity, per-element
+    initial values) and its cached synapse indices: runs read the files, and one device builds once
+    (memory, issue 20). Reading ``i``/``j`` from a synapse group then reads the last run's results folder."""
     import numpy as np
 
-    device = brian2.device
+    device = brian2.get_device()  # not the brian2.device proxy: attributes set on it stay on the proxy
     device.static_arrays = {name: np.empty(0, dtype=array.dtype) for name, array in device.static_arrays.items()}
+    for variable in list(device.array_cache):
+        if getattr(variable, "name", None) in ("_synaptic_pre", "_synaptic_post"):
+            device.array_cache[variable] = None
