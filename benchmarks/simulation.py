@@ -35,6 +35,10 @@ Usage::
     python benchmarks/simulation.py                         # 1k and 4k, about 20-30 min here
     python benchmarks/simulation.py --sizes 1000,4000,16000
     python benchmarks/simulation.py --backends cuda_standalone --sizes 16000   # on a GPU machine
+    python benchmarks/simulation.py --sizes 1000,4000,16000 --variants plain_cpp,hb_cpp,numpy --sweep "" \
+        --repeats 1 --rounds 3 --build-cache /tmp/bench-cache    # points interleaved, minimum of 3 rounds
+
+The tables are printed by ``simulation_table.py``.
 """
 import argparse
 import json
