@@ -19,9 +19,9 @@ Each point runs in a fresh Python process (so devices and preferences never leak
 variants) and is repeated ``--repeats`` times; the table keeps the minimum. CPU time is the CPU
 time of the process that simulates: the Python process for runtime and numpy, the compiled
 ``main`` binary for standalone (``RUSAGE_CHILDREN`` deltas around the run, set-up of the binary
-included). Peak memory: ``ru_maxrss`` of the Python process and of its largest child; the child
-figure is NOT the binary's own peak (a child forked from Python counts the parent's resident pages,
-measured equal to the Python figure), only the Python column is meaningful. "ns/event" divides it by the synaptic events: presynaptic spikes times their outgoing
+included). Peak memory: ``ru_maxrss`` of the Python process, and the standalone binary's own peak
+resident memory, measured by running it under ``/usr/bin/time`` (``ru_maxrss`` of Python's children
+would count the forked Python's pages); "python + binary" adds the two peaks. "ns/event" divides it by the synaptic events: presynaptic spikes times their outgoing
 synapses (all projections, input included) plus postsynaptic spikes times their incoming plastic
 synapses. Compile time is reported apart.
 
@@ -35,11 +35,14 @@ Usage::
     python benchmarks/simulation.py                         # 1k and 4k, about 20-30 min here
     python benchmarks/simulation.py --sizes 1000,4000,16000
     python benchmarks/simulation.py --backends cuda_standalone --sizes 16000   # on a GPU machine
+    python benchmarks/simulation.py --sizes 1000,4000,16000 --variants plain_cpp,hb_cpp,numpy --sweep "" \
+        --repeats 1 --rounds 3 --build-cache /tmp/bench-cache    # points interleaved, minimum of 3 rounds
+
+The tables are printed by ``simulation_table.py``.
 """
 import argparse
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -53,6 +56,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from plain_brian2_reservoir import MODEL, make_connectivity, population_sizes  # noqa: E402
+from simulation_table import print_table, summarise  # noqa: E402
 
 VARIANTS = ("plain_runtime", "plain_cpp", "hb_runtime", "hb_cpp", "hb_f32_cpp", "hb_neuron_f32_cpp", "numpy")
 SWEEP_VALUES = tuple(round(0.005 * (k + 1), 4) for k in range(10))  # ee.eta_plus
@@ -107,7 +111,19 @@ def _counts(result):
             for name in ("exc", "inh", "input")}
 
 
-def run_hetero(n_neurons, backend, traces, float32, duration, repeats, seed, precision="float64", per_step_exp=False):
+def _build_directory(kind, n_neurons):
+    """A build folder kept between points when ``--build-cache`` is given (else a new temporary one),
+    so that later rounds of a point reuse its compiled binary."""
+    cache = os.environ.get("HB_BENCHMARK_BUILD_CACHE")
+    if not cache:
+        return tempfile.mkdtemp(prefix=f"{kind}-")
+    directory = os.path.join(cache, f"{kind}-{n_neurons}")
+    os.makedirs(directory, exist_ok=True)
+    return directory
+
+
+def run_hetero(n_neurons, backend, traces, float32, duration, repeats, seed, precision="float64", per_step_exp=False,
+               kind="hb-bench"):
     """Time hetero_brian on ``backend``: one build, ``repeats`` runs.
 
     ``float32``: every state in float32 (Brian2's default float type); ``precision``: per-synapse
@@ -123,7 +139,7 @@ def run_hetero(n_neurons, backend, traces, float32, duration, repeats, seed, pre
     if per_step_exp:
         builder.with_precomputed_decays = lambda equations, method: (equations, method, [])
     spec = hetero_spec(n_neurons, traces, seed=seed, precision=precision)
-    build_root = tempfile.mkdtemp(prefix="hb-bench-")
+    build_root = _build_directory(kind, n_neurons)
     result = {"runs": []}
     children, start = _cpu(resource.RUSAGE_CHILDREN), time.perf_counter()
     with Simulator(spec, duration * second, backend=backend, seed=seed, recording=_recording(),
@@ -204,13 +220,40 @@ def worker(arguments):
         shutil.rmtree(private, ignore_errors=True)
 
 
+def _time_the_binary():
+    """Run every standalone binary under ``/usr/bin/time``, which appends the binary's own peak
+    resident memory (KiB) to a file; returns that file's path (None without ``/usr/bin/time``).
+
+    ``ru_maxrss`` of this process's children is not the binary's peak: a child forked from Python
+    counts the parent's resident pages until it executes the binary (measured equal to the Python
+    figure). ``/usr/bin/time`` is a small process whose own child is the binary.
+    """
+    import brian2
+
+    if not os.path.exists("/usr/bin/time"):
+        return None
+    path = os.path.join(tempfile.gettempdir(), "binary_peak_kib.txt")
+    brian2.prefs.devices.cpp_standalone.run_cmd_unix = ["/usr/bin/time", "-a", "-o", path, "-f", "%M", "./main"]
+    return path
+
+
+def _binary_peak_mib(path):
+    if path is None or not os.path.exists(path):
+        return None
+    with open(path) as stream:
+        values = [int(line) for line in stream.read().split() if line.isdigit()]
+    return max(values) / 1024 if values else None
+
+
 def _measure(arguments):
     variant, n_neurons, duration, repeats, seed = (arguments.worker, arguments.n, arguments.duration,
                                                    arguments.repeats, arguments.seed)
+    binary_log = _time_the_binary() if "cpp" in variant or "cuda" in variant else None
     if variant in ("plain_runtime", "plain_cpp"):
         from plain_brian2_reservoir import run_plain
 
-        result = run_plain(n_neurons, "runtime" if variant == "plain_runtime" else "cpp_standalone", duration, repeats, seed)
+        result = run_plain(n_neurons, "runtime" if variant == "plain_runtime" else "cpp_standalone", duration, repeats, seed,
+                           build_directory=_build_directory(variant, n_neurons) if variant == "plain_cpp" else None)
     elif variant == "numpy":
         from numpy_reservoir import run_numpy
 
@@ -218,7 +261,7 @@ def _measure(arguments):
     elif variant == "hb_runtime":
         result = run_hetero(n_neurons, "runtime:cython", "synapse", False, duration, repeats, seed)
     elif variant == "hb_cpp":
-        result = run_hetero(n_neurons, "cpp_standalone", "synapse", False, duration, repeats, seed)
+        result = run_hetero(n_neurons, "cpp_standalone", "synapse", False, duration, repeats, seed, kind=variant)
     elif variant == "hb_neuron_f32_cpp":
         result = run_hetero(n_neurons, "cpp_standalone", "neuron", True, duration, repeats, seed)
     elif variant == "hb_f32_cpp":
@@ -238,7 +281,7 @@ def _measure(arguments):
     else:
         raise ValueError(f"unknown variant {variant!r}")
     result["peak_rss_python_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    result["peak_rss_child_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    result["peak_rss_binary_mib"] = _binary_peak_mib(binary_log)
     print("RESULT " + json.dumps(result))
     if arguments.log_file:  # every finished point is kept, so an interrupted benchmark can be tabulated
         record = {"variant": variant, "n": n_neurons, "duration": duration, "repeats": repeats, "seed": seed,
@@ -268,135 +311,6 @@ def launch(variant, n_neurons, duration, repeats, seed, rebuild_points=10, log=N
     return outcome
 
 
-# -- table ------------------------------------------------------------------------------------------
-def synaptic_events(n_neurons, counts, duration, seed):
-    """Presynaptic spikes x outgoing synapses (all projections) + post spikes x incoming ``ee`` synapses."""
-    connectivity = make_connectivity(n_neurons, seed)
-    n_exc, n_inh = population_sizes(n_neurons)
-    sizes = {"exc": n_exc, "inh": n_inh, "input": MODEL["n_input"]}
-    sources = {"ee": "exc", "ei": "exc", "ie": "inh", "ii": "inh", "input_exc": "input", "input_inh": "input"}
-    events = 0.0
-    for name, (i, j) in connectivity.items():
-        source = sources[name]
-        out_degree = np.bincount(i, minlength=sizes[source])
-        if source == "input" and "input_total" in counts:  # numpy variant counts input spikes in total
-            events += counts["input_total"] * out_degree.mean()
-        else:
-            events += float(np.dot(np.asarray(counts[source]), out_degree))
-        if name == "ee":
-            events += float(np.dot(np.asarray(counts["exc"]), np.bincount(j, minlength=n_exc)))
-    return events
-
-
-def summarise(n_neurons, outcome, duration, seed):
-    """Minimum CPU and wall over repeats, rates and ns per event."""
-    if "error" in outcome:
-        return {"error": outcome["error"]}
-    runs = outcome["runs"]
-    counts = outcome["spike_counts"]
-    cpu = min(run["cpu"] for run in runs)
-    inner = [run["inner"] for run in runs if run.get("inner")]
-    return {
-        "cpu_per_s": cpu / duration, "wall_per_s": min(run["wall"] for run in runs) / duration,
-        "inner_per_s": min(inner) / duration if inner else None,
-        "ns_per_event": 1e9 * cpu / synaptic_events(n_neurons, counts, duration, seed),
-        "rate_exc": float(np.mean(counts["exc"])) / duration, "rate_inh": float(np.mean(counts["inh"])) / duration,
-        "compile_wall": outcome.get("compile_wall"), "compile_cpu": outcome.get("compile_cpu"),
-        "state_dtype": outcome.get("state_dtype"),
-        "peak_python": outcome.get("peak_rss_python_mib"), "peak_child": outcome.get("peak_rss_child_mib"),
-    }
-
-
-def _fmt(value, digits=2):
-    return "-" if value is None else f"{value:.{digits}f}"
-
-
-def print_table(rows, sweeps, arguments, loads, stream=sys.stdout):
-    import brian2
-
-    print(f"\n# benchmarks/simulation.py  {time.strftime('%Y-%m-%d %H:%M')}  {platform.node()}  "
-          f"python {platform.python_version()}  brian2 {brian2.__version__}  numpy {np.__version__}  "
-          f"load average at start/end {loads[0]} / {loads[-1]}", file=stream)
-    print(f"# duration {arguments.duration} s, repeats {arguments.repeats} (minimum kept), dt 0.1 ms, jobs {arguments.jobs}", file=stream)
-    print("\n| N | variant | CPU s / sim s | wall s / sim s | in-binary s / sim s | ns / syn event | "
-          "rate exc / inh (Hz) | compile wall (s) | vs plain_cpp (CPU) | peak MiB python / child |", file=stream)
-    print("|---|---|---|---|---|---|---|---|---|---|", file=stream)
-    for n_neurons, variants in rows.items():
-        reference = variants.get("plain_cpp", {}).get("cpu_per_s")
-        for variant, row in variants.items():
-            if "error" in row:
-                print(f"| {n_neurons} | {variant} | failed: {row['error'][:120]} | | | | | | |", file=stream)
-                continue
-            ratio = f"{row['cpu_per_s'] / reference:.2f}x" if reference else "-"
-            dtype = f" ({row['state_dtype']})" if row.get("state_dtype") else ""
-            print(f"| {n_neurons} | {variant}{dtype} | {_fmt(row['cpu_per_s'])} | {_fmt(row['wall_per_s'])} | "
-                  f"{_fmt(row['inner_per_s'])} | {_fmt(row['ns_per_event'], 0)} | {row['rate_exc']:.1f} / "
-                  f"{row['rate_inh']:.1f} | {_fmt(row['compile_wall'], 1)} | {ratio} | "
-                  f"{_fmt(row.get('peak_python'), 0)} / {_fmt(row.get('peak_child'), 0)} |", file=stream)
-    if sweeps:
-        print("\n| sweep | points | run (s sim) | compile once: wall / CPU (s) | rebuild each: wall / CPU (s) | "
-              "speed-up wall / CPU | target (CPU) | build cached: wall / CPU (s) | speed-up wall / CPU |", file=stream)
-        print("|---|---|---|---|---|---|---|---|---|", file=stream)
-        for (n_neurons, duration), (once, rebuild) in sweeps.items():
-            target = 3 if n_neurons >= 4000 else 20
-            if "error" in once or "error" in rebuild:
-                print(f"| N={n_neurons} | - | {duration} | {once.get('error', '')[:80]} | {rebuild.get('error', '')[:80]} | | |",
-                      file=stream)
-                continue
-            scale = once["points"] / rebuild["points"]
-            note = f" (extrapolated from {rebuild['points']})" if scale != 1 else ""
-            wall, cpu = rebuild["wall"] * scale, rebuild["cpu"] * scale
-            print(f"| N={n_neurons} | {once['points']} ({once['n_compilations']} compilation) | {duration} | "
-                  f"{once['wall']:.1f} / {once['cpu']:.1f} | {wall:.1f} / {cpu:.1f}{note} | "
-                  f"{wall / once['wall']:.1f}x / {cpu / once['cpu']:.1f}x | >= {target}x: "
-                  f"{'met' if cpu / once['cpu'] >= target else 'missed'} | " + (
-                      f"{once['cached_wall']:.1f} / {once['cached_cpu']:.1f} ({once['cached_n_compilations']} compilations) | "
-                      f"{wall / once['cached_wall']:.1f}x / {cpu / once['cached_cpu']:.1f}x: "
-                      f"{'met' if cpu / once['cached_cpu'] >= target else 'missed'} |" if "cached_cpu" in once else "- | - |"),
-                  file=stream)
-    print_targets(rows, stream)
-
-
-def print_targets(rows, stream):
-    """Issue 20's targets: ratios to plain Brian2 C++ (CPU time), memory, scaling of the cost per event."""
-    print("\nTargets (CPU time; speed-up = plain_cpp / variant):", file=stream)
-    checks = (("hb_neuron_f32_cpp", 3.0, "neuron traces, float32"), ("hb_cpp", 1.25, "per-synapse STDP, float64"),
-              ("hb_f32_cpp", None, "per-synapse STDP, per-synapse float32"),
-              ("hb_perstep_cpp", None, "per-synapse STDP, exp per step (before)"),
-              ("hb_neuron_f32_perstep_cpp", None, "neuron traces float32, exp per step (before)"))
-    for n_neurons, variants in rows.items():
-        plain = variants.get("plain_cpp", {})
-        for name, target, text in checks:
-            row = variants.get(name, {})
-            if "cpu_per_s" not in plain or "cpu_per_s" not in row:
-                continue
-            speedup = plain["cpu_per_s"] / row["cpu_per_s"]
-            verdict = "" if target is None else (
-                f" (target >= {target}x at 16k: {'met' if speedup >= target else 'missed'})" if n_neurons >= 16000
-                else f" (target >= {target}x is at 16k)")
-            print(f"- N={n_neurons}: {text}: {speedup:.2f}x{verdict}", file=stream)
-        for name in ("hb_cpp", "hb_neuron_f32_cpp"):
-            row = variants.get(name, {})
-            if plain.get("peak_child") and row.get("peak_child"):
-                ratio = (row["peak_python"] + row["peak_child"]) / (plain["peak_python"] + plain["peak_child"])
-                print(f"- N={n_neurons}: peak memory {name} / plain_cpp (python + largest child) = {ratio:.2f} "
-                      f"(target <= 1.1 at 16k)", file=stream)
-        cuda = variants.get("hb_cuda", {})
-        if cuda.get("inner_per_s"):  # the GPU's time is wall time: compare the binaries' own network-run times
-            for name in ("plain_cpp", "hb_cpp"):
-                reference = variants.get(name, {}).get("inner_per_s")
-                if reference:
-                    print(f"- N={n_neurons}: {name} (1 thread) / hb_cuda, network-run wall time in the binary = "
-                          f"{reference / cuda['inner_per_s']:.1f}x ({reference:.2f} s / {cuda['inner_per_s']:.3f} s "
-                          "per simulated second)", file=stream)
-    for name in ("plain_cpp", "hb_cpp", "hb_neuron_f32_cpp"):
-        costs = {n: variants[name]["ns_per_event"] for n, variants in rows.items() if "ns_per_event" in variants.get(name, {})}
-        if len(costs) > 1:
-            spread = max(costs.values()) / min(costs.values())
-            print(f"- {name}: ns per synaptic event " + ", ".join(f"{n}: {cost:.0f}" for n, cost in costs.items())
-                  + f"; max/min = {spread:.2f} (target: flat within 20 %)", file=stream)
-
-
 def table_from_log(arguments):
     """Print the table of the points recorded in ``arguments.from_log`` (the last record of each point)."""
     records = {}
@@ -418,6 +332,38 @@ def table_from_log(arguments):
     print_table(rows, sweeps, arguments, [f"(from {arguments.from_log})", load])
 
 
+def run_rounds(arguments, sizes, variants):
+    """Every point ``arguments.rounds`` times, in turn (round 1: every variant of every size, then
+    round 2, ...), each in a fresh process; a point's runs of all rounds are pooled."""
+    loads = [" ".join(f"{value:.1f}" for value in os.getloadavg())]
+    outcomes = {}
+    for _ in range(arguments.rounds):
+        for n_neurons in sizes:
+            for variant in variants:
+                outcome = launch(variant, n_neurons, arguments.duration, arguments.repeats, arguments.seed,
+                                 log=sys.stderr, log_file=arguments.log_file)
+                pooled = outcomes.setdefault((n_neurons, variant), {"runs": []})
+                if "error" in outcome:
+                    pooled.setdefault("errors", []).append(outcome["error"])
+                    continue
+                runs = pooled["runs"] + outcome["runs"]
+                peaks = {key: max(value for value in (pooled.get(key), outcome.get(key)) if value is not None)
+                         if outcome.get(key) is not None or pooled.get(key) is not None else None
+                         for key in ("peak_rss_python_mib", "peak_rss_binary_mib")}
+                pooled.update(outcome, runs=runs, **peaks)
+    rows = {n_neurons: {variant: (summarise(n_neurons, outcomes[(n_neurons, variant)], arguments.duration, arguments.seed)
+                                  if outcomes[(n_neurons, variant)]["runs"] else {"error": outcomes[(n_neurons, variant)]["errors"][0]})
+                        for variant in variants} for n_neurons in sizes}
+    loads.append(" ".join(f"{value:.1f}" for value in os.getloadavg()))
+    print_table(rows, {}, arguments, loads)
+    if arguments.output:
+        with open(arguments.output, "w") as stream:
+            print_table(rows, {}, arguments, loads, stream)
+            json.dump({"rows": {str(k): v for k, v in rows.items()},
+                       "runs": {f"{n}:{v}": [run["cpu"] for run in o["runs"]] for (n, v), o in outcomes.items()}},
+                      stream, indent=1, default=str)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,4000", help="comma-separated N (default 1000,4000)")
@@ -430,6 +376,11 @@ def main(argv=None):
     parser.add_argument("--rebuild-points", type=int, default=10, help="rebuilds actually timed (scaled to 10)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--jobs", type=int, default=1, help="points run concurrently (default 1)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run every point this many times, one point after another in turn (plain and "
+                             "hetero_brian interleaved), and keep the runs of all rounds (the minimum is reported)")
+    parser.add_argument("--build-cache", default=None,
+                        help="keep standalone builds here between rounds (later rounds reuse the binary)")
     parser.add_argument("--output", default=None, help="also write the table to this file")
     parser.add_argument("--log-file", default=os.path.join(tempfile.gettempdir(), "hetero_brian_simulation_benchmark.jsonl"),
                         help="every finished point is appended here (JSON lines)")
@@ -446,6 +397,11 @@ def main(argv=None):
     if "cuda_standalone" in arguments.backends.split(","):
         variants.append("hb_cuda")
     loads = [" ".join(f"{value:.1f}" for value in os.getloadavg())]
+    if arguments.build_cache:
+        os.makedirs(arguments.build_cache, exist_ok=True)
+        os.environ["HB_BENCHMARK_BUILD_CACHE"] = os.path.abspath(arguments.build_cache)
+    if arguments.rounds > 1:
+        return run_rounds(arguments, sizes, variants)
     tasks = [(variant, n_neurons, arguments.duration, arguments.repeats, arguments.seed, 10)
              for n_neurons in sizes for variant in variants]
     for item in [item for item in arguments.sweep.split(",") if item]:

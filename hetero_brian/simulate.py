@@ -114,6 +114,7 @@ class Simulator:
         self._run_counter = 0
         self._targets = None  # (built network, its parameter targets)
         self._baked = {}  # (object name, variable) -> value the build holds (no run argument needed)
+        self._indices = {}  # projection name -> (i, j) of its synapse tables (read-only int64)
 
     # -- lifecycle --------------------------------------------------------------------------------
     def structure_key(self):
@@ -216,6 +217,11 @@ class Simulator:
             names = sorted(k for k in target.variables.keys() if not k.startswith("_"))
             raise ConfigError(f"{owner!r} has no variable {variable!r}; it has {names}")
         return target, brian_variable
+
+    def _synapse_indices(self, projection):  # (i, j) as read-only int64 arrays, converted once per simulator
+        key = projection.name
+        self._indices[key] = self._indices.get(key) or (_read_only(projection.i, np.int64), _read_only(projection.j, np.int64))
+        return self._indices[key]
 
     def _parameter_targets(self):
         """:func:`parameter_targets` of the built network (computed once per build)."""
@@ -404,20 +410,23 @@ class Simulator:
         for projection in self.spec.projections:
             group = self.built.synapses[projection.name]
             locations = projection.synapse.parameter_locations()
-            extra = {name: np.asarray(value, dtype=float) for name, value in sampled[projection.name].items()
+            # read-only views: every result shares the sampled arrays and the int64 indices (one
+            # copy per build, not one per run and array; SynapseTable copies writeable arrays only)
+            extra = {name: _read_only(value, float) for name, value in sampled[projection.name].items()
                      if name != "weight" and locations.get(name) == "synapse"}
-            extra["w_initial"] = np.asarray(sampled[projection.name]["weight"], dtype=float)
+            extra["w_initial"] = _read_only(sampled[projection.name]["weight"], float)
             variable = group.variables["w"]
             static = projection.synapse.plastic_rule is None and (group.name, "w") not in assigned and not variable.scalar
             if not after_run:
                 weights = extra["w_initial"]
-            else:
-                weights = np.asarray(extra["w_initial"], dtype=variable.dtype) if static else group.w[:]
+            elif static:  # the initial weights, rounded to the weight variable's precision
+                weights = np.asarray(extra["w_initial"], dtype=variable.dtype)
+            else:  # a copy: the runtime device may hand out its live array
+                weights = np.array(group.w[:], dtype=float)
             # Brian2 keeps the order of the (i, j) arrays given to connect()
-            synapses[projection.name] = SynapseTable(projection.source, projection.target,
-                                                     np.asarray(projection.i, dtype=np.int64),
-                                                     np.asarray(projection.j, dtype=np.int64),
-                                                     np.asarray(weights, dtype=float), extra)
+            i, j = self._synapse_indices(projection)
+            synapses[projection.name] = SynapseTable(projection.source, projection.target, i, j,
+                                                     _read_only(weights, float), extra)
         populations = {}
         for population in self.spec.populations:
             values = sampled[population.name]
@@ -454,6 +463,15 @@ def final_value(result, owner, variable):
     if key not in result.traces:
         raise KeyError(f"{key!r} is not in the result: ask Simulator.run(final_state={{{owner!r}: ({variable!r},)}})")
     return result.traces[key].values[0]
+
+
+def _read_only(values, dtype):
+    """``values`` as a read-only array of ``dtype``: a view when it has that dtype already, else a copy."""
+    array = np.asarray(values, dtype=dtype)
+    if array.flags.writeable:
+        array = array.view()
+        array.flags.writeable = False
+    return array
 
 
 def _check_finite(built):

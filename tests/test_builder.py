@@ -97,3 +97,19 @@ def test_masked_stdp_keeps_its_mask_per_synapse():
     assert "mask" not in synapse.constant_parameters() and "eta_plus" in synapse.constant_parameters()
     with pytest.raises(ValueError, match="shared_constants must be True or False"):
         NetworkSpec(populations=(Population("a", 3, LIF()),), shared_constants="yes")
+
+
+def test_constant_per_element_parameters_hold_no_per_element_copy():
+    """A Constant's samples are a read-only broadcast view, assigned to Brian2 as one value."""
+    from hetero_brian.network.builder import uniform_or_array
+
+    use_numpy_target()
+    spec = NetworkSpec(shared_constants=False, **{k: getattr(_two_population_spec(), k) for k in ("populations", "projections")})
+    sampled = sample_network_parameters(spec, SeedStreams(4))
+    weights, eta = sampled["ab"]["weight"], sampled["ab"]["eta_plus"]
+    assert np.asarray(eta).strides == (0,) and not np.asarray(eta).flags.writeable and eta.shape == (spec.projections[0].n_synapses,)
+    assert np.asarray(weights).strides != (0,)  # Uniform: one sample per synapse
+    assert float(uniform_or_array(eta)) == pytest.approx(0.02) and uniform_or_array(weights) is weights
+    built = build(spec, SeedStreams(4), clock_name=CLOCK_NAME)
+    np.testing.assert_array_equal(built.synapses["ab"].eta_plus[:], np.full(spec.projections[0].n_synapses, 0.02))
+    np.testing.assert_array_equal(built.groups["b"].tau_m[:], np.full(6, 0.02) * second)

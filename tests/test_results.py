@@ -475,3 +475,38 @@ def test_atomic_writer_semantics(tmp_path):
     assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]  # no temporary file left
     with pytest.raises(ValueError, match="if_exists must be one of"):
         write_text_atomically(path, "x", if_exists="overwrite")
+
+
+def test_atomic_writer_sync_levels_and_one_fsync_per_non_durable_run(tmp_path, monkeypatch):
+    """``sync`` decides the fsyncs (file, folder); a non-durable run manifest costs one fsync per run."""
+    from hetero_brian.results import atomic
+    from hetero_brian.results.atomic import write_text_atomically
+
+    calls = []
+    monkeypatch.setattr(atomic.os, "fsync", lambda descriptor: calls.append(descriptor))
+    for sync, expected in (("full", 2), ("file", 1), ("none", 0)):
+        calls.clear()
+        write_text_atomically(tmp_path / f"{sync}.txt", sync, sync=sync)
+        assert len(calls) == expected and (tmp_path / f"{sync}.txt").read_text() == sync
+    with pytest.raises(ValueError, match="sync must be one of"):
+        write_text_atomically(tmp_path / "x.txt", "x", sync="always")
+    calls.clear()
+    with RunManifest.start(tmp_path, info={"seed": 1}):
+        assert len(calls) == 2 and read_manifest(tmp_path).status == "running"  # durable: file + folder
+    assert len(calls) == 4 and read_manifest(tmp_path).state == "complete"
+    calls.clear()
+    run = tmp_path / "run"
+    run.mkdir()
+    with RunManifest.start(run, info={"seed": 2}, durable=False):
+        assert calls == [] and read_manifest(run).status == "running"
+    assert len(calls) == 1 and read_manifest(run).state == "complete"
+
+
+def test_read_only_arrays_are_shared_and_writeable_ones_copied():
+    shared = np.arange(5, dtype=np.int64)
+    shared.flags.writeable = False
+    own = np.arange(5, dtype=np.int64)
+    table = SynapseTable("a", "b", shared, own, np.zeros(5), {"tau": shared.astype(float)})
+    assert table.i is shared and not np.shares_memory(table.j, own)
+    own[0] = 7
+    assert table.j[0] == 0  # the caller's writeable array was copied

@@ -375,3 +375,22 @@ def test_final_state_of_cpp_standalone_equals_runtime(tmp_path):
                                            rtol=1e-12, atol=1e-15)
     np.testing.assert_array_equal(final_value(standalone, "ee", "w"), standalone.synapses["ee"].w)
     assert not np.allclose(final_value(standalone, "exc", "v"), final_value(standalone, "exc", "v")[0])
+
+
+def test_results_share_read_only_synapse_arrays_instead_of_copying_them():
+    """Every run's synapse table shares the int64 indices and sampled arrays (read-only), no copies."""
+    spec = reservoir(60)
+    with Simulator(spec, 20 * ms, backend="runtime:numpy", seed=4) as simulator:
+        first = simulator.run()
+        final_weights = first.synapses["ee"].w.copy()
+        again, other = simulator.run(), simulator.run(seed=5)
+        sampled = simulator.built.sampled["ee"]
+    assert not np.array_equal(other.synapses["ee"].w, final_weights)
+    np.testing.assert_array_equal(first.synapses["ee"].w, final_weights)  # not a view of the live weights
+    ee, ee_again = first.synapses["ee"], again.synapses["ee"]
+    assert ee.i is ee_again.i and ee.j is ee_again.j and ee.i.dtype == np.int64
+    assert np.shares_memory(ee.extra["tau_pre"], np.asarray(sampled["tau_pre"]))
+    assert np.shares_memory(ee.extra["w_initial"], np.asarray(sampled["weight"]))
+    for array in (ee.i, ee.w, ee.extra["tau_pre"], first.synapses["ei"].w):
+        assert not array.flags.writeable
+    np.testing.assert_array_equal(ee.i, next(p.i for p in spec.projections if p.name == "ee"))

@@ -11,6 +11,7 @@ parameters, initial values, raster inputs (``TimedArray`` values) and the device
 read from a one-element variable right after the run arguments are applied. Each run writes its
 own ``results/<label>`` directory with a manifest; a run that dies leaves a manifest that says so.
 """
+import functools
 import os
 import shlex
 import signal
@@ -176,6 +177,7 @@ class CppStandaloneBackend(Backend):
         self.compile_time = time.perf_counter() - start
         if _binary_stamp(self.directory) != before:
             self.n_compilations += 1
+        _release_static_arrays()
 
     # -- runs -------------------------------------------------------------------------------------
     def execute(self, network, schedule, report, values, seed, run_label):
@@ -185,7 +187,8 @@ class CppStandaloneBackend(Backend):
         absolute = os.path.join(self.directory, results_directory)
         os.makedirs(absolute, exist_ok=False)
         environment = {"OMP_WAIT_POLICY": "PASSIVE"} if self.threads else {}
-        manifest = RunManifest.start(absolute, info={"backend": self.name, "seed": int(seed)})
+        # one fsync per run (the final manifest's contents): see RunManifest.start for what survives a crash
+        manifest = RunManifest.start(absolute, info={"backend": self.name, "seed": int(seed)}, durable=False)
         previous_environment = {key: os.environ.get(key) for key in environment}
         os.environ.update(environment)
         try:
@@ -304,7 +307,9 @@ def _stop_child(process, grace=10.0):
             process.wait()
 
 
+@functools.lru_cache(maxsize=None)
 def _compiler_version():
+    """First line of ``g++ --version`` (asked once per process: every run's provenance records it)."""
     import subprocess
 
     try:
@@ -312,3 +317,16 @@ def _compiler_version():
     except (OSError, subprocess.SubprocessError):
         return None
     return output.splitlines()[0] if output else None
+
+
+def _release_static_arrays():
+    """Drop Brian2's Python copies of what the build wrote into ``static_arrays/`` (connectivity, per-element
+    initial values) and its cached synapse indices: runs read the files, and one device builds once
+    (memory, issue 20). Reading ``i``/``j`` from a synapse group then reads the last run's results folder."""
+    import numpy as np
+
+    device = brian2.get_device()  # not the brian2.device proxy: attributes set on it stay on the proxy
+    device.static_arrays = {name: np.empty(0, dtype=array.dtype) for name, array in device.static_arrays.items()}
+    for variable in list(device.array_cache):
+        if getattr(variable, "name", None) in ("_synaptic_pre", "_synaptic_post"):
+            device.array_cache[variable] = None

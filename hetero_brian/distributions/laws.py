@@ -16,7 +16,6 @@ import math
 
 import numpy as np
 from brian2 import Quantity, get_dimensions
-from scipy import stats
 
 from .base import Distribution, check_number, si_scalar
 
@@ -153,6 +152,8 @@ class Normal(Distribution):
 
     def _law(self):
         a, b = self._standard_bounds()
+        from scipy import stats  # lazily: importing scipy.stats costs ~50 MB of memory
+
         return stats.truncnorm(a, b, loc=self.loc_si, scale=self.scale_si)
 
     def _sample_si(self, n, rng):
@@ -218,6 +219,8 @@ class LogNormal(Distribution):
         return (self.mean_si, self.mean_si) if self.cv_value == 0 else (0.0, math.inf)
 
     def pdf_si(self, x):
+        from scipy import stats  # lazily: importing scipy.stats costs ~50 MB of memory
+
         return stats.lognorm(self.sigma, scale=math.exp(self.mu)).pdf(np.asarray(x, dtype=float))
 
 
@@ -297,4 +300,6 @@ class Gamma(Distribution):
         return (self.mean_si, self.mean_si) if self.cv_value == 0 else (0.0, math.inf)
 
     def pdf_si(self, x):
+        from scipy import stats  # lazily: importing scipy.stats costs ~50 MB of memory
+
         return stats.gamma(self.shape, scale=self.mean_si * self.cv_value**2).pdf(np.asarray(x, dtype=float))

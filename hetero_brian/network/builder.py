@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from brian2 import Clock, Hz, Network, NeuronGroup, PoissonGroup, Quantity, SpikeGeneratorGroup, Synapses, TimedArray
 
+from ..distributions import Constant
 from ..errors import ConfigError
 from ..models.base import check_time_step
 from ..models.decay import DecayFactorUpdate, with_precomputed_decays
@@ -28,7 +29,8 @@ class BuiltNetwork:
     groups : dict of str -> brian2 group (neurons and inputs)
     synapses : dict of str -> brian2.Synapses
     sampled : dict of str -> dict of str -> brian2.Quantity
-        Per population or projection, the sampled parameters (arrays).
+        Per population or projection, the sampled parameters (arrays; read-only broadcast views
+        for ``Constant`` ones).
     timed_arrays : dict of str -> brian2.TimedArray
         The raster, analog and rate inputs' arrays, by input name (replaceable through ``run_args``).
     tau_min_over_dt : float
@@ -54,7 +56,8 @@ def sample_network_parameters(spec, streams):
     Returns
     -------
     dict of str -> dict of str -> brian2.Quantity
-        Per population or projection name, the sampled arrays.
+        Per population or projection name, the sampled arrays. A ``Constant`` parameter is a
+        read-only broadcast view of its one value (no per-element memory).
     """
     sampled = {}
     for population in spec.populations:
@@ -83,6 +86,11 @@ def _draw(model, name, info, count, streams, owner):
 
     stream = f"heterogeneity/{owner}/{name}"
     distribution = getattr(model, name)
+    if isinstance(distribution, Constant):
+        # one value for every element: a read-only broadcast view holds it without a per-element copy
+        # (at 16k neurons a per-synapse float64 array is 28 MB); builders assign it as one value
+        value = distribution.sample(1, streams.generator(stream))
+        return np.broadcast_to(value, (count,), subok=True)
     values = distribution.sample(max(count, 1), streams.generator(stream))[:count]
     if info.positive and count:
         check_positive_samples(values, f"{owner}.{name}", distribution,
@@ -130,6 +138,19 @@ def parameter_targets(spec, groups, synapses):
                 owner = projection.source if location == "pre" else projection.target
                 targets[(projection.name, name)] = (groups[owner], f"{variable}_{projection.name}")
     return targets
+
+
+def uniform_or_array(value):
+    """One element of ``value`` when it is a broadcast view of one value (a ``Constant``'s samples,
+    see :func:`sample_network_parameters`), else ``value``.
+
+    Assigned as one value, Brian2 fills the variable in a loop (standalone: one line of ``main``)
+    instead of storing a per-element copy as a static array, in Python and in the binary.
+    """
+    array = np.asarray(value)
+    if array.ndim == 1 and array.size > 1 and array.strides == (0,):
+        return value[0]
+    return value
 
 
 def assignable_value(target, variable, value, key):
@@ -254,7 +275,7 @@ def build(spec, streams=None, *, clock_name):
             group.plastic = 1
     for (owner, name), (target, variable) in parameter_targets(spec, groups, synapses).items():
         if name != "delay":
-            value = assignable_value(target, variable, sampled[owner][name], f"{owner}.{name}")
+            value = assignable_value(target, variable, uniform_or_array(sampled[owner][name]), f"{owner}.{name}")
             if value is not None:
                 setattr(target, variable, value)
 

@@ -12,6 +12,15 @@ target already exists is explicit (``if_exists``):
   ``<name>.old-<timestamp>`` (falls back to a rename where links are not supported), so the old
   contents are never lost and ``path`` always names a complete file.
 
+How much reaches the disk before the function returns is explicit too (``sync``):
+
+* ``"full"`` (default): the file's contents and the folder entry (the rename) are fsynced: the new
+  file survives a crash of the machine.
+* ``"file"``: the contents are fsynced, the rename is not: after a crash of the machine ``path``
+  holds the new file or the previous one (never a partial file).
+* ``"none"``: nothing is fsynced: a killed process still leaves the complete file (the kernel has
+  it), a crash of the machine may leave the previous file, no file, or an empty one.
+
 Temporary files are named ``<name>.tmp-<pid>-<random><suffix>`` (the target's suffix is kept, so
 writers that choose a format from the file name, such as matplotlib and ``numpy.savez``, work).
 
@@ -32,9 +41,10 @@ import secrets
 import time
 from pathlib import Path
 
-__all__ = ["IF_EXISTS_CHOICES", "write_atomically", "write_text_atomically", "write_json_atomically", "aside_name", "fsync_directory"]
+__all__ = ["IF_EXISTS_CHOICES", "SYNC_CHOICES", "write_atomically", "write_text_atomically", "write_json_atomically", "aside_name", "fsync_directory"]
 
 IF_EXISTS_CHOICES = ("refuse", "replace", "keep-previous")
+SYNC_CHOICES = ("full", "file", "none")
 _LOG = logging.getLogger(__name__)
 
 
@@ -74,7 +84,7 @@ def _fsync_file(path):
         os.fsync(stream.fileno())
 
 
-def write_atomically(path, write, if_exists="refuse"):
+def write_atomically(path, write, if_exists="refuse", sync="full"):
     """Create ``path`` atomically with the contents that ``write`` puts into a temporary file.
 
     Parameters
@@ -87,6 +97,8 @@ def write_atomically(path, write, if_exists="refuse"):
         file by name (h5py, matplotlib, numpy) or as a stream.
     if_exists : {"refuse", "replace", "keep-previous"}
         What to do when ``path`` exists: see the module docstring.
+    sync : {"full", "file", "none"}
+        What is fsynced before returning: see the module docstring.
 
     Returns
     -------
@@ -104,6 +116,8 @@ def write_atomically(path, write, if_exists="refuse"):
     """
     if if_exists not in IF_EXISTS_CHOICES:
         raise ValueError(f"if_exists must be one of {IF_EXISTS_CHOICES}; got {if_exists!r}")
+    if sync not in SYNC_CHOICES:
+        raise ValueError(f"sync must be one of {SYNC_CHOICES}; got {sync!r}")
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
     if if_exists == "refuse" and os.path.lexists(path):
@@ -111,7 +125,8 @@ def write_atomically(path, write, if_exists="refuse"):
     temporary = _temporary_name(path)
     try:
         write(temporary)
-        _fsync_file(temporary)
+        if sync != "none":
+            _fsync_file(temporary)
         if if_exists == "refuse":
             os.link(temporary, path)  # fails instead of replacing a file that appeared meanwhile
         else:
@@ -123,20 +138,21 @@ def write_atomically(path, write, if_exists="refuse"):
                     os.replace(path, aside)
                 _LOG.info("kept the previous file '%s' as '%s'", path, aside)
             os.replace(temporary, path)
-        fsync_directory(directory)
+        if sync == "full":
+            fsync_directory(directory)
     finally:
         temporary.unlink(missing_ok=True)
     return path
 
 
-def write_text_atomically(path, text, if_exists="refuse", encoding="utf-8"):
+def write_text_atomically(path, text, if_exists="refuse", encoding="utf-8", sync="full"):
     """Write the string ``text`` to ``path`` with :func:`write_atomically`; returns ``path``."""
 
     def write(temporary):
         with open(temporary, "x", encoding=encoding) as stream:
             stream.write(text)
 
-    return write_atomically(path, write, if_exists)
+    return write_atomically(path, write, if_exists, sync)
 
 
 def write_json_atomically(path, payload, if_exists="refuse", default=float):

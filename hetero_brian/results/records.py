@@ -24,8 +24,15 @@ __all__ = ["SpikeTrains", "SynapseTable", "Trace", "PopulationRecord", "Simulati
 
 
 def _as_array(value, dtype, name, ndim):
+    """``value`` as an array of ``dtype``: a copy, except for a read-only array of that dtype, which
+    nobody can change through this reference and is shared (e.g. a simulator's sampled parameters,
+    identical in every run's result)."""
     if hasattr(value, "dim"):  # a brian2 Quantity: its array holds SI values
         value = np.asarray(value)
+    if isinstance(value, np.ndarray) and value.dtype == dtype and not value.flags.writeable:
+        if ndim is not None and value.ndim != ndim:
+            raise ValueError(f"{name} must be {ndim}-dimensional; got shape {value.shape}")
+        return value
     try:
         array = np.array(value, dtype=dtype, copy=True)
     except (TypeError, ValueError) as error:

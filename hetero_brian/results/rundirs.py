@@ -52,9 +52,9 @@ MANIFEST_NAME = "manifest.json"
 _MANIFEST_STATUSES = ("running", "complete", "failed", "interrupted")
 
 
-def _write_json_atomically(path, payload):
+def _write_json_atomically(path, payload, sync="full"):
     text = json.dumps(payload, indent=2, default=_json_default)
-    write_text_atomically(path, text, if_exists="replace")
+    write_text_atomically(path, text, if_exists="replace", sync=sync)
 
 
 def _process_start_ticks(pid):
@@ -102,10 +102,19 @@ class RunManifest:
     message: str = None
     info: dict = field(default_factory=dict)
     pid_start_ticks: int = None
+    durable: bool = field(default=True, compare=False, repr=False)
 
     @classmethod
-    def start(cls, directory, info=None):
+    def start(cls, directory, info=None, durable=True):
         """Write a "running" manifest for the current process into ``directory`` (must exist).
+
+        ``durable=True`` fsyncs every write, file and folder (two fsyncs each). ``durable=False``
+        (many short runs, e.g. a sweep's runs of one binary) fsyncs once per run: the "running"
+        manifest is written without fsync, the final one with its contents fsynced but not the
+        rename. Either way a killed process leaves a complete manifest (the kernel has it); after a
+        crash of the machine a non-durable run directory may have no manifest or an empty one
+        (unreadable: not a finished run) or still the "running" one (read as "interrupted"), and
+        a "complete" manifest that is there is complete.
 
         Raises :class:`ResultsError` when the directory's manifest says another live process is
         running there (two runs never share a directory).
@@ -131,12 +140,14 @@ class RunManifest:
             _now(),
             info=_json_normalise(info or {}, "info"),
             pid_start_ticks=_process_start_ticks(os.getpid()),
+            durable=durable,
         )
-        manifest.write()
+        manifest.write(sync="full" if durable else "none")
         return manifest
 
-    def write(self):
-        """Write the manifest atomically (temporary file, fsync, rename)."""
+    def write(self, sync=None):
+        """Write the manifest atomically (temporary file, fsync, rename); ``sync`` as in
+        :func:`~hetero_brian.results.atomic.write_atomically` (default: "full" when durable, else "file")."""
         if self.status not in _MANIFEST_STATUSES:
             raise ValueError(f"status must be one of {_MANIFEST_STATUSES}; got {self.status!r}")
         payload = {
@@ -152,7 +163,8 @@ class RunManifest:
                 "pid_start_ticks",
             )
         }
-        _write_json_atomically(self.directory / MANIFEST_NAME, payload)
+        _write_json_atomically(self.directory / MANIFEST_NAME, payload,
+                               sync or ("full" if self.durable else "file"))
 
     def finish(self, status="complete", message=None):
         """Record the end of the run: ``status`` "complete", "failed" or "interrupted" (Ctrl-C), with an
