@@ -359,9 +359,9 @@ def test_sigint_during_compilation_says_interrupted_not_compiler_failure(target,
     assert read_manifest(out).status == "interrupted"
 
 
-def test_a_failing_build_names_the_command_status_log_and_last_compiler_lines(tmp_path):
+def test_a_failing_build_names_the_command_status_log_and_first_compiler_error(tmp_path):
     """``make`` runs as a child of this process (so a SIGINT to Python stops it); its failure is one
-    SimulationError with the exit status, the last lines of the compiler output and the log's path."""
+    SimulationError with the exit status, the first compiler error and the log's path."""
     from brian2 import prefs
 
     from hetero_brian.errors import SimulationError

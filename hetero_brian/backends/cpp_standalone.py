@@ -161,7 +161,7 @@ class CppStandaloneBackend(Backend):
                                 with_output=False)
             if self.make_in_subprocess:
                 self._make()
-        except SimulationInterrupted:
+        except (SimulationInterrupted, SimulationError):  # from _make: already says what happened
             raise
         except Exception as error:
             if compile_was_interrupted(error):
@@ -236,10 +236,11 @@ class CppStandaloneBackend(Backend):
                 raise
         if status != 0:
             with open(log_path, errors="replace") as log:
-                tail = "".join(log.readlines()[-12:]).strip()
+                lines = [line.strip() for line in log if line.strip()]
+            errors = [line for line in lines if "error" in line.lower()] or lines or ["(no output)"]
             raise SimulationError(
                 f"compiling the C++ standalone project in {self.directory} failed ({' '.join(command)} "
-                f"exited with status {status}); last compiler lines:\n{tail}\nfull output: {log_path}; "
+                f"exited with status {status}; first compiler error: {errors[0]}); full output: {log_path}; "
                 "or run with backend='runtime'")
 
     def stopped_evidence(self, since):
