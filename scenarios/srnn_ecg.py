@@ -17,6 +17,7 @@ M. Horowitz, IEEE ISSCC 2014, 10-14: E_AC = 0.9 pJ, E_MAC = 4.6 pJ (45 nm, 32-bi
 from typing import List, Literal, Optional
 
 from brian2 import second
+from pydantic import conint
 
 from hetero_brian.config import DistributionField, QuantityField, StrictModel
 from hetero_brian.random import SeedStreams
@@ -43,7 +44,7 @@ class Config(StrictModel):
     readout: Literal["leaky", "adaptive_spiking"] = "leaky"  # adaptive_spiking: Yin et al.'s QTDB script
     tau_output_adp: DistributionField(second) = "100 ms"  # spiking readout only
     output_beta: float = 1.8  # spiking readout only
-    validation_sequences: int = 0  # held out of QTDB_train.mat (seeded) to compare settings without the test file
+    validation_sequences: conint(ge=0, le=517) = 0  # held out of QTDB_train.mat (seeded) to compare settings without the test file
     surrogate: Literal["multi_gaussian", "fast_sigmoid"] = "multi_gaussian"
     train_time_constants: bool = True
     brian_sequences: int = 3
@@ -53,7 +54,6 @@ class Config(StrictModel):
 
 def _figure(initial, trained, output):
     import matplotlib
-
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
