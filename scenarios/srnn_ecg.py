@@ -1,13 +1,12 @@
 """ECG wave segmentation (QTDB) with a trained adaptive spiking RNN, re-run and measured in Brian2.
 
-36 adaptive LIF neurons (Yin, Corradi & Bohté) with per-neuron time constants drawn from
-distributions are trained by BPTT with surrogate gradients (PyTorch, one thread) to label every step
-of the level-crossing encoded QTDB sequences with one of 6 wave segments. The trained network is
-then exported to a Brian2 network spec and run on the first test sequences: the scenario reports
-whether Brian2 reproduced the float64 forward pass's spikes exactly, the synaptic operations counted
-from Brian2's spikes x fan-outs, and the energy against the MACs of RNN/GRU/LSTM baselines trained
-the same way with the SRNN's parameter count (and of untrained ones of the SRNN's width).
-Writes ``checkpoint.pt`` (resumable), ``trained_parameters.npz`` and ``time_constants.png``.
+36 adaptive LIF neurons (Yin, Corradi & Bohté), per-neuron time constants drawn from distributions,
+are trained by BPTT (surrogate gradients, PyTorch, one thread) to label every step of the
+level-crossing encoded QTDB sequences with one of 6 wave segments, then exported to Brian2 and run on
+the first test sequences: identical spikes to the float64 forward pass?, synaptic operations from
+Brian2's spikes x fan-outs, energy against RNN/GRU/LSTM baselines trained the same way (equal
+parameter count) and untrained ones of the same width. ``scenarios/srnn_ecg_yin.yaml``: the set-up
+of Yin et al.'s QTDB script. Writes ``checkpoint.pt``, ``trained_parameters.npz``, ``time_constants.png``.
 
 References
 ----------
@@ -17,8 +16,10 @@ M. Horowitz, IEEE ISSCC 2014, 10-14: E_AC = 0.9 pJ, E_MAC = 4.6 pJ (45 nm, 32-bi
 """
 from typing import List, Literal, Optional
 
-from pydantic import Field
+from brian2 import second
+from pydantic import Field, conint
 
+from hetero_brian.config import DistributionField
 from hetero_brian.experiment.checks import array_file_bytes, figure_bytes
 from hetero_brian.random import SeedStreams
 from hetero_brian.training.parameters import SRNNTrainingOptions
@@ -30,6 +31,12 @@ class Config(SRNNTrainingOptions):
     data: Optional[str] = Field(None, description="QTDB_train.mat / QTDB_test.mat folder; None: $HETERO_BRIAN_QTDB, "
                                                   "then $HETERO_BRIAN_DATA/qtdb, then ../shared/data/qtdb")
     crop_steps: Optional[int] = Field(200, description="train on random windows of this many steps; None: whole sequences")
+    readout: Literal["leaky", "adaptive_spiking"] = Field(
+        "leaky", description="leaky integrator readout, or adaptive spiking neurons read by membrane (Yin's QTDB script)")
+    tau_output_adp: DistributionField(second) = Field("100 ms", description="spiking readout only: adaptation time constant (time)")
+    output_beta: float = Field(1.8, description="spiking readout only: threshold increase per unit of adaptation")
+    validation_sequences: conint(ge=0, le=517) = Field(
+        0, description="sequences held out of QTDB_train.mat (seeded) to compare settings without the test file")
     baselines: List[Literal["rnn", "gru", "lstm"]] = Field(
         ["rnn", "gru", "lstm"], description="non-spiking baselines trained the same way with the SRNN's parameter count")
 
@@ -45,27 +52,23 @@ def disk_bytes(config):
 
 def _figure(initial, trained, output):
     import matplotlib
-
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
-
     from hetero_brian.analysis import plots
 
     figure, axes = plt.subplots(1, 2, figsize=(10, 3.5))
     for axis, name in zip(axes, ("tau_m", "tau_adp")):
         before, after = np.asarray(getattr(initial, name)) * 1e3, np.asarray(getattr(trained, name)) * 1e3
-        bins = np.linspace(min(before.min(), after.min()), max(before.max(), after.max()), 25)
-        axis.hist(before, bins=bins, alpha=0.5, label="initial")
-        axis.hist(after, bins=bins, alpha=0.5, label="trained")
-        axis.set_xlabel(f"{name} (ms)")
+        bins = np.linspace(min(before.min(), after.min()), max(before.max(), after.max()) + 1e-9, 25)
+        for values, label in ((before, "initial"), (after, "trained")):
+            axis.hist(values, bins=bins, alpha=0.5, label=label)
+        axis.set(xlabel=f"{name} (ms)", ylabel="neurons" if name == "tau_m" else None)
         axis.legend()
-    axes[0].set_ylabel("neurons")
     figure.tight_layout()
-    path = output / "time_constants.png"
-    plots.save_figure(figure, path)
+    plots.save_figure(figure, output / "time_constants.png")
     plt.close(figure)
-    return path
+    return output / "time_constants.png"
 
 
 def run(config, output, backend="auto", seed=None):
@@ -86,40 +89,41 @@ def run(config, output, backend="auto", seed=None):
     torch.set_num_threads(config.threads)
     data = load_qtdb(config.data)
     initial = initial_parameters(4, config.n_hidden, 6, seed, tau_m=config.tau_m, tau_adp=config.tau_adp,
-                                 tau_output=config.tau_output, b0=config.b0, beta=config.beta)
+                                 tau_output=config.tau_output, b0=config.b0, beta=config.beta, readout=config.readout,
+                                 tau_output_adp=config.tau_output_adp, output_beta=config.output_beta)
     model = AdaptiveSRNN(initial, surrogate_from_name(config.surrogate), config.train_time_constants)
-    settings = TrainingSettings(
-        epochs=config.epochs, batch_size=config.batch_size, learning_rate=config.learning_rate,
-        time_constant_learning_rate=config.time_constant_learning_rate, decay_every=config.decay_every,
-        decay_factor=config.decay_factor, loss_start_step=config.loss_start_step, crop_steps=config.crop_steps,
-        threads=config.threads)
+    settings = TrainingSettings(**{name: getattr(config, name) for name in (
+        "epochs", "batch_size", "learning_rate", "time_constant_learning_rate", "decay_every", "decay_factor",
+        "loss_start_step", "crop_steps", "threads")})
+    order = SeedStreams(seed).generator("data/validation").permutation(len(data["train_labels"]))
+    held_out, kept = np.sort(order[:config.validation_sequences]), np.sort(order[config.validation_sequences:])
+    validation_data = (data["train_inputs"][held_out], data["train_labels"][held_out])  # then baselines use `kept` too
+    data.update(train_inputs=data["train_inputs"][kept], train_labels=data["train_labels"][kept])
     history = train(model, data["train_inputs"], data["train_labels"], settings, seed, output / "checkpoint.pt")
+    validation = evaluate(model, *validation_data, config.loss_start_step, batch_size=141) if len(held_out) else {}
     test = evaluate(model, data["test_inputs"], data["test_labels"], config.loss_start_step, batch_size=141)
     trained = model.to_parameters()
     if not (output / "trained_parameters.npz").exists():  # a resumed run keeps the file it wrote
         save_arrays(output / "trained_parameters.npz", **trained.to_arrays())
-
     # the same network in Brian2 on the first test sequences; energy from its spikes x fan-outs
-    count = config.brian_sequences
-    brian = compare_with_brian(trained, data["test_inputs"][:count], data["test_labels"][:count],
+    brian = compare_with_brian(trained, *(data[f"test_{name}"][:config.brian_sequences] for name in ("inputs", "labels")),
                                config.loss_start_step, backend=backend, seed=seed)
     operations = float(np.mean([energy.synaptic_operations_from_result(run.result).total for run in brian["runs"]]))
     n_steps = data["test_inputs"].shape[1]
     snn_joule = float(energy.snn_energy(operations))
     metrics = {
-        "test_accuracy": float(test["accuracy"]), "train_accuracy_last_epoch": float(history.accuracy[-1]),
+        "test_accuracy": float(test["accuracy"]), "validation_accuracy": validation.get("accuracy"),
+        "validation_sequences": len(held_out), "train_accuracy_last_epoch": float(history.accuracy[-1]),
         "train_loss_last_epoch": float(history.loss[-1]), "epochs": len(history.loss),
         "seconds_per_epoch": float(np.mean(history.wall_time)) if history.wall_time else 0.0,
-        "spikes_per_neuron_per_step": float(test["spikes_per_neuron_per_step"]),
-        "trainable_parameters": trainable_parameter_count(model),
-        "brian_sequences": count, "brian_backend": brian["runs"][0].result.provenance["backend"]["backend"],
+        "spikes_per_neuron_per_step": float(test["spikes_per_neuron_per_step"]), "trainable_parameters": trainable_parameter_count(model),
+        "brian_sequences": config.brian_sequences, "brian_backend": brian["runs"][0].result.provenance["backend"]["backend"],
         "brian_spikes_identical_float64": brian["identical_float64"], "brian_accuracy": brian["brian_accuracy"],
         "float32_spike_mismatch_fraction": brian["float32_spike_mismatch_fraction"],
         "synaptic_operations_per_sequence": operations, "energy_snn_joule": snn_joule,
         "energy_constants": "E_AC 0.9 pJ, E_MAC 4.6 pJ (Horowitz, ISSCC 2014, 45 nm, 32-bit float)",
-        "tau_m_ms_initial_mean": float(np.mean(np.asarray(initial.tau_m)) * 1e3),
-        "tau_m_ms_trained_mean": float(np.mean(np.asarray(trained.tau_m)) * 1e3),
-        "tau_adp_ms_trained_mean": float(np.mean(np.asarray(trained.tau_adp)) * 1e3),
+        **{f"{name}_ms_{which}_mean": float(np.mean(np.asarray(getattr(values, name))) * 1e3)
+           for name in ("tau_m", "tau_adp") for which, values in (("initial", initial), ("trained", trained))},
         "figure": str(_figure(initial, trained, output)),
     }
     for cell in ("rnn", "gru", "lstm"):  # same width as the SRNN, untrained: MACs only
@@ -137,7 +141,6 @@ def run(config, output, backend="auto", seed=None):
 
 def main(argv=None):
     from hetero_brian.cli import scenario_main
-
     return scenario_main(__name__, argv)
 
 

@@ -147,3 +147,25 @@ def test_yin_state_dict_import_maps_layers_and_milliseconds():
     del state["tau_m_o"]
     with pytest.raises(KeyError, match="tau_m_o"):
         parameters_from_yin_state_dict(state)
+
+
+def test_brian2_runtime_gives_the_forward_pass_for_a_spiking_readout(qtdb_sequences):
+    """Yin et al.'s QTDB readout (adaptive spiking output neurons, membrane read out) in Brian2."""
+    parameters = replace(_active_parameters(), readout="adaptive_spiking",
+                         tau_output_adp=FixedValues(np.linspace(60, 140, 6) * ms).sample(6, None))
+    spikes, readout = _forward(parameters, qtdb_sequences)
+    runs = run_in_brian(parameters, qtdb_sequences, backend=RuntimeBackend(target="numpy"))
+    _check_identical(runs, spikes, readout)
+    assert set(runs[0].result.spikes) >= {"input", "hidden"}
+    leaky_readout = _forward(replace(parameters, readout="leaky", tau_output_adp=None), qtdb_sequences)[1]
+    assert np.abs(readout - leaky_readout).max() > 0.1  # the output neurons spiked and reset
+
+
+@pytest.mark.standalone
+def test_brian2_cpp_standalone_gives_the_forward_pass_for_a_spiking_readout(qtdb_sequences, tmp_path):
+    parameters = replace(_active_parameters(), readout="adaptive_spiking",
+                         tau_output_adp=FixedValues(np.linspace(60, 140, 6) * ms).sample(6, None))
+    spikes, readout = _forward(parameters, qtdb_sequences)
+    build_root = os.environ.get("HETERO_BRIAN_BUILD_ROOT", str(tmp_path))
+    runs = run_in_brian(parameters, qtdb_sequences, backend="cpp_standalone", build_root=build_root)
+    _check_identical(runs, spikes, readout)

@@ -26,6 +26,28 @@ def test_srnn_ecg_runs_end_to_end(shared_data, tmp_path):
     assert (output / "checkpoint.pt").is_file() and (output / "trained_parameters.npz").is_file()
 
 
+@pytest.mark.slow
+def test_srnn_ecg_yin_configuration_runs_with_a_validation_split(shared_data, tmp_path):
+    """scenarios/srnn_ecg_yin.yaml (spiking adaptive readout, beta 0) on a tiny budget, 100 sequences held out."""
+    from pathlib import Path
+
+    from hetero_brian.experiment.runner import run_scenario
+
+    folder = shared_data / "qtdb"
+    if not folder.is_dir():
+        pytest.skip(f"{folder} is absent")
+    config = Path(__file__).resolve().parents[1] / "scenarios" / "srnn_ecg_yin.yaml"
+    overrides = [f"data={folder}", "epochs=1", "n_hidden=4", "brian_sequences=1", "crop_steps=50", "batch_size=128",
+                 "baselines=[]", "validation_sequences=100"]
+    output, metrics = run_scenario("srnn_ecg", config_file=config, overrides=overrides, backend="runtime", seed=3,
+                                   out=tmp_path / "run")
+    assert metrics["brian_spikes_identical_float64"] is True and metrics["validation_sequences"] == 100
+    assert 0 <= metrics["validation_accuracy"] <= 1
+    arrays = np.load(output / "trained_parameters.npz")
+    assert str(arrays["readout"]) == "adaptive_spiking" and float(arrays["beta"]) == 0.0
+    np.testing.assert_allclose(arrays["tau_m"], 0.02, atol=5 * 3.1e-5)  # homogeneous start, 5 Adam steps <= 0.03 ms
+
+
 def test_srnn_ecg_names_missing_data(tmp_path):
     from hetero_brian.experiment.runner import run_scenario
 

@@ -218,3 +218,58 @@ def test_baselines_are_sized_to_a_budget_and_learn_the_toy_task(cell):
     assert result["accuracy"] > 0.8 and result["spikes_per_neuron_per_step"] is None
     with pytest.raises(ValueError, match="unknown cell 'elman'"):
         RecurrentBaseline("elman", 2, 4, 2, seed=1)
+
+
+def test_adaptive_spiking_readout_follows_a_hand_computed_sequence():
+    """Yin et al.'s QTDB readout: an adaptive LIF whose membrane (after the reset) is the logit."""
+    from dataclasses import replace
+
+    hidden = _single_neuron(5.0, 40.0, beta=0.0)
+    parameters = replace(hidden, readout="adaptive_spiking", tau_output_adp=np.array([30.0]) * ms,
+                         output_weights=np.array([[0.6]]), output_bias=np.array([0.02]), output_b0=0.01, output_beta=1.8)
+    model = AdaptiveSRNN(parameters, dtype=torch.float64)
+    steps = 80
+    with torch.no_grad():
+        out = model(torch.full((1, steps, 1), 0.05, dtype=torch.float64))
+    hidden_spikes = out.spikes[0, :, 0].numpy()
+    alpha, rho = math.exp(-1 / 10.0), math.exp(-1 / 30.0)
+    o = c = z = 0.0
+    expected, output_spikes = [], 0
+    for s in hidden_spikes:
+        drive = 0.6 * s + 0.02
+        c = rho * c + (1 - rho) * z
+        phi = 0.01 + 1.8 * c
+        o = alpha * o + (1 - alpha) * drive - phi * z
+        z = 1.0 if o - phi > 0 else 0.0
+        output_spikes += z
+        expected.append(o)
+    np.testing.assert_allclose(out.readout[0, :, 0].numpy(), expected, rtol=0, atol=1e-15)
+    assert hidden_spikes.sum() >= 3 and output_spikes >= 3  # both layers spike, so resets shape the logit
+    leaky = AdaptiveSRNN(replace(parameters, readout="leaky", tau_output_adp=None), dtype=torch.float64)
+    with torch.no_grad():
+        assert not np.allclose(leaky(torch.full((1, steps, 1), 0.05, dtype=torch.float64)).readout.numpy(),
+                               out.readout.numpy())
+
+
+def test_spiking_readout_time_constants_train_and_round_trip():
+    parameters = initial_parameters(2, 6, 2, seed=3, readout="adaptive_spiking", tau_output_adp=100 * ms)
+    leaky = initial_parameters(2, 6, 2, seed=3)
+    np.testing.assert_array_equal(parameters.recurrent_weights, leaky.recurrent_weights)  # own stream
+    np.testing.assert_array_equal(np.asarray(parameters.tau_output_adp), 0.1)
+    model = AdaptiveSRNN(parameters)
+    assert len(model.time_constant_parameters()) == 4
+    inputs, labels = _toy_task(16, seed=1)
+    before = model.tau_output_adp.detach().clone()
+    train(model, inputs, labels, TrainingSettings(epochs=1, **SMALL), seed=3)
+    assert not torch.equal(model.tau_output_adp.detach(), before)
+    trained = model.to_parameters()
+    back = SRNNParameters.from_arrays(trained.to_arrays())
+    assert back.readout == "adaptive_spiking"
+    for name, value in trained.to_arrays().items():
+        np.testing.assert_array_equal(back.to_arrays()[name], value, err_msg=name)
+    assert SRNNParameters.from_arrays(leaky.to_arrays()).readout == "leaky"
+    with pytest.raises(ValueError, match="readout must be one of"):
+        initial_parameters(2, 6, 2, seed=3, readout="spiking")
+    with pytest.raises(ValueError, match="tau_output_adp is required"):
+        from dataclasses import replace
+        replace(leaky, readout="adaptive_spiking")

@@ -1,7 +1,8 @@
 """A trained adaptive SRNN as a Brian2 network spec, and its run on any backend (no PyTorch needed).
 
 The spec has three populations (``hidden``: :class:`~hetero_brian.models.discrete.DiscreteAdaptiveLIF`,
-``readout``: :class:`~hetero_brian.models.discrete.DiscreteLeakyReadout`, and the spike input
+``readout``: :class:`~hetero_brian.models.discrete.DiscreteLeakyReadout`, or for a spiking readout a
+:class:`~hetero_brian.models.discrete.DiscreteAdaptiveLIF` whose membrane ``u`` is recorded, and the spike input
 ``input``) and three projections of :class:`~hetero_brian.models.discrete.SignedSynapse`
 (``input_hidden``, ``recurrent``, ``hidden_readout``) holding the trained weights; the trained
 time constants and biases are per-neuron parameters (:class:`~hetero_brian.models.discrete.FixedValues`).
@@ -68,8 +69,13 @@ def srnn_network_spec(parameters, n_steps, analog=False):
     hidden = DiscreteAdaptiveLIF(tau_m=FixedValues(parameters.tau_m), tau_adp=FixedValues(parameters.tau_adp),
                                  b0=parameters.b0, beta=parameters.beta, bias=FixedValues(parameters.hidden_bias),
                                  step=step, first_step=1)
-    readout = DiscreteLeakyReadout(tau_m=FixedValues(parameters.tau_output), bias=FixedValues(parameters.output_bias),
-                                   step=step, first_step=2)
+    if parameters.readout == "adaptive_spiking":  # Yin et al.'s QTDB readout: its membrane u is the logit
+        readout = DiscreteAdaptiveLIF(tau_m=FixedValues(parameters.tau_output), tau_adp=FixedValues(parameters.tau_output_adp),
+                                      b0=parameters.output_b0, beta=parameters.output_beta,
+                                      bias=FixedValues(parameters.output_bias), step=step, first_step=2)
+    else:
+        readout = DiscreteLeakyReadout(tau_m=FixedValues(parameters.tau_output), bias=FixedValues(parameters.output_bias),
+                                       step=step, first_step=2)
     if analog:
         input_weights, input_synapse = parameters.input_weights, AnalogSynapse
         source = AnalogInput("input", np.zeros((n_steps + LAG_STEPS, parameters.n_inputs)), step)

@@ -67,6 +67,8 @@ def srnn_to_nir(parameters):
     nir = _nir()
     if not isinstance(parameters, SRNNParameters):
         raise TypeError(f"parameters must be SRNNParameters; got {type(parameters).__name__}")
+    if parameters.readout != "leaky":
+        raise ValueError(f"srnn_to_nir exports a leaky readout (NIR LI); got readout={parameters.readout!r}")
     n_hidden, n_outputs = parameters.n_hidden, parameters.n_outputs
     extra = {"model": "yin_adaptive_lif_discrete_map", "reset": "subtract_threshold", "step_s": float(parameters.step),
              "b0": parameters.b0, "beta": parameters.beta, "tau_adp_s": np.asarray(parameters.tau_adp, dtype=np.float64)}

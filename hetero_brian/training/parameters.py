@@ -9,6 +9,8 @@ References
 B. Yin, F. Corradi, S. M. Bohté, Nature Machine Intelligence 3, 905-913 (2021), arXiv:2103.12593:
 orthogonal recurrent and Xavier feed-forward initialisation; ``tau_m ~ N(20 ms, 5 ms)``,
 ``tau_adp ~ N(150 ms, 10 ms)`` (their SHD set-up); ``b0 = 0.01``, ``beta = 1.8``.
+Their QTDB script (byin-cwi/Efficient-spiking-networks, ``ECG/adapt_srnn_0.844_gpu-v1.py``) reads
+out the membrane of adaptive *spiking* output neurons (``readout="adaptive_spiking"`` here).
 """
 from dataclasses import dataclass, field
 from typing import Literal
@@ -23,12 +25,16 @@ from ..errors import UnitError
 from ..random import SeedStreams
 
 __all__ = ["SRNNParameters", "initial_parameters", "SRNNTrainingOptions", "DEFAULT_TAU_M",
-           "DEFAULT_TAU_ADP", "DEFAULT_TAU_OUTPUT"]
+           "DEFAULT_TAU_ADP", "DEFAULT_TAU_OUTPUT", "DEFAULT_TAU_OUTPUT_ADP", "READOUTS"]
 
 #: Yin et al.'s SHD initialisation, truncated at 1 ms (a time constant below the step is refused).
 DEFAULT_TAU_M = Normal(20 * ms, 5 * ms, low=1 * ms)
 DEFAULT_TAU_ADP = Normal(150 * ms, 10 * ms, low=1 * ms)
 DEFAULT_TAU_OUTPUT = Constant(20 * ms)
+#: Adaptation time constant of a spiking readout (Yin et al.'s QTDB script: ``tau_adp_o = 100``).
+DEFAULT_TAU_OUTPUT_ADP = Constant(100 * ms)
+#: Readout kinds: a non-spiking leaky integrator, or adaptive LIF neurons whose membrane is read out.
+READOUTS = ("leaky", "adaptive_spiking")
 
 
 class SRNNTrainingOptions(StrictModel):
@@ -80,7 +86,7 @@ def _time_constants(value, name, size, step):
 
 @dataclass(frozen=True, eq=False)
 class SRNNParameters:
-    """One recurrent layer of adaptive LIF neurons and a non-spiking leaky readout.
+    """One recurrent layer of adaptive LIF neurons and a readout (non-spiking leaky by default).
 
     Parameters
     ----------
@@ -98,6 +104,17 @@ class SRNNParameters:
         Baseline threshold and adaptation strength (``beta = 0``: plain LIF).
     step : brian2.Quantity
         Time step of the map (1 ms by default).
+    readout : {"leaky", "adaptive_spiking"}
+        ``"leaky"``: ``o_k = alpha_o o_{k-1} + (1 - alpha_o) d_k`` (the seed's definition).
+        ``"adaptive_spiking"``: the readout neurons are adaptive LIF neurons (the hidden map with
+        ``output_b0``, ``output_beta``, ``tau_output`` and ``tau_output_adp``) whose membrane ``o_k``
+        (after the reset by subtraction) is the logit, as in Yin et al.'s QTDB script.
+    tau_output_adp : brian2.Quantity, shape (n_outputs,), optional
+        Readout adaptation time constants (time, >= step); required for ``"adaptive_spiking"``,
+        ``None`` for ``"leaky"``.
+    output_b0, output_beta : float
+        Baseline threshold and adaptation strength of a spiking readout (0.01 and 1.8 in Yin et
+        al.'s QTDB script; unused by ``"leaky"``).
     """
 
     input_weights: np.ndarray
@@ -111,6 +128,10 @@ class SRNNParameters:
     b0: float = 0.01
     beta: float = 1.8
     step: Quantity = field(default_factory=lambda: 1 * ms)
+    readout: str = "leaky"
+    tau_output_adp: Quantity = None
+    output_b0: float = 0.01
+    output_beta: float = 1.8
 
     def __post_init__(self):
         if not isinstance(self.step, Quantity) or not self.step.has_same_dimensions(second) or not float(self.step) > 0:
@@ -133,10 +154,19 @@ class SRNNParameters:
             "tau_adp": _time_constants(self.tau_adp, "tau_adp", n_hidden, self.step),
             "tau_output": _time_constants(self.tau_output, "tau_output", n_outputs, self.step),
         }
-        for name in ("b0", "beta"):
+        if self.readout not in READOUTS:
+            raise ValueError(f"SRNNParameters.readout must be one of {READOUTS}; got {self.readout!r}")
+        if self.readout == "adaptive_spiking":
+            if self.tau_output_adp is None:
+                raise ValueError("SRNNParameters.tau_output_adp is required for readout='adaptive_spiking'")
+            values["tau_output_adp"] = _time_constants(self.tau_output_adp, "tau_output_adp", n_outputs, self.step)
+        elif self.tau_output_adp is not None:
+            raise ValueError("SRNNParameters.tau_output_adp must be None for readout='leaky' (it has no adaptation)")
+        for name in ("b0", "beta", "output_b0", "output_beta"):
             value = float(getattr(self, name))
-            if not np.isfinite(value) or (name == "beta" and value < 0):
-                raise ValueError(f"SRNNParameters.{name} must be finite{' and >= 0' if name == 'beta' else ''}; got {value!r}")
+            if not np.isfinite(value) or (name.endswith("beta") and value < 0):
+                raise ValueError(f"SRNNParameters.{name} must be finite{' and >= 0' if name.endswith('beta') else ''}; "
+                                 f"got {value!r}")
             values[name] = value
         for name, value in values.items():
             object.__setattr__(self, name, value)
@@ -159,16 +189,24 @@ class SRNNParameters:
                   for name in ("input_weights", "recurrent_weights", "hidden_bias", "tau_m", "tau_adp",
                                "output_weights", "output_bias", "tau_output", "b0", "beta")}
         arrays["step"] = np.float64(float(self.step))
+        arrays["readout"] = np.str_(self.readout)
+        if self.readout == "adaptive_spiking":
+            arrays["tau_output_adp"] = np.asarray(self.tau_output_adp, dtype=np.float64)
+            arrays["output_b0"] = np.float64(self.output_b0)
+            arrays["output_beta"] = np.float64(self.output_beta)
         return arrays
 
     @classmethod
     def from_arrays(cls, arrays):
-        """Inverse of :meth:`to_arrays` (time constants and step in seconds)."""
-        values = {name: np.asarray(arrays[name], dtype=np.float64) for name in arrays}
-        for name in ("tau_m", "tau_adp", "tau_output"):
-            values[name] = Quantity(values[name], dim=second.dim)
-        return cls(b0=float(values.pop("b0")), beta=float(values.pop("beta")),
-                   step=float(values.pop("step")) * second, **values)
+        """Inverse of :meth:`to_arrays` (time constants and step in seconds; files without
+        ``readout`` hold a leaky readout)."""
+        readout = str(np.asarray(arrays["readout"])) if "readout" in arrays else "leaky"
+        values = {name: np.asarray(arrays[name], dtype=np.float64) for name in arrays if name != "readout"}
+        for name in ("tau_m", "tau_adp", "tau_output", "tau_output_adp"):
+            if name in values:
+                values[name] = Quantity(values[name], dim=second.dim)
+        scalars = {name: float(values.pop(name)) for name in ("b0", "beta", "output_b0", "output_beta") if name in values}
+        return cls(step=float(values.pop("step")) * second, readout=readout, **scalars, **values)
 
 
 def _xavier_uniform(rng, n_out, n_in):
@@ -193,7 +231,8 @@ def _time_constant_samples(distribution, name, count, streams, step):
 
 
 def initial_parameters(n_inputs, n_hidden, n_outputs, seed, tau_m=DEFAULT_TAU_M, tau_adp=DEFAULT_TAU_ADP,
-                       tau_output=DEFAULT_TAU_OUTPUT, b0=0.01, beta=1.8, step=1 * ms):
+                       tau_output=DEFAULT_TAU_OUTPUT, b0=0.01, beta=1.8, step=1 * ms, readout="leaky",
+                       tau_output_adp=DEFAULT_TAU_OUTPUT_ADP, output_b0=0.01, output_beta=1.8):
     """Initial parameters: Xavier-uniform input and output weights, orthogonal recurrent weights,
     zero biases, per-neuron time constants drawn from distributions.
 
@@ -208,6 +247,13 @@ def initial_parameters(n_inputs, n_hidden, n_outputs, seed, tau_m=DEFAULT_TAU_M,
         Baseline threshold and adaptation strength (``beta = 0``: plain LIF).
     step : brian2.Quantity
         Time step of the map.
+    readout : {"leaky", "adaptive_spiking"}
+        Kind of readout (:class:`SRNNParameters`).
+    tau_output_adp : Distribution or Quantity
+        Readout adaptation time constants (used only by ``"adaptive_spiking"``; stream
+        ``training/initial/tau_output_adp``, so the other arrays do not change with the readout).
+    output_b0, output_beta : float
+        Threshold constants of a spiking readout.
 
     Returns
     -------
@@ -226,5 +272,8 @@ def initial_parameters(n_inputs, n_hidden, n_outputs, seed, tau_m=DEFAULT_TAU_M,
         output_weights=_xavier_uniform(streams.generator("training/initial/output_weights"), n_outputs, n_hidden),
         output_bias=np.zeros(n_outputs),
         tau_output=_time_constant_samples(tau_output, "tau_output", n_outputs, streams, step),
-        b0=b0, beta=beta, step=step,
+        b0=b0, beta=beta, step=step, readout=readout,
+        tau_output_adp=(_time_constant_samples(tau_output_adp, "tau_output_adp", n_outputs, streams, step)
+                        if readout == "adaptive_spiking" else None),
+        output_b0=output_b0, output_beta=output_beta,
     )

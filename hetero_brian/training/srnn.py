@@ -63,7 +63,8 @@ def _check_inputs(inputs, n_inputs):
 
 
 class AdaptiveSRNN(torch.nn.Module):
-    """One recurrent layer of adaptive LIF neurons and a non-spiking leaky readout.
+    """One recurrent layer of adaptive LIF neurons and a readout (non-spiking leaky, or adaptive
+    spiking neurons whose membrane is read out: ``parameters.readout``).
 
     Parameters
     ----------
@@ -73,7 +74,7 @@ class AdaptiveSRNN(torch.nn.Module):
     surrogate : object
         A surrogate of :mod:`hetero_brian.training.surrogates` (default multi-Gaussian).
     train_time_constants : bool
-        Train ``tau_m``, ``tau_adp`` and the readout's ``tau`` (Yin et al.) or keep them fixed.
+        Train ``tau_m``, ``tau_adp`` and the readout's time constants (Yin et al.) or keep them fixed.
     dtype : torch.dtype
         ``torch.float32`` (training) or ``torch.float64`` (exact comparison with Brian2).
 
@@ -85,6 +86,13 @@ class AdaptiveSRNN(torch.nn.Module):
         b_k = rho b_{k-1} + (1 - rho) s_{k-1};  theta_k = b0 + beta b_k
         u_k = alpha u_{k-1} + (1 - alpha) I_k - theta_k s_{k-1};  s_k = H(u_k - theta_k)
         o_k = alpha_o o_{k-1} + (1 - alpha_o) (W_out s_k + bias_out)
+
+    With ``readout="adaptive_spiking"`` (Yin et al.'s QTDB script) the readout is the same map as
+    the hidden layer, driven by ``d_k = W_out s_k + bias_out``, with its own ``b0``, ``beta``,
+    ``tau_output`` and ``tau_output_adp``; its membrane ``o_k`` (after the reset) is the logit::
+
+        c_k = rho_o c_{k-1} + (1 - rho_o) z_{k-1};  phi_k = b0_o + beta_o c_k
+        o_k = alpha_o o_{k-1} + (1 - alpha_o) d_k - phi_k z_{k-1};  z_k = H(o_k - phi_k)
 
     Time constants are kept >= the step by :meth:`clamp_time_constants` (the trainer calls it after
     every optimiser step).
@@ -100,6 +108,8 @@ class AdaptiveSRNN(torch.nn.Module):
         if not hasattr(self.surrogate, "derivative"):
             raise TypeError(f"surrogate must be a surrogate object (see surrogate_from_name); got {surrogate!r}")
         self.b0, self.beta = float(parameters.b0), float(parameters.beta)
+        self.readout = parameters.readout
+        self.output_b0, self.output_beta = float(parameters.output_b0), float(parameters.output_beta)
         self.step_seconds = float(parameters.step)
         self.train_time_constants = bool(train_time_constants)
 
@@ -111,8 +121,12 @@ class AdaptiveSRNN(torch.nn.Module):
         self.hidden_bias = tensor(parameters.hidden_bias)
         self.output_weights = tensor(parameters.output_weights)
         self.output_bias = tensor(parameters.output_bias)
-        for name in ("tau_m", "tau_adp", "tau_output"):
+        for name in self._time_constant_names():
             setattr(self, name, tensor(np.asarray(getattr(parameters, name), dtype=np.float64), self.train_time_constants))
+
+    def _time_constant_names(self):
+        names = ("tau_m", "tau_adp", "tau_output")
+        return names + ("tau_output_adp",) if self.readout == "adaptive_spiking" else names
 
     @property
     def n_inputs(self):
@@ -128,7 +142,7 @@ class AdaptiveSRNN(torch.nn.Module):
 
     def time_constant_parameters(self):
         """The time-constant tensors (seconds), trained with their own learning rate."""
-        return [self.tau_m, self.tau_adp, self.tau_output]
+        return [getattr(self, name) for name in self._time_constant_names()]
 
     def weight_parameters(self):
         return [self.input_weights, self.recurrent_weights, self.hidden_bias, self.output_weights, self.output_bias]
@@ -179,9 +193,19 @@ class AdaptiveSRNN(torch.nn.Module):
         spikes = torch.stack(spikes, dim=1)
         drive = (spikes @ self.output_weights.T + self.output_bias).unbind(dim=1)
         readout, o = [], inputs.new_zeros(batch, self.output_weights.shape[0])
-        for drive_k in drive:
-            o = alpha_output * o + (1 - alpha_output) * drive_k
-            readout.append(o)
+        if self.readout == "adaptive_spiking":
+            rho_output = _Decay.apply(self.tau_output_adp, self.step_seconds)
+            c, z = torch.zeros_like(o), torch.zeros_like(o)
+            for drive_k in drive:
+                c = rho_output * c + (1 - rho_output) * z
+                phi = self.output_b0 + self.output_beta * c
+                o = alpha_output * o + (1 - alpha_output) * drive_k - phi * z
+                z = spike(o - phi, self.surrogate)
+                readout.append(o)
+        else:
+            for drive_k in drive:
+                o = alpha_output * o + (1 - alpha_output) * drive_k
+                readout.append(o)
         return SRNNOutput(torch.stack(readout, dim=1), spikes,
                           torch.stack(membrane, dim=1) if record_states else None,
                           torch.stack(threshold, dim=1) if record_states else None)
@@ -197,5 +221,8 @@ class AdaptiveSRNN(torch.nn.Module):
             tau_m=Quantity(array(self.tau_m), dim=second.dim), tau_adp=Quantity(array(self.tau_adp), dim=second.dim),
             output_weights=array(self.output_weights), output_bias=array(self.output_bias),
             tau_output=Quantity(array(self.tau_output), dim=second.dim),
-            b0=self.b0, beta=self.beta, step=self.step_seconds * second,
+            b0=self.b0, beta=self.beta, step=self.step_seconds * second, readout=self.readout,
+            tau_output_adp=(Quantity(array(self.tau_output_adp), dim=second.dim)
+                            if self.readout == "adaptive_spiking" else None),
+            output_b0=self.output_b0, output_beta=self.output_beta,
         )
