@@ -117,20 +117,42 @@ def run_seed(config, run_seed, backend="auto", build_root=None):
             start = time.perf_counter()
             result = simulator.run(parameters=variant_parameters(spec, *switches), sampled=sampled,
                                    label=f"mc-{variant}-{run_seed}")
-            states = step_states(result, boundaries)
-            capacity = capacity_above_control(measured_u, states, config.max_delay,
-                                              np.random.default_rng([run_seed, len(rows)]), config.n_controls,
-                                              ridge=config.ridge, washout=config.washout)
-            activity = float(states.sum() / (config.n_neurons * config.n_steps))
-            row = {"variant": variant, "seed": run_seed, "memory_capacity": capacity.capacity,
-                   "mc_shuffled": capacity.control, "mc_net": capacity.net, "mc_ratio": capacity.ratio,
-                   "r_squared": capacity.r_squared.tolist(), "spikes_per_neuron_per_step": activity,
-                   "rate_hz": activity / float(config.step_duration), "wall_time_s": time.perf_counter() - start}
+            row = measured_row(result, boundaries, measured_u, config, run_seed, variant, len(rows))
+            row["wall_time_s"] = time.perf_counter() - start
             rows.append(row)
-            print(f"memory capacity seed {run_seed} {variant}: MC {capacity.capacity:.2f}, shuffled "
-                  f"{capacity.control:.2f} (x{capacity.ratio:.1f}), {row['rate_hz']:.1f} Hz, "
+            print(f"memory capacity seed {run_seed} {variant}: MC {row['memory_capacity']:.2f}, shuffled "
+                  f"{row['mc_shuffled']:.2f} (x{row['mc_ratio']:.1f}), {row['rate_hz']:.1f} Hz, "
                   f"{row['wall_time_s']:.0f} s", flush=True)
     return rows
 
 
-__all__ = ["CELLS", "DISTRIBUTIONS", "run_seed", "shared_build_spec", "step_states"]
+def measured_row(result, boundaries, measured_u, config, run_seed, variant, row_index):
+    """Memory capacity and activity of one measured run: a row of the scenario's table.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        The run whose last ``config.n_steps`` input steps are measured (``boundaries``, s).
+    measured_u : ndarray
+        The input values of those steps.
+    row_index : int
+        Position of the row in its table (seeds the shuffled control).
+
+    Returns
+    -------
+    dict
+        ``variant``, ``seed``, ``memory_capacity``, ``mc_shuffled``, ``mc_net``, ``mc_ratio``,
+        ``r_squared`` (per delay), ``spikes_per_neuron_per_step``, ``rate_hz`` (Hz).
+    """
+    states = step_states(result, boundaries)
+    capacity = capacity_above_control(measured_u, states, config.max_delay,
+                                      np.random.default_rng([run_seed, row_index]), config.n_controls,
+                                      ridge=config.ridge, washout=config.washout)
+    activity = float(states.sum() / (config.n_neurons * config.n_steps))
+    return {"variant": variant, "seed": run_seed, "memory_capacity": capacity.capacity,
+            "mc_shuffled": capacity.control, "mc_net": capacity.net, "mc_ratio": capacity.ratio,
+            "r_squared": capacity.r_squared.tolist(), "spikes_per_neuron_per_step": activity,
+            "rate_hz": activity / float(config.step_duration)}
+
+
+__all__ = ["CELLS", "DISTRIBUTIONS", "measured_row", "run_seed", "shared_build_spec", "step_states"]

@@ -36,14 +36,13 @@ import time
 import numpy as np
 from brian2 import volt
 
-from ..analysis.capacity import capacity_above_control
 from ..network.hrsnn import variant_name, variant_parameters
 from ..network.recording import Recording
 from ..network.spec import RasterInput
 from ..random import SeedStreams
 from ..simulate import Simulator
 from .heterogeneity_sweep import input_raster
-from .memory_capacity import CELLS, shared_build_spec, step_states
+from .memory_capacity import CELLS, measured_row, shared_build_spec
 
 
 def ks_distance(first, second):
@@ -219,22 +218,15 @@ def run_seed(config, run_seed, backend="auto", build_root=None):
                                                   sampled)
             result = simulator.run(parameters={**parameters, "ee.w": weights * volt, "ee.plastic": 0},
                                    inputs={"stimulus": measured_raster}, sampled=sampled, label=f"conv-{variant}-{run_seed}")
-            states = step_states(result, boundaries)
-            capacity = capacity_above_control(measured_u, states, config.max_delay,
-                                              np.random.default_rng([run_seed, len(rows)]), config.n_controls,
-                                              ridge=config.ridge, washout=config.washout)
-            activity = float(states.sum() / (config.n_neurons * config.n_steps))
-            row = {"variant": variant, "seed": run_seed, "memory_capacity": capacity.capacity,
-                   "mc_shuffled": capacity.control, "mc_net": capacity.net, "mc_ratio": capacity.ratio,
-                   "r_squared": capacity.r_squared.tolist(), "spikes_per_neuron_per_step": activity,
-                   "rate_hz": activity / float(config.step_duration),
-                   "activity_over_memory_capacity": activity / capacity.net if capacity.net > 0 else float("inf"),
-                   "convergence": state, "training_steps": state["chunks"] * config.n_steps,
-                   "wall_time_s": time.perf_counter() - start}
+            row = measured_row(result, boundaries, measured_u, config, run_seed, variant, len(rows))
+            net = row["mc_net"]
+            row.update(activity_over_memory_capacity=row["spikes_per_neuron_per_step"] / net if net > 0 else float("inf"),
+                       convergence=state, training_steps=state["chunks"] * config.n_steps,
+                       wall_time_s=time.perf_counter() - start)
             rows.append(row)
             print(f"stdp convergence seed {run_seed} {variant}: "
                   f"{'converged at chunk ' + str(state['converged_at']) if state['converged'] else 'NOT converged'}"
-                  f", MC {capacity.capacity:.2f} (shuffled {capacity.control:.2f}), {row['rate_hz']:.1f} Hz, "
+                  f", MC {row['memory_capacity']:.2f} (shuffled {row['mc_shuffled']:.2f}), {row['rate_hz']:.1f} Hz, "
                   f"{row['wall_time_s']:.0f} s", flush=True)
     return rows
 
