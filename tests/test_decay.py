@@ -1,7 +1,7 @@
 """Constant decays computed once per run (models.decay): same numbers as exp(-dt/tau) per step."""
 import numpy as np
 import pytest
-from brian2 import Hz, Network, NeuronGroup, mV, ms, prefs, second
+from brian2 import Hz, Network, NeuronGroup, mV, ms, second
 
 from brian_helpers import use_numpy_target
 

@@ -35,7 +35,7 @@ from ..errors import UnitError
 from .base import NeuronSpec, ParameterInfo, parameter_declaration
 from .synapses import StaticSynapse, _check_non_negative
 
-__all__ = ["FixedValues", "DiscreteMap", "DiscreteAdaptiveLIF", "DiscreteLeakyReadout", "SignedSynapse",
+__all__ = ["FixedValues", "DiscreteMap", "DiscreteStepNeuron", "DiscreteAdaptiveLIF", "DiscreteLeakyReadout", "SignedSynapse",
            "AnalogSynapse", "decay_factor"]
 
 
@@ -158,8 +158,22 @@ def _lines(parameters, shared):
     return "\n".join(parameter_declaration(name, info.unit, name in shared) for name, info in parameters.items())
 
 
+class DiscreteStepNeuron(NeuronSpec):
+    """Base of the neurons integrated by a :class:`DiscreteMap`: one update per ``step``, inputs and
+    biases counted from step ``first_step`` on (a namespace constant of the generated code)."""
+
+    def _check_schedule(self):
+        """Coerce the parameters and check ``step`` and ``first_step`` (call from ``__post_init__``)."""
+        self._coerce_parameters()
+        _check_step(self.step, type(self).__name__)
+        _check_first_step(self.first_step, type(self).__name__)
+
+    def namespace(self):
+        return {"first_step": int(self.first_step)}
+
+
 @dataclass(frozen=True)
-class DiscreteAdaptiveLIF(NeuronSpec):
+class DiscreteAdaptiveLIF(DiscreteStepNeuron):
     """Adaptive LIF neuron of Yin et al. in discrete time, integrated literally (one step ``step``).
 
     Parameters
@@ -223,9 +237,7 @@ class DiscreteAdaptiveLIF(NeuronSpec):
     )
 
     def __post_init__(self):
-        self._coerce_parameters()
-        _check_step(self.step, type(self).__name__)
-        _check_first_step(self.first_step, type(self).__name__)
+        self._check_schedule()
         if self.beta.support_si()[0] < 0:
             raise ValueError(f"DiscreteAdaptiveLIF.beta must be >= 0; {self.beta!r} can produce negative values")
 
@@ -233,9 +245,6 @@ class DiscreteAdaptiveLIF(NeuronSpec):
     def method(self):
         """The literal map (:class:`DiscreteMap`)."""
         return DiscreteMap(self.UPDATE, "discrete_adaptive_lif")
-
-    def namespace(self):
-        return {"first_step": int(self.first_step)}
 
     def equations(self, extra="", shared=()):
         """Continuum form (integrated by :attr:`method`), state, derived decays and parameters."""
@@ -269,7 +278,7 @@ class DiscreteAdaptiveLIF(NeuronSpec):
 
 
 @dataclass(frozen=True)
-class DiscreteLeakyReadout(NeuronSpec):
+class DiscreteLeakyReadout(DiscreteStepNeuron):
     """Non-spiking leaky integrator in discrete time: ``u_k = alpha u_{k-1} + (1 - alpha) (I_k + bias)``.
 
     Parameters
@@ -298,16 +307,11 @@ class DiscreteLeakyReadout(NeuronSpec):
     UPDATE = "u = alpha*u + (1 - alpha)*(I + bias*int(timestep(t, dt) >= first_step))\nI = 0\n"
 
     def __post_init__(self):
-        self._coerce_parameters()
-        _check_step(self.step, type(self).__name__)
-        _check_first_step(self.first_step, type(self).__name__)
+        self._check_schedule()
 
     @property
     def method(self):
         return DiscreteMap(self.UPDATE, "discrete_leaky_readout")
-
-    def namespace(self):
-        return {"first_step": int(self.first_step)}
 
     def equations(self, extra="", shared=()):
         dynamics = "du/dt = (I + bias - u) / tau_m : 1\nI : 1\nalpha : 1 (constant)\n"

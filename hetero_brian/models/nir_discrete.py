@@ -46,8 +46,8 @@ import numpy as np
 from brian2 import Quantity, ms, second
 
 from ..distributions import Constant
-from .base import NeuronSpec, ParameterInfo, parameter_declaration
-from .discrete import DiscreteMap, _check_first_step, _check_step
+from .base import ParameterInfo, parameter_declaration
+from .discrete import DiscreteMap, DiscreteStepNeuron
 
 __all__ = ["NIREulerLIF", "NIREulerCubaLIF", "NIREulerLI", "CUBA_CONVENTIONS"]
 
@@ -75,20 +75,12 @@ def _ratio(tau, step):
     return float(step) / np.asarray(tau, dtype=np.float64)
 
 
-class _EulerNeuron(NeuronSpec):
-    """Shared checks and schedule of the Euler maps."""
-
-    def _check(self):
-        self._coerce_parameters()
-        _check_step(self.step, type(self).__name__)
-        _check_first_step(self.first_step, type(self).__name__)
+class _EulerNeuron(DiscreteStepNeuron):
+    """Shared schedule of the Euler maps."""
 
     @property
     def method(self):
         return DiscreteMap(self.update_code(), f"nir_euler_{type(self).__name__.lower()}")
-
-    def namespace(self):
-        return {"first_step": int(self.first_step)}
 
     @property
     def refractory(self):
@@ -131,7 +123,7 @@ class NIREulerLIF(_EulerNeuron):
     SYNAPTIC_TARGETS = ("I",)
 
     def __post_init__(self):
-        self._check()
+        self._check_schedule()
 
     def update_code(self):
         return f"v = v + {_GATE}*step_ratio*((v_leak - v) + r*(I + bias))\nI = 0\n"
@@ -195,7 +187,7 @@ class NIREulerCubaLIF(_EulerNeuron):
     SYNAPTIC_TARGETS = ("I",)
 
     def __post_init__(self):
-        self._check()
+        self._check_schedule()
         if self.convention not in CUBA_CONVENTIONS:
             raise ValueError(f"NIREulerCubaLIF.convention must be one of {CUBA_CONVENTIONS}; got {self.convention!r}")
 
