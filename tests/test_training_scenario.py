@@ -146,6 +146,53 @@ def test_baselines_trained_in_a_background_process_equal_those_trained_in_place(
         assert torch.equal(value, states[1][name]), name
 
 
+_INTERRUPTED_DURING_BASELINES = """
+import time
+import numpy as np
+from hetero_brian.training.evaluation import start_baselines
+from hetero_brian.training.trainer import TrainingSettings
+
+if __name__ == "__main__":
+    inputs = np.random.default_rng(2).normal(size=(64, 20, 3)).astype(np.float32)
+    labels = np.repeat((inputs[:, :, 0].sum(axis=1) > 0).astype(np.int64)[:, None], 20, axis=1)
+    data = {"train_inputs": inputs[:48], "train_labels": labels[:48], "test_inputs": inputs[48:],
+            "test_labels": labels[48:]}
+    settings = TrainingSettings(epochs=10**6, batch_size=8, loss_start_step=5, progress=False)
+    pending = start_baselines(["gru"], 200, 2, data, settings, seed=4, background=True)
+    print(pending._process.pid, flush=True)  # the worker, to check it is gone afterwards
+    try:
+        time.sleep(3)
+        raise KeyboardInterrupt  # the SRNN's training was interrupted: the result is never asked for
+    except KeyboardInterrupt:
+        raise SystemExit(130)
+"""
+
+
+def test_an_interrupted_caller_neither_waits_for_nor_leaves_behind_its_background_baselines(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "interrupted.py"
+    script.write_text(_INTERRUPTED_DURING_BASELINES)
+    started = time.monotonic()
+    process = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert process.returncode == 130, process.stderr
+    assert time.monotonic() - started < 120  # a million epochs: waiting for them would hit the timeout
+    worker = int(process.stdout.split()[0])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(worker, 9)
+        raise AssertionError(f"the baseline worker {worker} outlived its caller")
+
+
 @pytest.mark.parametrize("name", ["srnn_mnist_pixels.yaml", "srnn_mnist_pixels_reduced.yaml"])
 def test_pixel_mnist_configuration_files_are_valid(name):
     from pathlib import Path

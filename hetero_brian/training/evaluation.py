@@ -1,5 +1,6 @@
 """Evaluation helpers of trained networks: Brian2 against the forward pass, baselines of equal size."""
 import dataclasses
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -103,32 +104,76 @@ def train_baselines(cells, n_parameters, n_outputs, data, settings, seed, folder
     return baselines
 
 
-def _train_baselines_in_process(arguments):
-    """Worker of :func:`start_baselines` (a fresh process: one torch thread, no progress bar)."""
+def _train_baselines_in_process(connection, arguments):
+    """Worker of :func:`start_baselines` (a fresh process: one torch thread, no progress bar): sends
+    ``("ok", result)`` or ``("error", exception)`` through ``connection``."""
     cells, n_parameters, n_outputs, data, settings, seed, folder = arguments
-    torch.set_num_threads(settings.threads)
-    return train_baselines(cells, n_parameters, n_outputs, data, dataclasses.replace(settings, progress=False), seed, folder)
+    try:
+        torch.set_num_threads(settings.threads)
+        message = ("ok", train_baselines(cells, n_parameters, n_outputs, data,
+                                         dataclasses.replace(settings, progress=False), seed, folder))
+    except BaseException as error:  # a KeyboardInterrupt too: the parent decides
+        message = ("error", error)
+    try:
+        connection.send(message)
+    except Exception:  # an exception that does not pickle
+        connection.send(("error", RuntimeError(f"baseline training failed: {message[1]!r}")))
+    connection.close()
+
+
+def _stop_process(process, grace=5.0):
+    if process.is_alive():
+        process.terminate()
+        process.join(grace)
+
+
+class _BackgroundBaselines:
+    """Baselines training in a daemon process; calling the object waits for and returns the result.
+
+    The process is daemonic and stopped when this object is dropped (the caller's run failed or was
+    interrupted before it asked for the result) or when Python exits, so a Ctrl-C of the caller never
+    waits for, or leaves behind, a training it will not use.
+    """
+
+    def __init__(self, arguments):
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")
+        self._receiver, sender = context.Pipe(duplex=False)
+        self._process = context.Process(target=_train_baselines_in_process, args=(sender, arguments), daemon=True)
+        self._process.start()
+        sender.close()
+        self._stop = weakref.finalize(self, _stop_process, self._process)
+
+    def __call__(self):
+        try:
+            status, value = self._receiver.recv()
+        except EOFError:
+            self._process.join()
+            raise RuntimeError(f"the baseline training process ended without a result (exit code "
+                               f"{self._process.exitcode})") from None
+        finally:
+            self._receiver.close()
+        self._stop()  # joins the finished process
+        if status == "error":
+            raise value
+        return value
 
 
 def start_baselines(cells, n_parameters, n_outputs, data, settings, seed, folder=None, background=True):
     """Start :func:`train_baselines`; return a callable that waits for and returns its result.
 
     With ``background=True`` (and at least one cell) the baselines train in a separate process (a
-    ``spawn``-ed worker with ``settings.threads`` torch threads), so that on a machine with a free
+    ``spawn``-ed daemon with ``settings.threads`` torch threads), so that on a machine with a free
     core they train while the caller trains the SRNN; the result is the same as in the caller's
-    process (same seeds, same settings; checkpoints ``baseline_<cell>.pt`` in ``folder``).
-    Otherwise they train when the callable is called.
+    process (same seeds, same settings; checkpoints ``baseline_<cell>.pt`` in ``folder``). The
+    process stops when the callable is dropped uncalled (e.g. the caller was interrupted) or Python
+    exits. Otherwise they train when the callable is called.
     """
     arguments = (list(cells), n_parameters, n_outputs, data, settings, seed, folder)
     if not cells or not background:
         return lambda: train_baselines(*arguments)
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-    future = executor.submit(_train_baselines_in_process, arguments)
-    executor.shutdown(wait=False)
-    return future.result
+    return _BackgroundBaselines(arguments)
 
 
 def snn_operations_per_sequence(runs, sequences, step, analog):
