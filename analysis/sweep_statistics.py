@@ -174,13 +174,15 @@ def memory_sweep_report(rows, parameter, variant, label, reference=None, confide
     for index, value in enumerate(values):
         cells = [_format(columns[key][index][1], columns[key][index][2], digits[key]) for key, _ in MEMORY_METRICS]
         lines.append(f"| {value:g} | {columns['mc_net'][index][3]} | " + " | ".join(cells) + " |")
-    lines += ["", f"| paired, minus {parameter} = {reference:g} | net MC | seeds above | rate (Hz) | seeds above |",
-              "| --- | --- | --- | --- | --- |"]
-    net = paired_differences(rows, parameter, f"mc_net_{variant}_mean", reference, confidence)
-    rate = paired_differences(rows, parameter, f"rate_hz_{variant}_mean", reference, confidence)
-    for first, second in zip(net, rate):
-        lines.append(f"| {first[0]:g} | {_format(first[1], first[2], 3)} | {first[4]}/{first[3]} | "
-                     f"{_format(second[1], second[2], 1)} | {second[4]}/{second[3]} |")
+    paired = [("mc_net", "net MC", 3), ("rate_hz", "rate (Hz)", 1), ("activity_over_memory_capacity", "E", 3)]
+    lines += ["", f"| paired, minus {parameter} = {reference:g} | "
+              + " | ".join(f"{name} | seeds above" for _, name, _ in paired) + " |", "| --- " * 7 + "|"]
+    differences = [paired_differences(rows, parameter, f"{key}_{variant}_mean", reference, confidence)
+                   for key, _, _ in paired]
+    for entries in zip(*differences):
+        cells = [f"{_format(entry[1], entry[2], places)} | {entry[4]}/{entry[3]}"
+                 for entry, (_, _, places) in zip(entries, paired)]
+        lines.append(f"| {entries[0][0]:g} | " + " | ".join(cells) + " |")
     lines += ["", "| step (paired) | net MC change | seeds up |", "| --- | --- | --- |"]
     steps = successive_differences(rows, parameter, f"mc_net_{variant}_mean", confidence)
     for low, high, mean, half, n, above in steps:

@@ -92,7 +92,8 @@ def test_summary_report_and_figure(tmp_path, capsys):
     assert len(rows) == 20 and {row["seed"] for row in rows} == {1, 2, 3, 4, 5}  # the failed task is left out
     report = stats.memory_sweep_report(rows, "tau_m.cv", "HeNHoS", "tau_m sweep")
     assert "| 0.25 | 5 | 0.355 ± 0.020 |" in report  # mean of 0.3 + 0.025 + 0.01 * (1..5)
-    assert "| 1 | 0.100 ± 0.000 | 5/5 | 8.0 ± 0.0 | 5/5 |" in report
+    assert "| 1 | 0.100 ± 0.000 | 5/5 | 8.0 ± 0.0 | 5/5 | " in report  # then E: falls, 0/5 seeds above
+    assert report.count(" | 0/5 |") == 3  # E = 0.2 / net MC falls at every point
     assert "slope of net MC against tau_m.cv: 0.100 ± 0.000" in report
     figure = tmp_path / "sweeps.png"
     assert stats.main(["--sweep", "tau_m", str(tmp_path), "tau_m.cv", "HeNHoS", "--figure", str(figure)]) == 0
