@@ -266,8 +266,8 @@ class Simulator:
             baked = self._baked.get((target.name, variable))
             if baked is not None and baked.shape == array.shape and np.array_equal(baked, array):
                 continue  # the build holds this value already: no run argument to write
-            # a scalar sets every element (standalone: on the command line); arrays go as files
-            run_values[getattr(target, variable)] = Quantity(array, dim=expected)
+            # a scalar sets every element (command line); arrays go as files, C-contiguous (Brian2 hashes the buffer)
+            run_values[getattr(target, variable)] = Quantity(np.ascontiguousarray(array), dim=expected)
         for name, raster in (inputs or {}).items():
             if name not in self.built.timed_arrays:
                 raise ConfigError(f"input {name!r} is not a RasterInput, AnalogInput or RateInput of this network; such inputs: "
