@@ -10,6 +10,12 @@ Everything that changes between runs of one binary goes through Brian2's ``run_a
 parameters, initial values, raster inputs (``TimedArray`` values) and the device seed, which is
 read from a one-element variable right after the run arguments are applied. Each run writes its
 own ``results/<label>`` directory with a manifest; a run that dies leaves a manifest that says so.
+
+Results folders are reused: Brian2's binary rewrites every array file at the end of each run, so a
+collected, complete run's folder is renamed to ``results/.spare`` (:meth:`discard_run`) and the
+next run renames it to its own label and writes into it, instead of deleting ~120 files per run and
+creating them again. Only complete runs without a stop marker become the spare; a failed, killed
+or stopped run's folder keeps its label and is never written into again.
 """
 import functools
 import os
@@ -32,6 +38,8 @@ MAKE_LOG = "make.log"
 #: File the binary writes into its results folder when a Ctrl-C stopped a run phase: the clock time
 #: (s) it stopped at. Its later phases are then not run.
 STOPPED_AT_FILE = "hetero_brian_stopped_at.txt"
+#: Folder under ``results/`` holding the last collected complete run's files, for the next run to reuse.
+SPARE_RESULTS = ".spare"
 
 
 def _binary_stamp(directory):
@@ -76,6 +84,7 @@ class CppStandaloneBackend(Backend):
         self._lock = None
         self._device_set = False
         self._seed_holder = None
+        self._last_complete = None  # label of the last run whose manifest says "complete"
         self.default_seed = 0  # the Simulator sets its build seed's device seed here
 
     # -- device selection ----------------------------------------------------------------------
@@ -105,9 +114,13 @@ class CppStandaloneBackend(Backend):
         brian2.set_device(self.device_name, directory=self.directory, build_on_run=False)
 
     def _deactivate(self):
-        """Reset the standalone device and release the build directory's lock (the base then
-        restores the previous device and preferences)."""
+        """Reset the standalone device, delete the spare results folder and release the build
+        directory's lock (the base then restores the previous device and preferences)."""
         try:
+            if self.directory is not None and self._lock is not None:
+                import shutil
+
+                shutil.rmtree(os.path.join(self.directory, "results", SPARE_RESULTS), ignore_errors=True)
             if self._device_set:
                 brian2.device.reinit()
         finally:
@@ -181,11 +194,12 @@ class CppStandaloneBackend(Backend):
 
     # -- runs -------------------------------------------------------------------------------------
     def execute(self, network, schedule, report, values, seed, run_label):
+        self._last_complete = None
         run_args = dict(values)
         run_args[self._seed_holder.run_seed] = int(seed)
         results_directory = os.path.join("results", run_label)
         absolute = os.path.join(self.directory, results_directory)
-        os.makedirs(absolute, exist_ok=False)
+        self._results_folder(absolute, stale_output=report is not None)
         environment = {"OMP_WAIT_POLICY": "PASSIVE"} if self.threads else {}
         # one fsync per run (the final manifest's contents): see RunManifest.start for what survives a crash
         manifest = RunManifest.start(absolute, info={"backend": self.name, "seed": int(seed)}, durable=False)
@@ -206,8 +220,28 @@ class CppStandaloneBackend(Backend):
                 else:
                     os.environ[key] = value
         manifest.finish("complete")
+        self._last_complete = run_label
         self._remove_run_argument_files()
         return absolute
+
+    def _results_folder(self, absolute, stale_output):
+        """Create the run's folder ``absolute``: the spare folder renamed when there is one (the
+        binary rewrites each of its array files), else a new one. Raises FileExistsError when
+        ``absolute`` exists: a run never writes into another run's folder. ``stale_output``: the
+        binary writes no ``stdout.txt`` (its output goes to the terminal), so a reused one is deleted."""
+        if os.path.lexists(absolute):
+            raise FileExistsError(f"results folder {absolute} exists already; every run needs a new label")
+        os.makedirs(os.path.dirname(absolute), exist_ok=True)
+        try:
+            os.rename(os.path.join(os.path.dirname(absolute), SPARE_RESULTS), absolute)
+        except FileNotFoundError:
+            os.mkdir(absolute)
+            return
+        if stale_output:
+            try:
+                os.remove(os.path.join(absolute, "stdout.txt"))
+            except FileNotFoundError:
+                pass
 
     def _make(self):
         """Run ``make`` on the generated project as a child process this process waits for.
@@ -285,12 +319,26 @@ class CppStandaloneBackend(Backend):
         brian2.device.run_args_arrays.clear()
 
     def discard_run(self, run_label):
-        """Remove ``results/<run_label>`` of a completed run (its data are in the collected result)."""
+        """Give up ``results/<run_label>`` of a completed run (its data are in the collected result).
+
+        It becomes the spare folder the next run writes into (renamed to ``results/.spare``), or
+        is deleted when there is a spare already or the binary stopped early (a stop marker in a
+        reused folder would misstate the next run's simulated time). A failed or interrupted
+        run's folder stays as it is.
+        """
         import shutil
 
-        path = os.path.join(self.directory, "results", run_label)
-        if os.path.isdir(path) and read_manifest(path).status == "complete":
+        results = os.path.join(self.directory, "results")
+        path = os.path.join(results, run_label)
+        if not os.path.isdir(path):
+            return
+        if run_label != self._last_complete and read_manifest(path).status != "complete":
+            return
+        spare = os.path.join(results, SPARE_RESULTS)
+        if os.path.lexists(spare) or os.path.exists(os.path.join(path, STOPPED_AT_FILE)):
             shutil.rmtree(path, ignore_errors=True)
+        else:
+            os.rename(path, spare)
 
     def describe(self):
         return dict(super().describe(), build_directory=self.directory, n_compilations=self.n_compilations,
