@@ -11,11 +11,10 @@ parameters, initial values, raster inputs (``TimedArray`` values) and the device
 read from a one-element variable right after the run arguments are applied. Each run writes its
 own ``results/<label>`` directory with a manifest; a run that dies leaves a manifest that says so.
 
-Results folders are reused: Brian2's binary rewrites every array file at the end of each run, so a
-collected, complete run's folder is renamed to ``results/.spare`` (:meth:`discard_run`) and the
-next run renames it to its own label and writes into it, instead of deleting ~120 files per run and
-creating them again. Only complete runs without a stop marker become the spare; a failed, killed
-or stopped run's folder keeps its label and is never written into again.
+A collected complete run's folder is deleted (:meth:`discard_run`); a failed or killed run's folder
+stays. Reusing one folder for every run was measured slower (docs/performance.md, "Sweep per-run
+overhead"): on ext4, rewriting a truncated file makes the kernel write it to disk at once
+(``auto_da_alloc``), while files deleted a moment after they were written never reach the disk.
 """
 import functools
 import os
@@ -25,6 +24,7 @@ import subprocess
 import time
 
 import brian2
+import numpy as np
 from brian2 import NeuronGroup, prefs
 
 from ..errors import ResultsError, SimulationError, SimulationInterrupted
@@ -38,8 +38,6 @@ MAKE_LOG = "make.log"
 #: File the binary writes into its results folder when a Ctrl-C stopped a run phase: the clock time
 #: (s) it stopped at. Its later phases are then not run.
 STOPPED_AT_FILE = "hetero_brian_stopped_at.txt"
-#: Folder under ``results/`` holding the last collected complete run's files, for the next run to reuse.
-SPARE_RESULTS = ".spare"
 
 
 def _binary_stamp(directory):
@@ -76,6 +74,9 @@ class CppStandaloneBackend(Backend):
     #: Whether :meth:`_make` runs ``make`` (interruptible by a SIGINT to Python alone) instead of
     #: Brian2's ``os.system`` call.
     make_in_subprocess = os.name == "posix"  # Windows keeps Brian2's nmake call
+    #: Whether run arguments are written as files named per process (:meth:`_command_line`) instead
+    #: of by Brian2's ``device.run`` (which hashes every array to name its file).
+    own_run_argument_files = True
 
     def __init__(self, build_root=None, threads=None, make_args=("-j2",)):
         super().__init__(build_root, threads)
@@ -85,6 +86,7 @@ class CppStandaloneBackend(Backend):
         self._device_set = False
         self._seed_holder = None
         self._last_complete = None  # label of the last run whose manifest says "complete"
+        self._run_files = []  # files of the current run's arguments in static_arrays/
         self.default_seed = 0  # the Simulator sets its build seed's device seed here
 
     # -- device selection ----------------------------------------------------------------------
@@ -114,13 +116,9 @@ class CppStandaloneBackend(Backend):
         brian2.set_device(self.device_name, directory=self.directory, build_on_run=False)
 
     def _deactivate(self):
-        """Reset the standalone device, delete the spare results folder and release the build
-        directory's lock (the base then restores the previous device and preferences)."""
+        """Reset the standalone device and release the build directory's lock (the base then
+        restores the previous device and preferences)."""
         try:
-            if self.directory is not None and self._lock is not None:
-                import shutil
-
-                shutil.rmtree(os.path.join(self.directory, "results", SPARE_RESULTS), ignore_errors=True)
             if self._device_set:
                 brian2.device.reinit()
         finally:
@@ -197,9 +195,11 @@ class CppStandaloneBackend(Backend):
         self._last_complete = None
         run_args = dict(values)
         run_args[self._seed_holder.run_seed] = int(seed)
+        if self.own_run_argument_files:
+            run_args = self._command_line(run_args)
         results_directory = os.path.join("results", run_label)
         absolute = os.path.join(self.directory, results_directory)
-        self._results_folder(absolute, stale_output=report is not None)
+        os.makedirs(absolute, exist_ok=False)
         environment = {"OMP_WAIT_POLICY": "PASSIVE"} if self.threads else {}
         # one fsync per run (the final manifest's contents): see RunManifest.start for what survives a crash
         manifest = RunManifest.start(absolute, info={"backend": self.name, "seed": int(seed)}, durable=False)
@@ -223,25 +223,6 @@ class CppStandaloneBackend(Backend):
         self._last_complete = run_label
         self._remove_run_argument_files()
         return absolute
-
-    def _results_folder(self, absolute, stale_output):
-        """Create the run's folder ``absolute``: the spare folder renamed when there is one (the
-        binary rewrites each of its array files), else a new one. Raises FileExistsError when
-        ``absolute`` exists: a run never writes into another run's folder. ``stale_output``: the
-        binary writes no ``stdout.txt`` (its output goes to the terminal), so a reused one is deleted."""
-        if os.path.lexists(absolute):
-            raise FileExistsError(f"results folder {absolute} exists already; every run needs a new label")
-        os.makedirs(os.path.dirname(absolute), exist_ok=True)
-        try:
-            os.rename(os.path.join(os.path.dirname(absolute), SPARE_RESULTS), absolute)
-        except FileNotFoundError:
-            os.mkdir(absolute)
-            return
-        if stale_output:
-            try:
-                os.remove(os.path.join(absolute, "stdout.txt"))
-            except FileNotFoundError:
-                pass
 
     def _make(self):
         """Run ``make`` on the generated project as a child process this process waits for.
@@ -303,12 +284,49 @@ class CppStandaloneBackend(Backend):
             return fraction * float(schedule[0][0])
         return float("nan")
 
-    def _remove_run_argument_files(self):
-        """Delete the value files Brian2 wrote into ``static_arrays`` for this run's arguments.
+    def _command_line(self, run_args):
+        """``run_args`` as the command-line strings Brian2's ``device.run`` would make of them, with
+        array values written to ``static_arrays/hetero_brian_run_<k>.dat``.
 
-        Brian2 names them by the hash of their contents and keeps them forever, so runs with new
+        Brian2 names each array file by the MD5 of its contents and writes it under a file lock, so
+        that processes sharing a project can share the files; here one process holds the build
+        folder and deletes the files after each run, so the hash (about 2 ms per MB of values, at
+        every run) buys nothing.
+        """
+        from brian2.units.fundamentalunits import fail_for_dimension_mismatch
+
+        arguments = []
+        for index, (key, value) in enumerate(run_args.items()):
+            fail_for_dimension_mismatch(key.dim, value)
+            if isinstance(key, brian2.TimedArray):
+                name, array = f"{key.name}.values", np.asarray(value, dtype=key.values.dtype)
+                fits = array.shape == key.values.shape
+            else:
+                name, array = f"{key.group_name}.{key.name}", np.asarray(value, dtype=key.dtype)
+                fits = array.ndim == 1 and (key.variable.dynamic or array.size == key.shape[0])
+            if array.size == 1:  # one value: on the command line itself
+                arguments.append(f"{name}={array.item()!r}")
+                continue
+            if not fits:
+                raise TypeError(f"run argument {name}: shape {array.shape} does not fit the variable")
+            file_name = f"hetero_brian_run_{index}.dat"
+            self._run_files.append(file_name)
+            array.tofile(os.path.join(self.directory, "static_arrays", file_name))
+            arguments.append(f"{name}={os.path.join('static_arrays', file_name)}")
+        return arguments
+
+    def _remove_run_argument_files(self):
+        """Delete the value files of this run's arguments from ``static_arrays``.
+
+        Brian2 names its own by the hash of their contents and keeps them forever, so runs with new
         inputs or resampled parameters would otherwise fill the disk (about 60 MB per 10 MNIST images).
         """
+        for name in self._run_files:
+            try:
+                os.remove(os.path.join(self.directory, "static_arrays", name))
+            except FileNotFoundError:
+                pass
+        self._run_files = []
         for name in list(brian2.device.run_args_arrays):
             path = os.path.join(self.directory, "static_arrays", name)
             for leftover in (path, path + ".lock"):  # Brian2 also leaves its FileLock's file
@@ -319,30 +337,32 @@ class CppStandaloneBackend(Backend):
         brian2.device.run_args_arrays.clear()
 
     def discard_run(self, run_label):
-        """Give up ``results/<run_label>`` of a completed run (its data are in the collected result).
-
-        It becomes the spare folder the next run writes into (renamed to ``results/.spare``), or
-        is deleted when there is a spare already or the binary stopped early (a stop marker in a
-        reused folder would misstate the next run's simulated time). A failed or interrupted
-        run's folder stays as it is.
-        """
-        import shutil
-
-        results = os.path.join(self.directory, "results")
-        path = os.path.join(results, run_label)
-        if not os.path.isdir(path):
-            return
-        if run_label != self._last_complete and read_manifest(path).status != "complete":
-            return
-        spare = os.path.join(results, SPARE_RESULTS)
-        if os.path.lexists(spare) or os.path.exists(os.path.join(path, STOPPED_AT_FILE)):
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            os.rename(path, spare)
+        """Delete ``results/<run_label>`` of a completed run (its data are in the collected result);
+        a failed or interrupted run's folder stays."""
+        path = os.path.join(self.directory, "results", run_label)
+        if os.path.isdir(path) and (run_label == self._last_complete or read_manifest(path).status == "complete"):
+            _remove_folder(path)
 
     def describe(self):
         return dict(super().describe(), build_directory=self.directory, n_compilations=self.n_compilations,
                     compile_time=self.compile_time, compiler=_compiler_version())
+
+
+def _remove_folder(path):
+    """Delete the flat folder ``path`` (a run's ~120 result files): one unlink per file, without
+    ``shutil.rmtree``'s per-entry checks; anything else (a subfolder) falls back to rmtree."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            for name in os.listdir(descriptor):
+                os.unlink(name, dir_fd=descriptor)
+        finally:
+            os.close(descriptor)
+        os.rmdir(path)
+    except OSError:
+        import shutil
+
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _stop_child(process, grace=10.0):
