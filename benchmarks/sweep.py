@@ -95,7 +95,14 @@ def _batches(run_batch):
 
 
 def _blocks_written():
-    return sum(resource.getrusage(who).ru_oublock for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    """Bytes this process and its waited-for children wrote (page cache included) minus those deleted
+    or truncated before reaching the disk (Linux ``/proc/self/io``; 0 elsewhere)."""
+    try:
+        with open("/proc/self/io") as handle:
+            fields = dict(line.split(": ") for line in handle.read().splitlines())
+    except OSError:
+        return 0
+    return int(fields["write_bytes"]) - int(fields["cancelled_write_bytes"])
 
 
 def _point(start_cpu, start_wall, start_blocks, spikes):
@@ -103,7 +110,7 @@ def _point(start_cpu, start_wall, start_blocks, spikes):
 
     print(json.dumps({"wall": time.perf_counter() - start_wall, "cpu": _cpu_all() - start_cpu,
                       "inner": brian2.device._last_run_time, "spikes": int(spikes),
-                      "written_mb": (_blocks_written() - start_blocks) * 512 / 1e6}), flush=True)
+                      "written_mb": (_blocks_written() - start_blocks) / 1e6}), flush=True)
 
 
 def per_run_worker(arm, n_neurons, duration, points, build_directory=None):
@@ -194,7 +201,7 @@ def per_run(arguments):
         print(f"machine: {platform.node()} ({os.cpu_count()} CPUs); N = {arguments.n_neurons}, {arguments.duration} s runs, "
               f"batches of {arguments.points} runs of ee.tau_pre (per-synapse array run argument), arms interleaved")
         print("round | arm | UTC | load (1 min) | CPU/run (s): median, min | wall/run (s): median, min | in-binary (s): median "
-          "| written to disk during the run (MB): median")
+          "| MB written and not deleted before reaching the disk: median")
         for round_ in range(arguments.pairs):
             for name, process in workers:
                 load, stamp = os.getloadavg()[0], time.strftime("%H:%M:%S", time.gmtime())
