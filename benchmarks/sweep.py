@@ -105,10 +105,16 @@ def _blocks_written():
     return int(fields["write_bytes"]) - int(fields["cancelled_write_bytes"])
 
 
-def _point(start_cpu, start_wall, start_blocks, spikes):
+def _cpu_self():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _point(start_cpu, start_wall, start_blocks, spikes, start_self):
     import brian2
 
     print(json.dumps({"wall": time.perf_counter() - start_wall, "cpu": _cpu_all() - start_cpu,
+                      "python": _cpu_self() - start_self,
                       "inner": brian2.device._last_run_time, "spikes": int(spikes),
                       "written_mb": (_blocks_written() - start_blocks) / 1e6}), flush=True)
 
@@ -140,12 +146,12 @@ def per_run_worker(arm, n_neurons, duration, points, build_directory=None):
 
         def run_batch(count):
             for value in values[:count]:
-                cpu, start, blocks = _cpu_all(), time.perf_counter(), _blocks_written()
+                cpu, start, blocks, own = _cpu_all(), time.perf_counter(), _blocks_written(), _cpu_self()
                 folders.append(f"results_{time.time_ns()}")
                 brian2.device.run(directory=directory, results_directory=folders[-1], with_output=False,
                                   run_args={ee.taupre: value * brian2.second})
                 trains = [(np.asarray(monitor.i[:]), np.asarray(monitor.t[:])) for monitor in monitors.values()]
-                _point(cpu, start, blocks, sum(i.size for i, _ in trains))
+                _point(cpu, start, blocks, sum(i.size for i, _ in trains), own)
         try:
             _batches(run_batch)
         finally:
@@ -158,9 +164,9 @@ def per_run_worker(arm, n_neurons, duration, points, build_directory=None):
                    recording=_recording(), build_root=directory) as simulator:
         def run_batch(count):
             for value in values[:count]:
-                cpu, start, blocks = _cpu_all(), time.perf_counter(), _blocks_written()
+                cpu, start, blocks, own = _cpu_all(), time.perf_counter(), _blocks_written(), _cpu_self()
                 result = simulator.run(parameters={"ee.tau_pre": value * brian2.second})
-                _point(cpu, start, blocks, sum(trains.node_ids.size for trains in result.spikes.values()))
+                _point(cpu, start, blocks, sum(trains.node_ids.size for trains in result.spikes.values()), own)
         _batches(run_batch)
 
 
@@ -200,15 +206,18 @@ def per_run(arguments):
             _batch(process, 1)  # warm-up (the build happened at start-up)
         print(f"machine: {platform.node()} ({os.cpu_count()} CPUs); N = {arguments.n_neurons}, {arguments.duration} s runs, "
               f"batches of {arguments.points} runs of ee.tau_pre (per-synapse array run argument), arms interleaved")
-        print("round | arm | UTC | load (1 min) | CPU/run (s): median, min | wall/run (s): median, min | in-binary (s): median "
+        print("round | arm | UTC | load (1 min) | CPU/run (s): median, min | Python process CPU/run (s): median "
+          "| wall/run (s): median, min | in-binary (s): median "
           "| MB written and not deleted before reaching the disk: median")
         for round_ in range(arguments.pairs):
             for name, process in workers:
                 load, stamp = os.getloadavg()[0], time.strftime("%H:%M:%S", time.gmtime())
                 rows = _batch(process, arguments.points)
-                cpu, wall, inner, written = (np.array([row[key] for row in rows]) for key in ("cpu", "wall", "inner", "written_mb"))
-                batches[name].append((cpu, wall, inner, load))
+                cpu, wall, inner, written, own = (np.array([row[key] for row in rows])
+                                                  for key in ("cpu", "wall", "inner", "written_mb", "python"))
+                batches[name].append((cpu, wall, inner, load, own))
                 print(f"{round_ + 1} | {name} | {stamp} | {load:.1f} | {np.median(cpu):.4f}, {cpu.min():.4f} | "
+                      f"{np.median(own):.4f} | "
                       f"{np.median(wall):.4f}, {wall.min():.4f} | {np.median(inner):.4f} | {np.median(written):.1f}", flush=True)
     finally:
         for _, process in workers:
@@ -216,13 +225,16 @@ def per_run(arguments):
             process.wait()
     reference = names[0]
     print(f"\noverall ({arguments.pairs} rounds x {arguments.points} runs per arm) | CPU/run median, min | "
-          f"wall/run median, min | CPU median / {reference} | rounds where CPU median < {reference}'s")
+          f"wall/run median, min | Python process CPU/run median, min | CPU median / {reference} | "
+          f"rounds where CPU median < {reference}'s")
     for name in names:
         cpu = np.concatenate([b[0] for b in batches[name]])
         wall = np.concatenate([b[1] for b in batches[name]])
+        own = np.concatenate([b[4] for b in batches[name]])
         ratio = np.median(cpu) / np.median(np.concatenate([b[0] for b in batches[reference]]))
         wins = sum(np.median(b[0]) < np.median(r[0]) for b, r in zip(batches[name], batches[reference]))
         print(f"{name} | {np.median(cpu):.4f}, {cpu.min():.4f} | {np.median(wall):.4f}, {wall.min():.4f} | "
+              f"{np.median(own):.4f}, {own.min():.4f} | "
               f"{ratio:.3f}x | {wins}/{arguments.pairs}")
     per_round = {name: [np.median(b[0]) / np.median(r[0]) for b, r in zip(batches[name], batches[reference])]
                  for name in names[1:]}
