@@ -1,6 +1,8 @@
-"""Sweep overhead of C++ standalone runs (issue 20, item 4): run arguments written without Brian2's
-hashing give the runtime's results, a failed run's folder survives the runs after it, and each
-result gets its own copy of the spec description."""
+"""Sweep overhead of C++ standalone runs (issue 20, item 4): a collected complete run's folder is
+reused by the next run (the binary rewrites every array file), a failed or stopped run's folder is
+never written into again and the simulated time of an interrupted run stays right; run arguments
+written without Brian2's hashing give the runtime's results; each result gets its own copy of the
+spec description."""
 import os
 import stat
 
@@ -8,6 +10,7 @@ import numpy as np
 import pytest
 from brian2 import Hz, mV, ms, prefs
 
+from hetero_brian.backends.cpp_standalone import SPARE_RESULTS, STOPPED_AT_FILE, CppStandaloneBackend
 from hetero_brian.collect import copier
 from hetero_brian.distributions import Gamma, Uniform
 from hetero_brian.errors import SimulationError
@@ -34,6 +37,39 @@ def spikes(result):
 
 def _contents(folder):
     return {name: (folder / name).read_bytes() for name in sorted(os.listdir(folder))}
+
+
+@pytest.mark.standalone
+def test_runs_reuse_the_collected_folder_and_equal_runs_in_fresh_folders(tmp_path):
+    with Simulator(tiny_network(), 30 * ms, backend="cpp_standalone", seed=3, build_root=tmp_path) as simulator:
+        results = os.path.join(simulator.backend.directory, "results")
+        first = simulator.run(seed=1, label="a")
+        assert os.listdir(results) == [SPARE_RESULTS]
+        spare = os.stat(os.path.join(results, SPARE_RESULTS)).st_ino
+        second = simulator.run(seed=2, parameters={"cells.tau_m": 7 * ms}, label="b")
+        assert os.listdir(results) == [SPARE_RESULTS]
+        assert os.stat(os.path.join(results, SPARE_RESULTS)).st_ino == spare  # the same folder, renamed twice
+        third = simulator.run(seed=1, label="a")  # "a" was given up: the label is free again
+    assert not os.path.exists(os.path.join(results, SPARE_RESULTS))  # the simulator's exit deletes it
+    with Simulator(tiny_network(), 30 * ms, backend="cpp_standalone", seed=3, build_root=tmp_path,
+                   keep_run_directories=True) as simulator:
+        fresh = simulator.run(seed=2, parameters={"cells.tau_m": 7 * ms}, label="b")
+        with pytest.raises(FileExistsError, match="exists already"):
+            simulator.run(seed=2, label="b")  # a kept folder is never written into again
+    assert spikes(first)[0].size > 10
+    for got, expected in ((third, first), (second, fresh)):
+        for a, b in zip(spikes(got), spikes(expected)):
+            np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(spikes(first)[1], spikes(second)[1])
+
+
+@pytest.mark.standalone
+def test_without_reuse_collected_runs_folders_are_deleted(tmp_path, monkeypatch):
+    monkeypatch.setattr(CppStandaloneBackend, "reuse_results_folder", False)
+    with Simulator(tiny_network(), 10 * ms, backend="cpp_standalone", seed=3, build_root=tmp_path) as simulator:
+        for seed in (1, 2):
+            simulator.run(seed=seed)
+        assert os.listdir(os.path.join(simulator.backend.directory, "results")) == []
 
 
 @pytest.mark.standalone
@@ -72,7 +108,7 @@ def test_a_failed_runs_folder_is_never_overwritten_by_the_next_run(tmp_path):
     failing.chmod(failing.stat().st_mode | stat.S_IXUSR)
     with Simulator(tiny_network(), 30 * ms, backend="cpp_standalone", seed=3, build_root=tmp_path / "builds") as simulator:
         results = os.path.join(simulator.backend.directory, "results")
-        simulator.run(label="ok-1")
+        simulator.run(label="ok-1")  # leaves the spare folder that the failing run then takes
         command = prefs.devices.cpp_standalone.run_cmd_unix
         prefs.devices.cpp_standalone.run_cmd_unix = [str(failing)]
         try:
@@ -85,8 +121,26 @@ def test_a_failed_runs_folder_is_never_overwritten_by_the_next_run(tmp_path):
         simulator.backend.discard_run("broken")  # refused: not a complete run
         for seed in (8, 9):
             simulator.run(seed=seed)
-        assert os.listdir(results) == ["broken"]  # the complete runs' folders are deleted
+        assert sorted(os.listdir(results)) == sorted([SPARE_RESULTS, "broken"])
         assert read_manifest(broken).status == "failed" and _contents(broken) == before
+
+
+@pytest.mark.standalone
+def test_a_stopped_runs_folder_is_not_reused_so_the_next_simulated_time_is_right(tmp_path):
+    with Simulator(tiny_network(), 30 * ms, backend="cpp_standalone", seed=3, build_root=tmp_path,
+                   keep_run_directories=True) as simulator:
+        backend, results = simulator.backend, os.path.join(simulator.backend.directory, "results")
+        simulator.run(label="stopped")
+        with open(os.path.join(results, "stopped", STOPPED_AT_FILE), "w") as marker:
+            marker.write("0.0123\n")  # as the binary writes it when Ctrl-C stops a phase
+        assert backend.simulated_time(simulator.built.network, simulator.schedule) == pytest.approx(0.0123)
+        backend.discard_run("stopped")
+        assert os.listdir(results) == []  # deleted, not kept as the spare
+        simulator.run(label="clean")
+        backend.discard_run("clean")
+        simulator.run(label="reused")
+        assert not os.path.exists(os.path.join(results, "reused", STOPPED_AT_FILE))
+        assert backend.simulated_time(simulator.built.network, simulator.schedule) == pytest.approx(0.03)
 
 
 def test_each_result_gets_its_own_copy_of_the_spec_description():
