@@ -79,10 +79,11 @@ class Simulator:
         Root folder of standalone builds.
     keep_run_directories : bool
         Keep each standalone run's raw ``results/<label>`` folder after collecting it (default:
-        deleted once the result is in memory; failed or killed runs are always kept).
+        given up once the result is in memory: the next run writes into it, and the simulator's
+        exit deletes the last one; failed or killed runs are always kept).
         Read values from the returned :class:`~hetero_brian.results.SimulationResult`, not from
-        the Brian2 groups: after ``run`` returns, a standalone group's variables point into the
-        deleted folder.
+        the Brian2 groups: after ``run`` returns, a standalone group's variables point into a
+        folder that is gone.
 
     Notes
     -----
