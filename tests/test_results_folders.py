@@ -153,3 +153,20 @@ def test_each_result_gets_its_own_copy_of_the_spec_description():
     description = {"sizes": (1, 2), "name": "x"}  # a tuple does not survive JSON: deep copies instead
     copy = copier(description)
     assert copy() == description and copy() is not description and copy()["sizes"] == (1, 2)
+
+
+def test_a_reused_folder_loses_the_previous_runs_manifest_before_the_new_run_starts(tmp_path):
+    """Were the process killed between taking the spare and writing its own manifest, the folder
+    must read as unfinished, never as the previous run's complete one."""
+    backend = CppStandaloneBackend(build_root=tmp_path)
+    backend.directory = str(tmp_path)
+    spare = tmp_path / "results" / SPARE_RESULTS
+    spare.mkdir(parents=True)
+    (spare / "manifest.json").write_text('{"status": "complete"}')
+    (spare / "stdout.txt").write_text("old output")
+    (spare / "_array_cells_v_1").write_bytes(b"12345678")
+    backend._results_folder(str(tmp_path / "results" / "next"), stale_output=True)
+    assert sorted(os.listdir(tmp_path / "results")) == ["next"]
+    assert os.listdir(tmp_path / "results" / "next") == ["_array_cells_v_1"]  # rewritten by the binary
+    with pytest.raises(FileExistsError):
+        backend._results_folder(str(tmp_path / "results" / "next"), stale_output=False)
