@@ -27,9 +27,12 @@ def test_a_run_passes_only_the_values_that_differ_from_the_build():
         simulator.run()
         simulator.run(parameters={"cells.tau_m": 7 * ms})
         simulator.run(seed=4)
+        simulator.run(seed=3)  # the build's seed given explicitly
+        simulator.run(parameters={"cells.tau_m": simulator.built.sampled["cells"]["tau_m"]})  # the build's values
     assert passed[0] == []  # the build's own values: nothing to pass
     assert passed[1] == ["cells.tau_m"]
     assert "cells.tau_m" in passed[2] and "feed.w" in passed[2]  # a new seed resamples every parameter
+    assert passed[3] == [] and passed[4] == []
 
 
 def test_static_weights_reported_without_reading_them_back_equal_the_groups_values():
