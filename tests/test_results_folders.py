@@ -54,8 +54,13 @@ def test_runs_reuse_the_collected_folder_and_equal_runs_in_fresh_folders(tmp_pat
     with Simulator(tiny_network(), 30 * ms, backend="cpp_standalone", seed=3, build_root=tmp_path,
                    keep_run_directories=True) as simulator:
         fresh = simulator.run(seed=2, parameters={"cells.tau_m": 7 * ms}, label="b")
-        with pytest.raises(FileExistsError, match="exists already"):
-            simulator.run(seed=2, label="b")  # a kept folder is never written into again
+        kept = os.path.join(simulator.backend.directory, "results", "b")
+        marker = os.path.join(kept, "kept.txt")
+        open(marker, "w").close()
+        again = simulator.run(seed=2, parameters={"cells.tau_m": 7 * ms}, label="b")  # a kept folder is never written into: moved aside
+        assert os.path.exists(os.path.join(kept + ".earlier-1", "kept.txt")) and not os.path.exists(marker)
+        for a, b in zip(spikes(again), spikes(fresh)):
+            np.testing.assert_array_equal(a, b)
     assert spikes(first)[0].size > 10
     for got, expected in ((third, first), (second, fresh)):
         for a, b in zip(spikes(got), spikes(expected)):
@@ -168,5 +173,9 @@ def test_a_reused_folder_loses_the_previous_runs_manifest_before_the_new_run_sta
     backend._results_folder(str(tmp_path / "results" / "next"), stale_output=True)
     assert sorted(os.listdir(tmp_path / "results")) == ["next"]
     assert os.listdir(tmp_path / "results" / "next") == ["_array_cells_v_1"]  # rewritten by the binary
-    with pytest.raises(FileExistsError):
-        backend._results_folder(str(tmp_path / "results" / "next"), stale_output=False)
+    # a folder of the same label (an earlier, e.g. failed, attempt) is moved aside, never written into
+    (tmp_path / "results" / "next" / "manifest.json").write_text('{"status": "failed"}')
+    backend._results_folder(str(tmp_path / "results" / "next"), stale_output=False)
+    assert sorted(os.listdir(tmp_path / "results")) == ["next", "next.earlier-1"]
+    assert os.listdir(tmp_path / "results" / "next") == []
+    assert sorted(os.listdir(tmp_path / "results" / "next.earlier-1")) == ["_array_cells_v_1", "manifest.json"]

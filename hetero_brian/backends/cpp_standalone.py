@@ -21,6 +21,7 @@ complete run without a stop marker becomes the spare; a failed, killed or stoppe
 its label and is never written into again.
 """
 import functools
+import logging
 import os
 import shlex
 import signal
@@ -35,6 +36,8 @@ from ..errors import ResultsError, SimulationError, SimulationInterrupted
 from ..results.rundirs import MANIFEST_NAME, RunManifest, directory_lock, read_manifest
 from .base import Backend, register
 from .interrupts import compile_was_interrupted
+
+logger = logging.getLogger(__name__)
 
 MAX_SLOTS = 64
 #: Compiler output of the last build, in the project folder.
@@ -236,14 +239,19 @@ class CppStandaloneBackend(Backend):
 
     def _results_folder(self, absolute, stale_output):
         """Create the run's folder ``absolute``: the spare folder renamed when there is one (the
-        binary rewrites each of its array files), else a new one. Raises FileExistsError when
-        ``absolute`` exists: a run never writes into another run's folder.
+        binary rewrites each of its array files), else a new one. A run never writes into another
+        run's folder: an earlier run's folder of the same label (a failed attempt that a retry
+        repeats, a kept one) is moved aside to ``<label>.earlier-<n>`` first, with a warning. The
+        build folder is locked by this process, so no live run can own it.
 
         The previous run's manifest goes at once (were this process killed before the new one is
         written, the folder would read as unfinished, never as the old complete run); so does its
         ``stdout.txt`` when ``stale_output`` (the binary's output then goes to the terminal)."""
         if os.path.lexists(absolute):
-            raise FileExistsError(f"results folder {absolute} exists already; every run needs a new label")
+            aside = _free_name(absolute + ".earlier")
+            os.rename(absolute, aside)
+            logger.warning("results folder %s existed from an earlier run of the same label; moved to %s",
+                           absolute, aside)
         os.makedirs(os.path.dirname(absolute), exist_ok=True)
         try:
             os.rename(os.path.join(os.path.dirname(absolute), SPARE_RESULTS), absolute)
@@ -392,6 +400,14 @@ class CppStandaloneBackend(Backend):
     def describe(self):
         return dict(super().describe(), build_directory=self.directory, n_compilations=self.n_compilations,
                     compile_time=self.compile_time, compiler=_compiler_version())
+
+
+def _free_name(base):
+    """``base-1``, ``base-2``... : the first name not taken."""
+    number = 1
+    while os.path.lexists(f"{base}-{number}"):
+        number += 1
+    return f"{base}-{number}"
 
 
 def _remove_folder(path):
