@@ -41,6 +41,7 @@ from ..results import SpikeTrains, save
 from ..network.recording import Recording
 from ..simulate import Simulator
 from ..results.atomic import write_json_atomically
+from .memory_capacity import shared_build_spec
 from .hrsnn_features import features_path, load_features, readout_accuracies, reservoir_counts, save_features
 
 VARIANTS = ((False, False), (True, False), (False, True), (True, True))
@@ -212,9 +213,15 @@ def _save_first_samples(result, metrics, boundaries, first, config, variant, pat
     save(saved, path)
 
 
-def _simulate_seed(config, train_frames, test_frames, output, backend, run_seed, name, variants, timings, save_first,
-                   label):
-    """Present every sample to one seed's network in each cell; return counts (sample order) and activity."""
+def simulate_seed(config, train_frames, test_frames, output, backend, run_seed, name, variants, timings, save_first,
+                  label, shared_build=False):
+    """Present every sample to one seed's network in each cell; return counts (sample order) and activity.
+
+    ``timings`` (dict with ``encode``, ``build``, ``runs``) accumulates seconds. ``shared_build`` builds the
+    network with its distributions at their defaults and runs the configured samples as run arguments
+    (:func:`~hetero_brian.protocols.memory_capacity.shared_build_spec`): the same spikes, and
+    configurations that differ only in their distributions (a tuning study) share one compiled network.
+    """
     start = time.perf_counter()
     n_train, n_stdp = len(train_frames), config.n_stdp_samples
     period = float((config.frame_duration * train_frames.shape[2] + config.t_rest) / second)
@@ -225,7 +232,11 @@ def _simulate_seed(config, train_frames, test_frames, output, backend, run_seed,
     stimulus, boundaries = stimulus_sequence(encode_frames(frames, config, rng, phase),
                                              config.frame_duration * train_frames.shape[2], config.t_rest, dt=config.dt)
     source = SpikeInput("stim", stimulus.n_channels, stimulus.indices, stimulus.times * second)
-    spec = hrsnn_spec(config, source, run_seed)
+    if shared_build:
+        spec, build_spec, sampled = shared_build_spec(config, source, run_seed)
+    else:
+        spec, sampled = hrsnn_spec(config, source, run_seed), None
+        build_spec = spec
     frozen = {"ee.plastic": 0, **({"input_exc.plastic": 0} if config.input_plastic else {})}
     phases = [(n_stdp * period * second, {}), ((len(frames) - n_stdp) * period * second, frozen)]
     if n_stdp == 0:
@@ -235,13 +246,13 @@ def _simulate_seed(config, train_frames, test_frames, output, backend, run_seed,
           flush=True)
     counts, activity = {}, {}
     start = time.perf_counter()
-    with Simulator(spec, phases, backend=backend, seed=run_seed, recording=Recording(spikes=("exc", "inh")),
+    with Simulator(build_spec, phases, backend=backend, seed=run_seed, recording=Recording(spikes=("exc", "inh")),
                    build_root=config.build_root) as simulator:
         timings["build"] += time.perf_counter() - start
         print(f"{label}: network built, {time.perf_counter() - start:.0f} s", flush=True)
         for variant in variants:
             start = time.perf_counter()
-            result = simulator.run(parameters=variant_parameters(spec, *_switches(variant)),
+            result = simulator.run(parameters=variant_parameters(spec, *_switches(variant)), sampled=sampled,
                                    label=f"{name}-{variant}-{run_seed}-{time.time_ns()}")
             timings["runs"] += time.perf_counter() - start
             print(f"{label} {variant}: simulated {len(frames) * period:.0f} s of network time, "
@@ -310,7 +321,7 @@ def run_2x2(config, train_frames, train_labels, test_frames, test_labels, output
                                              train_labels, test_labels)
             print(f"{label}: features read from {config.features_from}", flush=True)
         else:
-            counts, activity = _simulate_seed(config, train_frames, test_frames, output, backend, run_seed, name,
+            counts, activity = simulate_seed(config, train_frames, test_frames, output, backend, run_seed, name,
                                               variants, timings, number == 0, label)
             if config.save_features:
                 save_features(features_path(output, name, run_seed), counts, activity, train_labels, test_labels)
