@@ -98,3 +98,23 @@ def test_two_trial_pareto_study_runs(tmp_path):
     trials = report.study.get_trials()
     assert len(trials) == 2 and all(len(trial.values) == 2 for trial in trials)
     assert report.best_files and all(path.parent.name == "pareto" for path in report.best_files)
+
+
+@pytest.mark.slow
+def test_shared_build_presents_exactly_the_configured_network():
+    """simulate_seed with shared_build (defaults built, configured samples run) gives the counts of a build of the
+    configured network."""
+    from hetero_brian.inputs import load_sklearn_digits, row_frames
+    from hetero_brian.protocols.hrsnn_2x2 import simulate_seed
+    from hetero_brian.scenarios import hrsnn_tuning
+
+    use_numpy_target()
+    config = hrsnn_tuning.Config(n_neurons=30, n_stdp_samples=4, tau_m={"distribution": "gamma", "mean": "60 ms",
+                                                                         "cv": 1.2},
+                                 tau_pre={"distribution": "lognormal", "mean": "12 ms", "cv": 1.1}, shuffle=False)
+    frames = row_frames(load_sklearn_digits().samples[:12])
+    counts = [simulate_seed(config, frames[:8], frames[8:], None, "runtime", 5, "t", ["HeNHeS"],
+                            dict.fromkeys(("encode", "build", "runs"), 0.0), False, "t", shared_build=shared)[0]
+              for shared in (False, True)]
+    assert counts[0]["HeNHeS"].sum() > 0
+    np.testing.assert_array_equal(counts[0]["HeNHeS"], counts[1]["HeNHeS"])
