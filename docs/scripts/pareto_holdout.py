@@ -55,7 +55,7 @@ def main(studies, heldout, figure):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    summary, colours = {}, {"het": "tab:red", "hom": "tab:blue"}
+    summary, rows_of, colours = {}, {}, {"het": "tab:red", "hom": "tab:blue"}
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
     for study in ("het", "hom"):
         points, rows = trials(Path(studies) / study)
@@ -70,23 +70,34 @@ def main(studies, heldout, figure):
             row = {key: interval([seed[key] for seed in seeds]) for key in (E, VALIDATION, "test_accuracy",
                                                                              "mc_net", "rate_hz")}
             row["trial"], row["n"] = folder.name.split("-")[-1], len(seeds)
+            row["seeds"] = {seed["seed"]: seed for seed in seeds}
             held.append(row)
             print(f"| {study} {row['trial']} | " + " | ".join(f"{row[key][0]:.3f} ± {row[key][1]:.3f}" for key in
                   (E, VALIDATION, "test_accuracy", "mc_net", "rate_hz")) + f" | {row['n']} |")
         means = np.array([[row[E][0], row[VALIDATION][0]] for row in held])
         ax.errorbar(means[:, 0], means[:, 1], xerr=[row[E][1] for row in held], yerr=[row[VALIDATION][1] for row in held],
                     fmt="o", color=colours[study], capsize=3, label=f"{study} front, held-out seeds (95 % CI)")
-        summary[study] = means
+        summary[study], rows_of[study] = means, held
     union = np.concatenate(list(summary.values()))
     reference = (union[:, 0].max() * 1.05, union[:, 1].min() - 0.01)
     for study, other in (("het", "hom"), ("hom", "het")):
         dominated = [any((e2 <= e and a2 >= a) and (e2 < e or a2 > a) for e2, a2 in summary[study])
                      for e, a in summary[other]]
         print(f"held out: {sum(dominated)} of {len(dominated)} {other} front points dominated by a {study} point")
-    for e, a in sorted(map(tuple, summary["hom"])):  # by how much: the cheapest het point at least as accurate
-        better = [e2 for e2, a2 in summary["het"] if a2 >= a]
-        print(f"hom E {e:.3f} at validation {a:.3f}: " + (f"cheapest het point as accurate has E {min(better):.3f} "
-              f"(ratio {min(better) / e:.2f})" if better else "no het point as accurate"))
+    for hom in sorted(rows_of["hom"], key=lambda row: row[E][0]):  # by how much: the cheapest het point as accurate
+        better = [het for het in rows_of["het"] if het[VALIDATION][0] >= hom[VALIDATION][0]]
+        if not better:
+            print(f"hom {hom['trial']}: no het point as accurate on the held-out means")
+            continue
+        het = min(better, key=lambda row: row[E][0])
+        shared = sorted(set(het["seeds"]) & set(hom["seeds"]))  # the same networks: paired differences
+        paired = {key: interval([het["seeds"][s][key] - hom["seeds"][s][key] for s in shared]) for key in (E, VALIDATION)}
+        ratio = interval([het["seeds"][s][E] / hom["seeds"][s][E] for s in shared])
+        lower = sum(het["seeds"][s][E] < hom["seeds"][s][E] for s in shared)
+        print(f"hom {hom['trial']} (E {hom[E][0]:.3f}, validation {hom[VALIDATION][0]:.3f}) vs het {het['trial']}: "
+              f"paired E difference {paired[E][0]:.3f} ± {paired[E][1]:.3f}, ratio {ratio[0]:.2f} ± {ratio[1]:.2f}, "
+              f"lower in {lower}/{len(shared)} seeds; validation difference {paired[VALIDATION][0]:+.3f} ± "
+              f"{paired[VALIDATION][1]:.3f}")
     for study in summary:
         print(f"held-out hypervolume {study}: {hypervolume(summary[study], reference):.4f} (reference E "
               f"{reference[0]:.3f}, accuracy {reference[1]:.3f})")
