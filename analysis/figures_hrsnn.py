@@ -1,4 +1,5 @@
-"""Figures of the HRSNN scenarios: the 2x2 comparison, heterogeneity sweeps, pruning, Lyapunov sweeps, the demo.
+"""Figures of the HRSNN scenarios: the 2x2 comparison, heterogeneity and memory-capacity sweeps, pruning,
+Lyapunov sweeps, the demo.
 
 Each function builds one figure from saved numbers (metrics, per-seed tables, results) and writes it
 with :func:`hetero_brian.analysis.plots.save_figure`. matplotlib is imported inside each function,
@@ -89,6 +90,41 @@ def plot_heterogeneity_sweeps(table, cvs, path, title):
     axes[1].plot(cvs, floor, color="grey", ls=":", label="shuffled-input control")
     axes[1].legend(fontsize=7)
     fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    plots.save_figure(fig, path, overwrite=True)
+    plt.close(fig)
+    return path
+
+
+def plot_memory_capacity_sweeps(sweeps, path, confidence=0.95):
+    """Net memory capacity (with its shuffled control) and rate against a swept spread, one line per sweep.
+
+    Parameters
+    ----------
+    sweeps : list of (str, dict)
+        ``(label, {"mc_net": points, "mc_shuffled": points, "rate_hz": points})`` with ``points`` a list
+        of ``(value, mean, half_width, n)``
+        (:func:`hetero_brian.analysis.sweep_statistics.point_statistics`); bands are mean ± half-width.
+    path : str or pathlib.Path
+        PNG to write (replaced if present).
+    confidence : float
+        The level of the intervals, for the labels.
+    """
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    for (label, table), marker in zip(sweeps, "osd^v<>"):
+        for ax, key in zip(axes, ("mc_net", "rate_hz")):
+            x, mean, half = (np.array([entry[i] for entry in table[key]], dtype=float) for i in range(3))
+            line, = ax.plot(x, mean, marker=marker, label=label)
+            half = np.nan_to_num(half)
+            ax.fill_between(x, mean - half, mean + half, color=line.get_color(), alpha=0.2)
+        control = np.array([entry[1] for entry in table["mc_shuffled"]])
+        axes[0].plot(x, control, color=line.get_color(), ls=":", lw=1)
+    axes[0].set(xlabel="coefficient of variation", ylabel="net memory capacity (MC - control, steps)",
+                title="dotted: shuffled-input control")
+    axes[1].set(xlabel="coefficient of variation", ylabel="rate (Hz)")
+    axes[0].legend(fontsize=7)
+    fig.suptitle(f"memory_capacity sweeps: mean over seeds, bands {confidence:.0%} CI (t)", fontsize=9)
     fig.tight_layout()
     plots.save_figure(fig, path, overwrite=True)
     plt.close(fig)

@@ -18,7 +18,6 @@ Examples
 ...                    projections=(Projection("feed", "drive", "cells", StaticSynapse(weight=4 * mV), i, j),))
 >>> result = simulate(spec, 100 * ms, backend="runtime", seed=3)  # doctest: +SKIP
 """
-import copy
 import contextvars
 import dataclasses
 import gc
@@ -33,6 +32,7 @@ from brian2 import Quantity, SpikeMonitor, StateMonitor, second
 from .backends import get_backend
 from .backends.base import environment_versions
 from .backends.interrupts import InterruptWatch, repair_brian_interrupt_handler
+from .collect import check_finite, copier, read_only
 from .errors import ConfigError, SimulationError, SimulationInterrupted, UnitError
 from .network.builder import assignable_value, build, parameter_targets, sample_network_parameters
 from .network.recording import Recording
@@ -79,10 +79,11 @@ class Simulator:
         Root folder of standalone builds.
     keep_run_directories : bool
         Keep each standalone run's raw ``results/<label>`` folder after collecting it (default:
-        deleted once the result is in memory; failed or killed runs are always kept).
+        given up once the result is in memory: the next run writes into it, and the simulator's
+        exit deletes the last one; failed or killed runs are always kept).
         Read values from the returned :class:`~hetero_brian.results.SimulationResult`, not from
-        the Brian2 groups: after ``run`` returns, a standalone group's variables point into the
-        deleted folder.
+        the Brian2 groups: after ``run`` returns, a standalone group's variables point into a
+        folder that is gone.
 
     Notes
     -----
@@ -105,6 +106,8 @@ class Simulator:
             raise ConfigError(f"report must be None, 'text', 'stdout' or 'stderr'; got {report!r}")
         self.spec, self.duration, self.recording, self.report = spec, duration, recording, report
         self._spec_description = spec.describe()  # the spec is frozen: described once, not at every run
+        self._spec_copy = copier(self._spec_description)  # each result gets its own copy, cheaply
+        self._locations = {p.name: p.synapse.parameter_locations() for p in spec.projections}
         self.keep_run_directories = keep_run_directories
         self.backend = get_backend(backend, build_root=build_root)
         self.streams = SeedStreams(seed)
@@ -113,7 +116,7 @@ class Simulator:
         self._active = False
         self._run_counter = 0
         self._targets = None  # (built network, its parameter targets)
-        self._baked = {}  # (object name, variable) -> value the build holds (no run argument needed)
+        self._baked = None  # (object name, variable) -> value the build holds (no run argument needed)
         self._indices = {}  # projection name -> (i, j) of its synapse tables (read-only int64)
 
     # -- lifecycle --------------------------------------------------------------------------------
@@ -142,6 +145,7 @@ class Simulator:
                 for phase_duration, assignments in self.phases
             ]
             self.backend.default_seed = self.streams.brian_seed
+            self._baked = None  # computed in full, then runs of the build seed write overrides only
             self._baked = self._values(self.streams, None, None)[2]
             _PHASES.info("compiling (%s)" if self.backend.standalone else "preparing (%s)", self.backend.name)
             self.backend.finalize(self.built.network, self.schedule, self.report)
@@ -220,7 +224,7 @@ class Simulator:
 
     def _synapse_indices(self, projection):  # (i, j) as read-only int64 arrays, converted once per simulator
         key = projection.name
-        self._indices[key] = self._indices.get(key) or (_read_only(projection.i, np.int64), _read_only(projection.j, np.int64))
+        self._indices[key] = self._indices.get(key) or (read_only(projection.i, np.int64), read_only(projection.j, np.int64))
         return self._indices[key]
 
     def _parameter_targets(self):
@@ -233,15 +237,18 @@ class Simulator:
     def _values(self, streams, parameters, inputs, sampled=None):
         """Run arguments: resampled heterogeneous parameters, initial values, overrides, inputs."""
         targets = self._parameter_targets()
+        build_values = None
         if sampled is None:
-            sampled = self.built.sampled if streams.master_seed == self.streams.master_seed else \
-                sample_network_parameters(self.spec, streams)
+            own = streams.master_seed == self.streams.master_seed
+            build_values = self._baked if own else None
+            sampled = self.built.sampled if own else sample_network_parameters(self.spec, streams)
         values = {}
-        for (owner, name), (target, variable) in targets.items():
+        # the build's own parameters and initial values are what the build holds: only overrides remain
+        for (owner, name), (target, variable) in (targets.items() if build_values is None else ()):
             if name == "delay":
                 continue  # delays are structure (set at build)
             values[(owner, variable)] = (target, variable, sampled[owner][name])
-        for population in self.spec.populations:
+        for population in (self.spec.populations if build_values is None else ()):
             group = self.built.groups[population.name]
             for variable, value in population.model.initial_values(sampled[population.name]).items():
                 values[(population.name, variable)] = (group, variable, value)
@@ -263,11 +270,11 @@ class Simulator:
             if value is None:
                 continue
             array = arrays[(target.name, variable)] = np.asarray(value, dtype=float)
-            baked = self._baked.get((target.name, variable))
+            baked = (self._baked or {}).get((target.name, variable))
             if baked is not None and baked.shape == array.shape and np.array_equal(baked, array):
                 continue  # the build holds this value already: no run argument to write
-            # a scalar sets every element (standalone: on the command line); arrays go as files
-            run_values[getattr(target, variable)] = Quantity(array, dim=expected)
+            # a scalar sets every element (command line); arrays go as files, C-contiguous (Brian2 hashes the buffer)
+            run_values[getattr(target, variable)] = Quantity(np.ascontiguousarray(array), dim=expected)
         for name, raster in (inputs or {}).items():
             if name not in self.built.timed_arrays:
                 raise ConfigError(f"input {name!r} is not a RasterInput, AnalogInput or RateInput of this network; such inputs: "
@@ -341,7 +348,7 @@ class Simulator:
             self._interrupted(result)
         result.traces.update(self._final_state(wanted))
         result.provenance.update(brian_seed=device_seed, noise_seed=noise_seed)
-        _check_finite(self.built)
+        check_finite(self.built)
         if not self.keep_run_directories:
             self.backend.discard_run(label)
         return result
@@ -409,12 +416,12 @@ class Simulator:
         synapses = {}
         for projection in self.spec.projections:
             group = self.built.synapses[projection.name]
-            locations = projection.synapse.parameter_locations()
+            locations = self._locations[projection.name]
             # read-only views: every result shares the sampled arrays and the int64 indices (one
             # copy per build, not one per run and array; SynapseTable copies writeable arrays only)
-            extra = {name: _read_only(value, float) for name, value in sampled[projection.name].items()
+            extra = {name: read_only(value, float) for name, value in sampled[projection.name].items()
                      if name != "weight" and locations.get(name) == "synapse"}
-            extra["w_initial"] = _read_only(sampled[projection.name]["weight"], float)
+            extra["w_initial"] = read_only(sampled[projection.name]["weight"], float)
             variable = group.variables["w"]
             static = projection.synapse.plastic_rule is None and (group.name, "w") not in assigned and not variable.scalar
             if not after_run:
@@ -426,7 +433,7 @@ class Simulator:
             # Brian2 keeps the order of the (i, j) arrays given to connect()
             i, j = self._synapse_indices(projection)
             synapses[projection.name] = SynapseTable(projection.source, projection.target, i, j,
-                                                     _read_only(weights, float), extra)
+                                                     read_only(weights, float), extra)
         populations = {}
         for population in self.spec.populations:
             values = sampled[population.name]
@@ -436,7 +443,7 @@ class Simulator:
         provenance = {
             "master_seed": streams.master_seed, "build_seed": self.streams.master_seed,
             "structure_seed": self.spec.structure_seed,
-            "brian_seed": streams.brian_seed, "spec": copy.deepcopy(self._spec_description), "recording": self.recording.describe(),
+            "brian_seed": streams.brian_seed, "spec": self._spec_copy(), "recording": self.recording.describe(),
             "backend": self.backend.describe(), "versions": environment_versions(), "dt": float(self.spec.dt),
             "t_start": 0.0, "t_stop": float(self.duration), "wall_time": wall_time,
             "compile_time": self.backend.compile_time, "tau_min_over_dt": self.built.tau_min_over_dt,
@@ -463,32 +470,6 @@ def final_value(result, owner, variable):
     if key not in result.traces:
         raise KeyError(f"{key!r} is not in the result: ask Simulator.run(final_state={{{owner!r}: ({variable!r},)}})")
     return result.traces[key].values[0]
-
-
-def _read_only(values, dtype):
-    """``values`` as a read-only array of ``dtype``: a view when it has that dtype already, else a copy."""
-    array = np.asarray(values, dtype=dtype)
-    if array.flags.writeable:
-        array = array.view()
-        array.flags.writeable = False
-    return array
-
-
-def _check_finite(built):
-    """Raise SimulationError when a declared state variable of a population holds NaN or Inf
-    (FAULTS.md case 3); each neuron model declares its own (``state_variables``)."""
-    for population in built.spec.populations:
-        name, group = population.name, built.groups[population.name]
-        for variable in population.model.state_variables():
-            if variable in group.variables:
-                values = np.asarray(getattr(group, variable)[:])
-                bad = ~np.isfinite(values)
-                if bad.any():
-                    raise SimulationError(
-                        f"{int(bad.sum())} of {values.size} values of {name}.{variable} are NaN or Inf at the end of "
-                        f"the run (first neuron {int(np.flatnonzero(bad)[0])}); check dt against the time constants "
-                        "and the input strength"
-                    )
 
 
 def simulate(spec, duration, backend="auto", seed=None, recording=Recording(), report=None, build_root=None,

@@ -13,6 +13,8 @@ References
 B. Chakraborty, S. Mukhopadhyay, Front. Neurosci. 17:994517 (2023) (heterogeneous recurrent SNNs).
 S. Song, K. D. Miller, L. F. Abbott, Nat. Neurosci. 3, 919 (2000) (additive STDP).
 """
+from typing import Literal
+
 from brian2 import Hz, mV, second
 
 import numpy as np
@@ -41,6 +43,9 @@ class Config(StrictModel):
     input_rate: QuantityField(Hz) = Field("13 Hz", description="rate of each Poisson input")
     p_input: float = Field(0.4, description="probability of an input-to-reservoir synapse")
     p_recurrent: float = Field(0.1, description="probability of a recurrent synapse")
+    connectivity: Literal["fixed_in_degree", "fixed_probability"] = Field(
+        "fixed_in_degree", description="'fixed_in_degree': each neuron gets round(p * n_pre) partners of each kind, so a new "
+        "seed reuses the C++ build; 'fixed_probability' (pairwise Bernoulli) recompiles for every new seed (the synapse count is compiled in)")
     tau_m: DistributionField(second) = Field({"distribution": "gamma", "mean": "20 ms", "cv": 0.5}, description="membrane time constant of each neuron (a distribution)")
     tau_pre: DistributionField(second) = Field({"distribution": "gamma", "mean": "20 ms", "cv": 0.5}, description="presynaptic STDP trace time constant per synapse")
     tau_post: DistributionField(second) = Field({"distribution": "gamma", "mean": "20 ms", "cv": 0.5}, description="postsynaptic STDP trace time constant per synapse")
@@ -65,7 +70,8 @@ def network(config, seed):
     )
     spec = reservoir_spec(config.n_neurons, PoissonInput("input", config.n_inputs, config.input_rate),
                           SeedStreams(seed), neuron=neuron, synapses=synapses,
-                          p_recurrent=config.p_recurrent, p_input=config.p_input, dt=config.dt)
+                          p_recurrent=config.p_recurrent, p_input=config.p_input, dt=config.dt,
+                          connectivity=config.connectivity)
     return spec, config.duration, Recording(spikes=("exc", "inh"))
 
 

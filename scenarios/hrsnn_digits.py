@@ -8,7 +8,7 @@ logistic and ridge readouts, the 2x2 of homogeneous or heterogeneous neurons x h
 heterogeneous STDP over seeds, a logistic-regression baseline on the same rows) is the one of
 :mod:`hetero_brian.protocols.hrsnn_2x2`, as in :mod:`hetero_brian.scenarios.hrsnn_fsdd`. There is
 no standard split: a stratified ``test_fraction`` of the images (drawn from the ``data`` stream of
-the seed) is held out.
+the seed) is held out. ``stdp_training="converged"``: STDP in chunks until convergence, as there.
 
 References
 ----------

@@ -108,10 +108,10 @@ def measure_seed(config, run_seed, output, backend):
     fit, validation, test = tuning_split(labels, config.n_samples, config.test_fraction,
                                          config.validation_fraction, SeedStreams(run_seed).generator("data"))
     held = np.concatenate([validation, test]) if config.evaluate_test else validation
-    timings = dict.fromkeys(("encode", "build", "runs"), 0.0)
-    counts, activity = simulate_seed(config.model_copy(update={"shuffle": False}), frames[fit], frames[held], output,
-                                     backend, run_seed, "hrsnn_tuning", [cell], timings, False,
-                                     f"hrsnn_tuning seed {run_seed}", shared_build=True)
+    timings = dict.fromkeys(("encode", "stdp_chunks", "build", "runs"), 0.0)
+    counts, activity, _ = simulate_seed(config.model_copy(update={"shuffle": False}), frames[fit], frames[held], output,
+                                        backend, run_seed, "hrsnn_tuning", [cell], timings, False,
+                                        f"hrsnn_tuning seed {run_seed}", shared_build=True)
     counts, n_fit, n_validation = counts[cell], len(fit), len(validation)
     row["validation_accuracy"] = readout_accuracies(counts[:n_fit + n_validation], labels[fit], labels[validation],
                                                     config)["accuracy"]

@@ -23,7 +23,7 @@ References
 H. Jaeger, "Short term memory in echo state networks", GMD Report 152 (2001).
 B. Chakraborty, S. Mukhopadhyay, ICLR 2023, arXiv:2302.11618.
 """
-from typing import Literal, Optional
+from typing import Literal
 
 import numpy as np
 from brian2 import Hz, mV, ms
@@ -40,8 +40,9 @@ from hetero_brian.results.atomic import write_json_atomically
 SUMMARY = ("memory_capacity", "mc_shuffled", "mc_net", "mc_ratio", "rate_hz", "activity_over_memory_capacity")
 
 
-class Config(HRSNNParameters):
-    """The reservoir (every :class:`HRSNNParameters` field) plus the input, measurement and cell options."""
+class Config(HRSNNParameters, stdp_convergence.ConvergenceOptions):
+    """The reservoir (every :class:`HRSNNParameters` field), the input, measurement and cell options and the
+    convergence keys (:class:`~hetero_brian.protocols.stdp_convergence.ConvergenceOptions`; a chunk: ``n_steps``)."""
 
     n_neurons: int = 200
     n_input: int = Field(50, description="Poisson input channels, each firing at u_k * input_rate during step k")
@@ -59,14 +60,6 @@ class Config(HRSNNParameters):
     n_seeds: int = Field(5, description="networks per cell (mean and std over them)")
     variants: list[Literal["HoNHoS", "HeNHoS", "HoNHeS", "HeNHeS"]] = Field(
         ["HoNHoS", "HeNHoS", "HoNHeS", "HeNHeS"], description="cells measured: homogeneous/heterogeneous neurons x STDP")
-    stdp_training: Literal["fixed", "converged"] = Field(
-        "fixed", description="'fixed': n_train_steps of STDP; 'converged': chunks of n_steps until the ee weight "
-                             "distribution stops changing")
-    convergence_threshold: Optional[float] = Field(
-        None, description="KS distance between successive ee weight distributions counted as unchanged "
-                          "(None: the two-sample 5 % critical value for the number of ee synapses)")
-    convergence_patience: int = Field(3, description="successive chunks below the threshold that end training")
-    max_chunks: int = Field(15, description="most STDP chunks of n_steps steps (training stops unconverged)")
 
 
 def disk_bytes(config):
@@ -81,7 +74,7 @@ def disk_bytes(config):
 def check_config(config):
     """Raise :class:`ConfigError` naming the first bad option."""
     for name, low in (("n_input", 1), ("n_steps", 10), ("n_train_steps", 0), ("n_seeds", 1), ("max_delay", 1),
-                      ("washout", 0), ("n_controls", 1), ("convergence_patience", 1), ("max_chunks", 1)):
+                      ("washout", 0), ("n_controls", 1)):
         if getattr(config, name) < low:
             raise ConfigError(f"{name} must be >= {low}; got {getattr(config, name)!r}")
     if (config.n_steps - config.max_delay - config.washout) // 2 < config.n_neurons + 3:
@@ -89,8 +82,7 @@ def check_config(config):
                           f"got n_steps={config.n_steps}")
     if not (config.heterogeneous_neurons and config.heterogeneous_stdp) or not config.variants:
         raise ConfigError("heterogeneous_neurons and heterogeneous_stdp must stay true; choose cells with 'variants'")
-    if config.convergence_threshold is not None and not 0 < config.convergence_threshold < 1:
-        raise ConfigError(f"convergence_threshold must be in (0, 1); got {config.convergence_threshold!r}")
+    stdp_convergence.check_convergence_options(config)
     if float(config.input_rate) * float(config.dt) > 1:
         raise ConfigError(f"input_rate * dt must be <= 1; got {config.input_rate!r}, {config.dt!r}")
 

@@ -1,4 +1,6 @@
 """Constant decays computed once per run (models.decay): same numbers as exp(-dt/tau) per step."""
+import re
+
 import numpy as np
 import pytest
 from brian2 import Hz, Network, NeuronGroup, mV, ms, second
@@ -37,6 +39,21 @@ def test_generated_code_reads_the_factors_instead_of_exp():
     assert "exp" not in code
     for name in time_constants:
         assert f"decay_factor_{name}" in code
+
+
+def test_refractory_membrane_reads_its_factor_too():
+    # `(unless refractory)` makes Brian2 write exp(-dt*int(not_refractory)/tau_m): the factor must
+    # replace it as well (it did not before: the membrane kept one exp per neuron and step)
+    model = LIF(tau_m=Gamma(20 * ms, 0.3))
+    equations, method, time_constants = with_precomputed_decays(
+        model.equations("", frozenset(model.constant_parameters())), model.method)
+    group = NeuronGroup(3, equations, threshold="v > v_th", reset="v = v_reset", refractory=2 * ms,
+                        method=method, namespace=model.namespace())
+    group.state_updater.before_run({})
+    code = group.state_updater.abstract_code
+    # the only exponential left is the shared tau_syn's, which Brian2 hoists out of the neuron loop
+    assert time_constants == ["tau_m"] and re.findall(r"exp\([^)]*\)", code) == ["exp(-dt/tau_syn)"]
+    assert "decay_factor_tau_m**int(not_refractory)" in code
 
 
 @pytest.mark.parametrize("dt", [0.1 * ms, 0.025 * ms, 1 * ms])

@@ -28,7 +28,7 @@ FLOORS = {
     "hetero_brian.results": 1,
     "hetero_brian.models": 2, "hetero_brian.inputs": 2,
     "hetero_brian.network": 3,
-    "hetero_brian.backends": 4, "hetero_brian.simulate": 4,
+    "hetero_brian.backends": 4, "hetero_brian.simulate": 4, "hetero_brian.collect": 4,
     "hetero_brian.protocols": 5, "hetero_brian.readouts": 5, "hetero_brian.training": 5,
     "hetero_brian.experiment": 6,
     "hetero_brian.cli": 7,

@@ -51,3 +51,25 @@ def test_float32_synapses_keep_rates_and_weights_close_to_float64():
     # one second of STDP: weights (0.1..0.9 mV, w_max 1 mV) agree in their mean and distribution
     assert abs(w32.mean() - w64.mean()) < 0.01 * 1e-3
     assert np.abs(np.sort(w32) - np.sort(w64)).max() < 0.05 * 1e-3
+
+
+@pytest.mark.parametrize("scenario", ["hrsnn_digits", "hrsnn_fsdd"])
+def test_hrsnn_synapse_precision_key_reaches_every_synapse_model(scenario):
+    from hetero_brian.experiment.runner import load_scenario
+    from hetero_brian.network.hrsnn import hrsnn_spec
+
+    config_class = load_scenario(scenario).Config
+    assert config_class().synapse_precision == "float64"
+    assert "weights" in config_class.model_fields["synapse_precision"].description
+    config = config_class(n_neurons=20, synapse_precision="float32")
+    spec = hrsnn_spec(config, PoissonInput("input", 8, 20 * Hz), 1)
+    assert {p.name: p.synapse.precision for p in spec.projections} == dict.fromkeys(
+        ("ee", "ei", "ie", "ii", "input_exc", "input_inh"), "float32")
+    built = build(spec, 1, clock_name="test_clock")
+    for name in ("w", "apre", "apost", "taupre", "taupost", "eta_plus", "eta_minus"):
+        assert built.synapses["ee"].variables[name].dtype == np.float32, name
+    assert all(built.synapses[name].variables["w"].dtype == np.float32 for name in ("ei", "ie", "ii", "input_exc"))
+    default = hrsnn_spec(config_class(n_neurons=20), PoissonInput("input", 8, 20 * Hz), 1)
+    assert all(p.synapse.precision == "float64" for p in default.projections)
+    with pytest.raises(ValueError, match="synapse_precision"):
+        config_class(synapse_precision="float16")

@@ -12,6 +12,7 @@ import pytest
 from brian2 import Hz, mV, ms, second
 
 from hetero_brian.backends import get_backend
+from hetero_brian.backends.cpp_standalone import SPARE_RESULTS
 from hetero_brian.distributions import Gamma, Uniform
 from hetero_brian.errors import ConfigError, SimulationError, UnitError
 from hetero_brian.models.neurons import LIF
@@ -249,7 +250,8 @@ def test_standalone_runs_leave_no_run_argument_files_behind(tmp_path):
         for seed in (1, 2, 3):
             simulator.run(seed=seed)  # resampled parameters: new run-argument files each time
         assert set(os.listdir(static)) == before
-        assert not os.listdir(os.path.join(simulator.backend.directory, "results"))  # collected runs discarded
+        # collected runs discarded: only the last one's folder is left, for the next run to write into
+        assert os.listdir(os.path.join(simulator.backend.directory, "results")) == [SPARE_RESULTS]
 
 
 def test_shared_constants_simulate_exactly_like_per_element_parameters():

@@ -61,6 +61,7 @@ class CudaStandaloneBackend(CppStandaloneBackend):
     #: ``t_stop`` NaN.
     stop_between_phases = False
     make_in_subprocess = False  # brian2cuda's own build steps (nvcc flags, GPU detection) stay as they are
+    own_run_argument_files = False  # brian2cuda's run arguments go through its own device.run, untested otherwise
     # brian2cuda 1.0b1's synapse template reads ``defaultclock.timestep`` (homogeneous delays),
     # which fails to compile unless the project has a clock of that name
     clock_name = "defaultclock"

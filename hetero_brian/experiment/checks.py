@@ -186,14 +186,16 @@ def hrsnn_2x2_disk_bytes(config, n_samples, n_channels, n_frames):
     Returns
     -------
     float
-        ``<name>_runs.json`` (rewritten atomically: old and new at once), with ``save_features`` the
+        ``<name>_runs.json`` (rewritten atomically: old and new at once; with converged STDP each row
+        holds the per-chunk convergence history), with ``save_features`` the
         spike-count features of every seed and cell (uncompressed, in the smallest type that holds
         the most spikes of a bin), for the first seed
         one results file per cell (the ``n_saved_samples`` saved presentations' reservoir spikes at one
         per refractory period, every synapse and neuron parameter), and the figure.
     """
     n, cells = config.n_neurons, len(config.variants)
-    runs_table = 2 * (8192 + 2048 * config.n_seeds * cells)
+    row = 2048 + (4 * 32 * (config.max_chunks + 1) + 512 if config.stdp_training == "converged" else 0)  # + history
+    runs_table = 2 * (8192 + row * config.n_seeds * cells)
     period = float(config.frame_duration) * n_frames + float(config.t_rest)
     most = spike_bound(1, period / config.n_bins, float(config.t_ref), float(config.dt))  # spikes of a neuron in a bin
     count_bytes = 1 if most < 256 else 2 if most < 65536 else 8  # the smallest unsigned type that holds them

@@ -44,6 +44,18 @@ def _is_decay_of(argument, time_constant, variables):
     return sympy.simplify(argument - target) == 0
 
 
+def _gated_decay_of(argument, time_constant, variables):
+    """The gate ``int(b)`` when ``argument`` equals ``-dt*int(b)/time_constant``, else None.
+
+    Brian2 writes the decay of a variable flagged ``(unless refractory)`` as
+    ``exp(-dt*int(not_refractory)/tau)``: the factor applies outside the refractory period, 1 within.
+    """
+    ratio = sympy.simplify(argument / str_to_sympy(f"-dt/{time_constant}", variables))
+    if ratio.func.__name__ == "int_" and len(ratio.args) == 1 and isinstance(ratio.args[0], sympy.Symbol):
+        return ratio
+    return None
+
+
 def _base_method(method):
     return StateUpdateMethod.stateupdaters["linear" if method == "exact" else method]
 
@@ -95,8 +107,15 @@ def _replace_decays(line, time_constants, variables):
     replacements = {}
     for exponential in parsed.atoms(sympy.exp):
         for time_constant in time_constants:
+            factor = str_to_sympy(decay_factor_name(time_constant), variables)
             if _is_decay_of(exponential.args[0], time_constant, variables):
-                replacements[exponential] = str_to_sympy(decay_factor_name(time_constant), variables)
+                replacements[exponential] = factor
+                break
+            gate = _gated_decay_of(exponential.args[0], time_constant, variables)
+            if gate is not None:
+                # factor**int(b): exactly the factor when b holds and exactly 1 otherwise; Brian2's
+                # code generation turns the boolean into two branches (no pow in compiled code)
+                replacements[exponential] = factor ** gate
                 break
     if not replacements:
         return line

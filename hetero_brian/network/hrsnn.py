@@ -39,11 +39,9 @@ from ..distributions import Constant, Distribution, Gamma, LogNormal
 from ..models.neurons import LIF, AdaptiveLIF
 from ..models.synapses import STDP, StaticSynapse
 from ..random import SeedStreams
-from .connectivity import fixed_in_degree
-from .reservoir import ReservoirSynapses, reservoir_from_stream
+from .reservoir import CONNECTIVITY, ReservoirSynapses, in_degree_pairs, reservoir_from_stream
 
 NEURON_MODELS = ("lif", "adaptive_lif")
-CONNECTIVITY = ("fixed_in_degree", "fixed_probability")
 TIME_CONSTANTS = ("tau_m", "tau_adapt", "tau_pre", "tau_post")
 LEARNING_RATES = ("eta_plus", "eta_minus")
 MAX_CV = 5.0
@@ -108,6 +106,11 @@ class HRSNNParameters(StrictModel):
         Also make ``input_exc`` plastic (same STDP family; bound ``w_max_input``).
     w_max_input : brian2.Quantity
         Upper bound of plastic input weights.
+    synapse_precision : {"float64", "float32"}
+        Storage of the per-synapse state of every projection: weights, STDP traces and per-synapse
+        STDP parameters (``precision`` of :class:`~hetero_brian.models.synapses.StaticSynapse` and
+        :class:`~hetero_brian.models.synapses.STDP`); float32 halves their memory, the arithmetic
+        stays in double precision.
     connectivity : {"fixed_in_degree", "fixed_probability"}
         ``fixed_in_degree`` gives every neuron exactly ``round(p * n_pre)`` partners of each kind,
         so two seeds have the same synapse counts (and share one compiled C++ project).
@@ -172,6 +175,9 @@ class HRSNNParameters(StrictModel):
     input_plastic: StrictBool = Field(
         False, description="also make the input-to-excitatory synapses plastic (bound w_max_input)")
     w_max_input: QuantityField(volt) = Field(4.0 * mV, description="upper bound of plastic input weights (voltage)")
+    synapse_precision: Literal["float64", "float32"] = Field(
+        "float64", description="storage of per-synapse weights, STDP traces and STDP parameters ('float32' halves "
+        "their memory; arithmetic stays float64)")
     connectivity: Literal["fixed_in_degree", "fixed_probability"] = Field(
         "fixed_in_degree", description="'fixed_in_degree' (round(p * n_pre) partners each) or 'fixed_probability'")
     p_recurrent: float = Field(0.1, description="recurrent connection probability, in (0, 1]")
@@ -262,7 +268,8 @@ def hrsnn_stdp(parameters, weight, w_max):
     heterogeneous = parameters.heterogeneous_stdp
     distributions = {name: _switched(getattr(parameters, name), heterogeneous)
              for name in ("tau_pre", "tau_post", *LEARNING_RATES)}
-    return STDP(weight=weight, w_max=w_max, rule=parameters.stdp_rule, traces="synapse", **distributions)
+    return STDP(weight=weight, w_max=w_max, rule=parameters.stdp_rule, traces="synapse",
+                precision=parameters.synapse_precision, **distributions)
 
 
 def _in_degree_projections(spec, parameters, input_population, rng):
@@ -270,12 +277,9 @@ def _in_degree_projections(spec, parameters, input_population, rng):
     sizes = {"exc": parameters.n_excitatory, "inh": parameters.n_inhibitory, input_population.name: input_population.n_neurons}
     projections = []
     for projection in spec.projections:
-        n_pre = sizes[projection.source]
-        recurrent = projection.source == projection.target
-        available = n_pre - 1 if recurrent else n_pre
         p = parameters.p_input if projection.source == input_population.name else parameters.p_recurrent
-        in_degree = min(max(int(round(p * n_pre)), 1), available)
-        i, j = fixed_in_degree(n_pre, sizes[projection.target], in_degree, rng, allow_self=not recurrent)
+        i, j = in_degree_pairs(sizes[projection.source], sizes[projection.target], p, rng,
+                               recurrent=projection.source == projection.target)
         projections.append(replace(projection, i=i, j=j))
     return tuple(projections)
 
@@ -310,12 +314,13 @@ def hrsnn_spec(parameters, input_population, seed):
     streams = seed if isinstance(seed, SeedStreams) else SeedStreams(seed)
     rng = streams.generator("structure")
     neuron = hrsnn_neuron(parameters)
+    precision = parameters.synapse_precision
     synapses = ReservoirSynapses(
         ee=hrsnn_stdp(parameters, parameters.weight_ee, parameters.w_max_ee),
-        ei=StaticSynapse(weight=parameters.weight_ei),
-        ie=StaticSynapse(weight=parameters.weight_ie, sign=-1),
-        ii=StaticSynapse(weight=parameters.weight_ii, sign=-1),
-        input=StaticSynapse(weight=parameters.weight_input),
+        ei=StaticSynapse(weight=parameters.weight_ei, precision=precision),
+        ie=StaticSynapse(weight=parameters.weight_ie, sign=-1, precision=precision),
+        ii=StaticSynapse(weight=parameters.weight_ii, sign=-1, precision=precision),
+        input=StaticSynapse(weight=parameters.weight_input, precision=precision),
     )
     spec = reservoir_from_stream(parameters.n_neurons, input_population, rng, neuron=neuron, synapses=synapses,
                                  excitatory_fraction=parameters.excitatory_fraction,

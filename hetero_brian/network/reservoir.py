@@ -20,9 +20,12 @@ from ..models.synapses import STDP, StaticSynapse
 from ..random import SeedStreams, as_generator
 from .spec import NetworkSpec, Population, Projection
 from ..resources import check_planned_network
-from .connectivity import excitatory_inhibitory, fixed_probability
+from .connectivity import excitatory_inhibitory, fixed_in_degree, fixed_probability
 
 RECURRENT = ("ee", "ei", "ie", "ii")
+#: Connectivity rules of a reservoir: ``fixed_in_degree`` keeps the synapse counts of every seed (one
+#: compiled binary serves every seed); ``fixed_probability`` (pairwise Bernoulli) draws the counts too.
+CONNECTIVITY = ("fixed_in_degree", "fixed_probability")
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,7 +64,8 @@ def default_synapses(plastic=True, stdp=None, weight_scale=1.0):
 
 
 def reservoir_spec(n_neurons, input_population, seed, neuron=None, synapses=None, excitatory_fraction=0.8,
-                   p_recurrent=0.1, p_input=0.2, dt=0.1 * ms, inhibitory_neuron=None):
+                   p_recurrent=0.1, p_input=0.2, dt=0.1 * ms, inhibitory_neuron=None,
+                   connectivity="fixed_probability"):
     """Build the spec of an E/I recurrent reservoir driven by ``input_population``.
 
     Parameters
@@ -86,6 +90,12 @@ def reservoir_spec(n_neurons, input_population, seed, neuron=None, synapses=None
         Probability that an input channel projects onto a reservoir neuron.
     dt : brian2.Quantity
         Time step.
+    connectivity : {"fixed_probability", "fixed_in_degree"}
+        ``fixed_probability``: every possible synapse exists independently with its probability, so
+        the synapse counts change with the seed, and a C++ build compiles the counts in (a new
+        seed recompiles). ``fixed_in_degree``: every target neuron gets exactly ``round(p * n_pre)``
+        partners of each kind (at least one when ``p > 0``), so every seed has the same counts and
+        reuses the compiled binary (:func:`in_degree_pairs`).
 
     Returns
     -------
@@ -93,7 +103,7 @@ def reservoir_spec(n_neurons, input_population, seed, neuron=None, synapses=None
     """
     streams = seed if isinstance(seed, SeedStreams) else SeedStreams(seed)
     spec = reservoir_from_stream(n_neurons, input_population, streams.generator("structure"), neuron, synapses,
-                                 excitatory_fraction, p_recurrent, p_input, dt, inhibitory_neuron)
+                                 excitatory_fraction, p_recurrent, p_input, dt, inhibitory_neuron, connectivity)
     return replace(spec, structure_seed=streams.master_seed)
 
 
@@ -109,7 +119,8 @@ def _check_planned_size(n_exc, n_inh, input_population, synapses, p_recurrent, p
 
 
 def reservoir_from_stream(n_neurons, input_population, rng, neuron=None, synapses=None, excitatory_fraction=0.8,
-                          p_recurrent=0.1, p_input=0.2, dt=0.1 * ms, inhibitory_neuron=None):
+                          p_recurrent=0.1, p_input=0.2, dt=0.1 * ms, inhibitory_neuron=None,
+                          connectivity="fixed_probability"):
     """The reservoir of :func:`reservoir_spec` drawn from a given generator (no ``structure_seed``).
 
     For family builders that go on drawing from the same structure stream (the fixed in-degree
@@ -119,7 +130,7 @@ def reservoir_from_stream(n_neurons, input_population, rng, neuron=None, synapse
     ----------
     rng : numpy.random.Generator
         The structure stream (connectivity only).
-    n_neurons, input_population, neuron, synapses, excitatory_fraction, p_recurrent, p_input, dt, inhibitory_neuron
+    n_neurons, input_population, neuron, synapses, excitatory_fraction, p_recurrent, p_input, dt, inhibitory_neuron, connectivity
         As in :func:`reservoir_spec`.
 
     Returns
@@ -130,6 +141,8 @@ def reservoir_from_stream(n_neurons, input_population, rng, neuron=None, synapse
         raise ValueError(f"n_neurons must be an integer >= 5; got {n_neurons!r}")
     if not 0 < excitatory_fraction < 1:
         raise ValueError(f"excitatory_fraction must be in (0, 1); got {excitatory_fraction!r}")
+    if connectivity not in CONNECTIVITY:
+        raise ValueError(f"connectivity must be one of {CONNECTIVITY}; got {connectivity!r}")
     rng = as_generator(rng)
     neuron = neuron if neuron is not None else LIF()
     inhibitory_neuron = inhibitory_neuron if inhibitory_neuron is not None else neuron
@@ -137,14 +150,26 @@ def reservoir_from_stream(n_neurons, input_population, rng, neuron=None, synapse
     n_exc = int(round(excitatory_fraction * n_neurons))
     n_inh = n_neurons - n_exc
     _check_planned_size(n_exc, n_inh, input_population, synapses, p_recurrent, p_input)
-    connectivity = excitatory_inhibitory(n_exc, n_inh, p_recurrent, rng)
+    sizes = {"e": n_exc, "i": n_inh}
+    if connectivity == "fixed_probability":
+        pairs = excitatory_inhibitory(n_exc, n_inh, p_recurrent, rng)
+    else:
+        probabilities = p_recurrent if isinstance(p_recurrent, dict) else dict.fromkeys(RECURRENT, p_recurrent)
+        missing = set(RECURRENT) - set(probabilities)
+        if missing:
+            raise ValueError(f"p_recurrent must give the probabilities of ee, ei, ie and ii; missing {sorted(missing)}")
+        pairs = {name: in_degree_pairs(sizes[name[0]], sizes[name[1]], probabilities[name], rng,
+                                       recurrent=name[0] == name[1]) for name in RECURRENT}
     projections = [
         Projection(name, {"e": "exc", "i": "inh"}[name[0]], {"e": "exc", "i": "inh"}[name[1]],
-                   getattr(synapses, name), *connectivity[name])
+                   getattr(synapses, name), *pairs[name])
         for name in RECURRENT
     ]
     for target, size in (("exc", n_exc), ("inh", n_inh)):
-        i, j = fixed_probability(input_population.n_neurons, size, p_input, rng, allow_self=True)
+        if connectivity == "fixed_probability":
+            i, j = fixed_probability(input_population.n_neurons, size, p_input, rng, allow_self=True)
+        else:
+            i, j = in_degree_pairs(input_population.n_neurons, size, p_input, rng, recurrent=False)
         projections.append(Projection(f"input_{target}", input_population.name, target, synapses.input, i, j))
     return NetworkSpec(
         populations=(Population("exc", n_exc, neuron), Population("inh", n_inh, inhibitory_neuron)),
@@ -152,6 +177,18 @@ def reservoir_from_stream(n_neurons, input_population, rng, neuron=None, synapse
         inputs=(input_population,),
         dt=dt,
     )
+
+
+def in_degree_pairs(n_pre, n_post, p, rng, recurrent):
+    """Fixed in-degree ``(i, j)`` for connection probability ``p``: every target gets ``round(p * n_pre)``
+    distinct partners (at least one when ``p > 0``, at most ``n_pre``, or ``n_pre - 1`` without
+    self-connections in a ``recurrent`` projection)."""
+    p = float(p)
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"connection probability p must be in [0, 1]; got {p!r}")
+    available = n_pre - 1 if recurrent else n_pre
+    in_degree = min(max(int(round(p * n_pre)), 1 if p > 0 else 0), available)
+    return fixed_in_degree(n_pre, n_post, in_degree, rng, allow_self=not recurrent)
 
 
 def homogeneous_twin(spec_model):

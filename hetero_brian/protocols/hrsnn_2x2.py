@@ -5,7 +5,10 @@ Frame sequences (``(n_samples, n_channels, n_frames)``, intensities in [0, 1]) a
 back to an HRSNN reservoir (:func:`~hetero_brian.network.hrsnn.hrsnn_spec`): ``frame_duration`` per
 frame, then ``t_rest`` of silence, reset-free. Phase 1 presents ``n_stdp_samples`` training samples
 with STDP on; phase 2 presents every training sample, then every test sample (each side in a
-seeded random order), with plasticity frozen, all in one compiled binary. Spike counts of every reservoir neuron in ``n_bins`` bins of each presentation
+seeded random order), with plasticity frozen, all in one compiled binary (``stdp_training="fixed"``). With ``stdp_training="converged"``
+STDP instead runs in chunks of ``n_stdp_samples`` training presentations until the ee weight
+distribution stops changing (:mod:`hetero_brian.protocols.hrsnn_convergence`), and phase 2 alone, with
+the reached weights, gives the features. Spike counts of every reservoir neuron in ``n_bins`` bins of each presentation
 feed a standardised logistic (and a ridge) readout trained on the training samples and scored on
 the test samples. The four cells of the 2x2 are four runs of one binary per seed (the homogeneous
 cells set each distribution to its mean at run time, :func:`~hetero_brian.network.hrsnn.variant_parameters`).
@@ -24,7 +27,7 @@ from pathlib import Path
 from typing import Literal, Optional
 
 import numpy as np
-from brian2 import Hz, mV, ms, second
+from brian2 import Hz, mV, ms, second, volt
 from pydantic import Field
 
 from ..analysis.energy import synaptic_operations_from_result
@@ -41,15 +44,18 @@ from ..results import SpikeTrains, save
 from ..network.recording import Recording
 from ..simulate import Simulator
 from ..results.atomic import write_json_atomically
+from .hrsnn_convergence import convergence_metrics, train_cells
 from .memory_capacity import shared_build_spec
 from .hrsnn_features import features_path, load_features, readout_accuracies, reservoir_counts, save_features
+from .stdp_convergence import ConvergenceOptions, check_convergence_options
 
 VARIANTS = ((False, False), (True, False), (False, True), (True, True))
 RECURRENT = ("ee", "ei", "ie", "ii")
 METRICS = ("accuracy", "ridge_accuracy", "spikes_per_sample", "sops_per_sample", "mean_rate")
+CONVERGENCE = ("chunks", "converged", "final_ks", "training_presentations")  # per cell, stdp_training="converged"
 
 
-class HRSNNRunConfig(HRSNNParameters):
+class HRSNNRunConfig(HRSNNParameters, ConvergenceOptions):
     """The reservoir (every :class:`HRSNNParameters` field) plus presentation and readout options.
 
     Inherits the reservoir's fields, so one validated object holds them all and the command-line
@@ -61,7 +67,9 @@ class HRSNNRunConfig(HRSNNParameters):
     samples are always a random draw of training samples); ``save_features`` writes the spike-count
     features of every seed with the run (:mod:`hetero_brian.protocols.hrsnn_features`), and
     ``features_from`` (a folder of an earlier run with the same seed, data and name) fits the
-    readouts on those features instead of simulating.
+    readouts on those features instead of simulating. ``stdp_training`` and the convergence keys
+    (:class:`~hetero_brian.protocols.stdp_convergence.ConvergenceOptions`; a chunk: ``n_stdp_samples``
+    presentations) choose fixed or converged STDP training.
     """
 
     n_seeds: int = Field(5, description="independent seeds (networks) per variant")
@@ -108,6 +116,12 @@ def check_run_config(config):
     if not (config.heterogeneous_neurons and config.heterogeneous_stdp):
         raise ConfigError("heterogeneous_neurons and heterogeneous_stdp must stay true in the 2x2 "
                           "(it builds the heterogeneous network); choose the cells with 'variants'")
+    check_convergence_options(config)
+    if config.stdp_training == "converged" and config.n_stdp_samples < 1:
+        raise ConfigError(f"stdp_training='converged' trains in chunks of n_stdp_samples; n_stdp_samples must be >= 1, "
+                          f"got {config.n_stdp_samples!r}")
+    if config.stdp_training == "converged" and config.input_plastic:
+        raise ConfigError("stdp_training='converged' carries the ee weights only; input_plastic must be false")
 
 
 def encode_frames(frames, config, rng, phase):
@@ -194,10 +208,13 @@ def _check_inputs(config, train_frames, train_labels, test_frames, test_labels):
 
 
 def summarise(per_seed, baseline, n_train, n_test, n_seeds):
-    """Flat metrics: ``<metric>_<variant>_mean`` / ``_std`` (ddof 1) over seeds, the baseline, sizes."""
+    """Flat metrics: ``<metric>_<variant>_mean`` / ``_std`` (ddof 1) over seeds, the baseline, sizes.
+
+    The :data:`CONVERGENCE` keys are summarised too where every row has them (converged training).
+    """
     summary = {"baseline_accuracy": baseline, "n_train": n_train, "n_test": n_test, "n_seeds": n_seeds}
     for variant, rows in per_seed.items():
-        for key in METRICS:
+        for key in METRICS + tuple(key for key in CONVERGENCE if all(key in row for row in rows)):
             values = np.array([row[key] for row in rows])
             summary[f"{key}_{variant}_mean"] = float(values.mean())
             summary[f"{key}_{variant}_std"] = float(values.std(ddof=1)) if values.size > 1 else 0.0
@@ -215,15 +232,16 @@ def _save_first_samples(result, metrics, boundaries, first, config, variant, pat
 
 def simulate_seed(config, train_frames, test_frames, output, backend, run_seed, name, variants, timings, save_first,
                   label, shared_build=False):
-    """Present every sample to one seed's network in each cell; return counts (sample order) and activity.
+    """Present every sample to one seed's network in each cell; counts (sample order), activity, convergence states.
 
-    ``timings`` (dict with ``encode``, ``build``, ``runs``) accumulates seconds. ``shared_build`` builds the
+    ``timings`` (dict with ``encode``, ``build``, ``runs``, ``stdp_chunks``) accumulates seconds. ``shared_build`` builds the
     network with its distributions at their defaults and runs the configured samples as run arguments
     (:func:`~hetero_brian.protocols.memory_capacity.shared_build_spec`): the same spikes, and
     configurations that differ only in their distributions (a tuning study) share one compiled network.
     """
     start = time.perf_counter()
-    n_train, n_stdp = len(train_frames), config.n_stdp_samples
+    converged = config.stdp_training == "converged"  # then STDP runs in chunks before, not in this build
+    n_train, n_stdp = len(train_frames), 0 if converged else config.n_stdp_samples
     period = float((config.frame_duration * train_frames.shape[2] + config.t_rest) / second)
     rng = SeedStreams(run_seed).generator("input")
     phase = rng.random(train_frames.shape[1])
@@ -244,6 +262,12 @@ def simulate_seed(config, train_frames, test_frames, output, backend, run_seed, 
     timings["encode"] += time.perf_counter() - start
     print(f"{label}: encoded {len(frames)} presentations ({n_stdp} with STDP), {time.perf_counter() - start:.0f} s",
           flush=True)
+    trained = {}
+    if converged:
+        start = time.perf_counter()
+        trained = train_cells(config, train_frames, lambda samples, chunk_rng: encode_frames(samples, config, chunk_rng, phase),
+                              run_seed, variants, _switches, backend, label, spec)
+        timings["stdp_chunks"] += time.perf_counter() - start
     counts, activity = {}, {}
     start = time.perf_counter()
     with Simulator(build_spec, phases, backend=backend, seed=run_seed, recording=Recording(spikes=("exc", "inh")),
@@ -252,7 +276,10 @@ def simulate_seed(config, train_frames, test_frames, output, backend, run_seed, 
         print(f"{label}: network built, {time.perf_counter() - start:.0f} s", flush=True)
         for variant in variants:
             start = time.perf_counter()
-            result = simulator.run(parameters=variant_parameters(spec, *_switches(variant)), sampled=sampled,
+            parameters = variant_parameters(spec, *_switches(variant))
+            if variant in trained:
+                parameters["ee.w"] = trained[variant][0] * volt
+            result = simulator.run(parameters=parameters, sampled=sampled,
                                    label=f"{name}-{variant}-{run_seed}-{time.time_ns()}")
             timings["runs"] += time.perf_counter() - start
             print(f"{label} {variant}: simulated {len(frames) * period:.0f} s of network time, "
@@ -267,7 +294,7 @@ def simulate_seed(config, train_frames, test_frames, output, backend, run_seed, 
             if save_first and config.n_saved_samples:
                 _save_first_samples(result, activity[variant], boundaries, n_stdp + n_train, config, variant,
                                     output / f"{name}_{variant}_seed{run_seed}.h5")
-    return counts, activity
+    return counts, activity, {variant: state for variant, (_, state) in trained.items()}
 
 
 def _switches(variant):
@@ -299,8 +326,9 @@ def run_2x2(config, train_frames, train_labels, test_frames, test_labels, output
     -------
     summary : dict
         ``accuracy_<variant>_mean`` / ``_std``, ``ridge_accuracy_...``, ``spikes_per_sample_...``,
-        ``sops_per_sample_...``, ``mean_rate_...`` for the chosen variants; ``baseline_accuracy``;
-        ``wall_time_<part>`` timings.
+        ``sops_per_sample_...``, ``mean_rate_...`` for the chosen variants (with converged training also
+        ``chunks_...``, ``converged_...`` (fraction of seeds), ``final_ks_...``,
+        ``training_presentations_...``); ``baseline_accuracy``; ``wall_time_<part>`` timings.
     per_seed : dict of str -> list of dict
         The metrics of every seed, per variant (the input of
         :func:`hetero_brian.analysis.figures_hrsnn.plot_2x2`).
@@ -312,23 +340,27 @@ def run_2x2(config, train_frames, train_labels, test_frames, test_labels, output
     baseline = baseline_accuracy(train_frames, train_labels, test_frames, test_labels, config.readout_c)
     variants = [variant_name(*variant) for variant in VARIANTS if variant_name(*variant) in config.variants]
     per_seed = {variant: [] for variant in variants}
-    timings = {"encode": 0.0, "build": 0.0, "runs": 0.0, "readout": 0.0}
+    timings = {"encode": 0.0, "stdp_chunks": 0.0, "build": 0.0, "runs": 0.0, "readout": 0.0}
     seeds = seed_list(seed, config.n_seeds)
     for number, run_seed in enumerate(seeds):
         label = f"{name} seed {number + 1}/{len(seeds)}"
         if config.features_from:
             counts, activity = load_features(features_path(config.features_from, name, run_seed), variants,
                                              train_labels, test_labels)
+            states = {}  # the cache holds no convergence record
             print(f"{label}: features read from {config.features_from}", flush=True)
         else:
-            counts, activity = simulate_seed(config, train_frames, test_frames, output, backend, run_seed, name,
-                                              variants, timings, number == 0, label)
+            counts, activity, states = simulate_seed(config, train_frames, test_frames, output, backend, run_seed, name,
+                                                     variants, timings, number == 0, label)
             if config.save_features:
                 save_features(features_path(output, name, run_seed), counts, activity, train_labels, test_labels)
         for variant in variants:
             start = time.perf_counter()
             metrics = {**readout_accuracies(counts[variant], train_labels, test_labels, config),
                        **activity[variant], "seed": run_seed}
+            if variant in states:  # the summary next to the accuracy, the history beside it (no training indices)
+                metrics.update(convergence_metrics(states[variant]),
+                               convergence={k: v for k, v in states[variant].items() if k != "training_indices"})
             timings["readout"] += time.perf_counter() - start
             print(f"{label} {variant}: accuracy {metrics['accuracy']:.3f} (ridge {metrics['ridge_accuracy']:.3f}), "
                   f"{metrics['spikes_per_sample']:.0f} spikes per sample; readouts {time.perf_counter() - start:.0f} s",

@@ -32,9 +32,14 @@ H. Jaeger, "Short term memory in echo state networks", GMD Report 152 (2001).
 B. Chakraborty, S. Mukhopadhyay, ICLR 2023, arXiv:2302.11618.
 """
 import time
+from typing import Literal, Optional
 
 import numpy as np
 from brian2 import volt
+from pydantic import Field
+
+from ..config import StrictModel
+from ..errors import ConfigError
 
 from ..network.hrsnn import variant_name, variant_parameters
 from ..network.recording import Recording
@@ -43,6 +48,33 @@ from ..random import SeedStreams
 from ..simulate import Simulator
 from .heterogeneity_sweep import input_raster
 from .memory_capacity import CELLS, measured_row, shared_build_spec
+
+
+class ConvergenceOptions(StrictModel):
+    """The keys of STDP training to convergence, shared by every scenario that offers it.
+
+    A scenario's ``Config`` inherits them (``class Config(HRSNNParameters, ConvergenceOptions)``);
+    the chunk is the scenario's own fixed training length (``n_steps`` input steps of the
+    ``memory_capacity`` scenario, ``n_stdp_samples`` presentations of the HRSNN 2x2).
+    """
+
+    stdp_training: Literal["fixed", "converged"] = Field(
+        "fixed", description="'fixed': the scenario's fixed STDP training length; 'converged': chunks of that "
+                             "length until the ee weight distribution stops changing")
+    convergence_threshold: Optional[float] = Field(
+        None, description="KS distance between successive ee weight distributions counted as unchanged "
+                          "(None: the two-sample 5 % critical value for the number of ee synapses)")
+    convergence_patience: int = Field(3, description="successive chunks below the threshold that end training")
+    max_chunks: int = Field(15, description="most STDP chunks (training stops unconverged)")
+
+
+def check_convergence_options(config):
+    """Raise :class:`ConfigError` naming the first bad key of :class:`ConvergenceOptions`."""
+    for name in ("convergence_patience", "max_chunks"):
+        if getattr(config, name) < 1:
+            raise ConfigError(f"{name} must be >= 1; got {getattr(config, name)!r}")
+    if config.convergence_threshold is not None and not 0 < config.convergence_threshold < 1:
+        raise ConfigError(f"convergence_threshold must be in (0, 1); got {config.convergence_threshold!r}")
 
 
 def ks_distance(first, second):
@@ -98,7 +130,7 @@ def convergence_chunk(ks_history, threshold, patience):
 
 
 def train_to_convergence(simulator, parameters, chunk_inputs, threshold, patience, max_chunks, w_max, label,
-                         sampled=None):
+                         sampled=None, input_name="stimulus"):
     """Run STDP chunks until :func:`convergence_chunk` fires or ``max_chunks`` ran.
 
     Parameters
@@ -117,6 +149,8 @@ def train_to_convergence(simulator, parameters, chunk_inputs, threshold, patienc
     label : str
     sampled : dict, optional
         Heterogeneous parameters for ``Simulator.run(sampled=...)`` (default: the build's).
+    input_name : str
+        Name of the :class:`~hetero_brian.network.spec.RasterInput` that ``chunk_inputs`` feeds.
 
     Returns
     -------
@@ -135,7 +169,7 @@ def train_to_convergence(simulator, parameters, chunk_inputs, threshold, patienc
         values = dict(parameters)
         if weights is not None:
             values["ee.w"] = weights * volt
-        result = simulator.run(parameters=values, inputs={"stimulus": chunk_inputs(chunk)}, sampled=sampled,
+        result = simulator.run(parameters=values, inputs={input_name: chunk_inputs(chunk)}, sampled=sampled,
                                label=f"{label}-chunk{chunk}-{time.time_ns()}")
         table = result.synapses["ee"]
         if weights is None:
@@ -231,4 +265,4 @@ def run_seed(config, run_seed, backend="auto", build_root=None):
     return rows
 
 
-__all__ = ["convergence_chunk", "ks_critical_value", "ks_distance", "relative_l1_change", "run_seed", "train_to_convergence"]
+__all__ = ["ConvergenceOptions", "check_convergence_options", "convergence_chunk", "ks_critical_value", "ks_distance", "relative_l1_change", "run_seed", "train_to_convergence"]
