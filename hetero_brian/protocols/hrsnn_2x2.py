@@ -45,6 +45,7 @@ from ..network.recording import Recording
 from ..simulate import Simulator
 from ..results.atomic import write_json_atomically
 from .hrsnn_convergence import convergence_metrics, train_cells
+from .memory_capacity import shared_build_spec
 from .hrsnn_features import features_path, load_features, readout_accuracies, reservoir_counts, save_features
 from .stdp_convergence import ConvergenceOptions, check_convergence_options
 
@@ -229,9 +230,15 @@ def _save_first_samples(result, metrics, boundaries, first, config, variant, pat
     save(saved, path)
 
 
-def _simulate_seed(config, train_frames, test_frames, output, backend, run_seed, name, variants, timings, save_first,
-                   label):
-    """Present every sample to one seed's network in each cell; counts (sample order), activity, convergence states."""
+def simulate_seed(config, train_frames, test_frames, output, backend, run_seed, name, variants, timings, save_first,
+                  label, shared_build=False):
+    """Present every sample to one seed's network in each cell; counts (sample order), activity, convergence states.
+
+    ``timings`` (dict with ``encode``, ``build``, ``runs``, ``stdp_chunks``) accumulates seconds. ``shared_build`` builds the
+    network with its distributions at their defaults and runs the configured samples as run arguments
+    (:func:`~hetero_brian.protocols.memory_capacity.shared_build_spec`): the same spikes, and
+    configurations that differ only in their distributions (a tuning study) share one compiled network.
+    """
     start = time.perf_counter()
     converged = config.stdp_training == "converged"  # then STDP runs in chunks before, not in this build
     n_train, n_stdp = len(train_frames), 0 if converged else config.n_stdp_samples
@@ -243,7 +250,11 @@ def _simulate_seed(config, train_frames, test_frames, output, backend, run_seed,
     stimulus, boundaries = stimulus_sequence(encode_frames(frames, config, rng, phase),
                                              config.frame_duration * train_frames.shape[2], config.t_rest, dt=config.dt)
     source = SpikeInput("stim", stimulus.n_channels, stimulus.indices, stimulus.times * second)
-    spec = hrsnn_spec(config, source, run_seed)
+    if shared_build:
+        spec, build_spec, sampled = shared_build_spec(config, source, run_seed)
+    else:
+        spec, sampled = hrsnn_spec(config, source, run_seed), None
+        build_spec = spec
     frozen = {"ee.plastic": 0, **({"input_exc.plastic": 0} if config.input_plastic else {})}
     phases = [(n_stdp * period * second, {}), ((len(frames) - n_stdp) * period * second, frozen)]
     if n_stdp == 0:
@@ -259,7 +270,7 @@ def _simulate_seed(config, train_frames, test_frames, output, backend, run_seed,
         timings["stdp_chunks"] += time.perf_counter() - start
     counts, activity = {}, {}
     start = time.perf_counter()
-    with Simulator(spec, phases, backend=backend, seed=run_seed, recording=Recording(spikes=("exc", "inh")),
+    with Simulator(build_spec, phases, backend=backend, seed=run_seed, recording=Recording(spikes=("exc", "inh")),
                    build_root=config.build_root) as simulator:
         timings["build"] += time.perf_counter() - start
         print(f"{label}: network built, {time.perf_counter() - start:.0f} s", flush=True)
@@ -268,7 +279,8 @@ def _simulate_seed(config, train_frames, test_frames, output, backend, run_seed,
             parameters = variant_parameters(spec, *_switches(variant))
             if variant in trained:
                 parameters["ee.w"] = trained[variant][0] * volt
-            result = simulator.run(parameters=parameters, label=f"{name}-{variant}-{run_seed}-{time.time_ns()}")
+            result = simulator.run(parameters=parameters, sampled=sampled,
+                                   label=f"{name}-{variant}-{run_seed}-{time.time_ns()}")
             timings["runs"] += time.perf_counter() - start
             print(f"{label} {variant}: simulated {len(frames) * period:.0f} s of network time, "
                   f"{time.perf_counter() - start:.0f} s", flush=True)
@@ -338,8 +350,8 @@ def run_2x2(config, train_frames, train_labels, test_frames, test_labels, output
             states = {}  # the cache holds no convergence record
             print(f"{label}: features read from {config.features_from}", flush=True)
         else:
-            counts, activity, states = _simulate_seed(config, train_frames, test_frames, output, backend, run_seed, name,
-                                              variants, timings, number == 0, label)
+            counts, activity, states = simulate_seed(config, train_frames, test_frames, output, backend, run_seed, name,
+                                                     variants, timings, number == 0, label)
             if config.save_features:
                 save_features(features_path(output, name, run_seed), counts, activity, train_labels, test_labels)
         for variant in variants:
