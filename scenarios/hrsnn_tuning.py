@@ -74,8 +74,8 @@ def disk_bytes(config):
 def check_config(config):
     """Raise :class:`ConfigError` naming the first bad option."""
     check_run_config(config)
-    if len(config.variants) != 1:
-        raise ConfigError(f"variants must name exactly one cell of the 2x2; got {config.variants!r}")
+    if len(config.variants) != 1 or config.stdp_training != "fixed":  # the MC side trains a fixed number of steps
+        raise ConfigError(f"variants must name one cell, stdp_training must be 'fixed'; got {config.variants!r}, {config.stdp_training!r}")
     if not 100 <= config.n_samples <= 1740:  # 174 images of the rarest digit
         raise ConfigError(f"n_samples must be between 100 and 1740; got {config.n_samples}")
     for name in (name for name in ("test_fraction", "validation_fraction") if not 0 < getattr(config, name) < 1):

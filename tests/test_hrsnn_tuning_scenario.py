@@ -36,6 +36,8 @@ def test_bad_options_are_refused():
 
     with pytest.raises(ConfigError, match="variants"):
         hrsnn_tuning.check_config(hrsnn_tuning.Config(variants=["HeNHeS", "HoNHoS"]))
+    with pytest.raises(ConfigError, match="stdp_training must be 'fixed'.*'converged'"):
+        hrsnn_tuning.check_config(hrsnn_tuning.Config(stdp_training="converged"))
     with pytest.raises(ConfigError, match="validation_fraction"):
         hrsnn_tuning.check_config(hrsnn_tuning.Config(validation_fraction=1.0))
     with pytest.raises(ConfigError, match="n_samples"):
