@@ -168,3 +168,17 @@ def test_validation_fold_never_uses_the_test_side():
     for bad in (-0.1, 1.0):
         with pytest.raises(ValueError, match="validation_fraction"):
             hrsnn_fsdd.Config(validation_fraction=bad)
+
+
+def test_large_configuration_file_is_valid_and_scores_the_test_side():
+    from pathlib import Path
+
+    from hetero_brian.config import load_config_file
+    from hetero_brian.scenarios import hrsnn_fsdd
+
+    values = load_config_file(Path(__file__).parents[1] / "scenarios" / "configs" / "hrsnn_fsdd_large.yaml")
+    config = hrsnn_fsdd.Config(**values)
+    assert (config.n_neurons, config.n_bins, config.n_seeds) == (2000, 2, 3)
+    assert config.validation_fraction == 0.0 and config.split == "standard"
+    assert config.variants == ["HoNHoS", "HeNHeS"]
+    assert set(values) <= set(hrsnn_fsdd.Config.model_fields)
