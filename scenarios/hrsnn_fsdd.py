@@ -14,10 +14,11 @@ logistic regression on the very frames the encoder sees. ``stdp_training="conver
 chunks of ``n_stdp_samples`` training presentations until the ee weight distribution stops changing
 (:mod:`hetero_brian.protocols.hrsnn_convergence`) before the features are taken.
 
-``split="standard"``: FSDD's split (takes 0-4 test, the rest training). ``split="speaker"``: leave
-one speaker out, one fold per speaker in ``folds`` (default all); STDP, the percentiles and the
-readouts see only the other speakers. Fold ``f`` writes ``hrsnn_fsdd_<f>_*`` files; the metrics
-hold every fold's numbers (``<metric>_<fold>``) and their mean over folds (``<metric>_folds_mean``).
+``split="standard"``: FSDD's split (takes 0-4 test, the rest training). ``split="speaker"``: leave one speaker
+out, one fold per speaker in ``folds`` (default all); STDP, the percentiles and the readouts see only the
+other speakers. Fold ``f`` writes ``hrsnn_fsdd_<f>_*`` files; the metrics hold every fold's numbers
+(``<metric>_<fold>``) and their mean (``<metric>_folds_mean``). ``validation_fraction``: score a stratified
+part of each fold's training side, not its test side.
 
 References
 ----------
@@ -35,7 +36,7 @@ from hetero_brian.analysis.figures_hrsnn import plot_2x2
 from hetero_brian.errors import ConfigError
 from hetero_brian.experiment.checks import hrsnn_2x2_disk_bytes
 from hetero_brian.inputs import (FSDD_TEST_TAKES, fixed_fold, leave_one_group_out, log_mel_frames, normalise_level,
-                                 read_fsdd, scale_frames, stratified_subset)
+                                 read_fsdd, scale_frames, stratified_subset, validation_fold)
 from hetero_brian.protocols.hrsnn_2x2 import HRSNNRunConfig, run_2x2
 from hetero_brian.random import SeedStreams, fresh_seed
 
@@ -55,6 +56,8 @@ class Config(HRSNNRunConfig):
     n_frames: int = Field(20, description="frames each recording is resampled to (presented one per frame_duration)")
     low_percentile: float = Field(5.0, description="percentile of the training frames scaled to 0 (%)")
     high_percentile: float = Field(99.5, description="percentile of the training frames scaled to 1 (%)")
+    validation_fraction: float = Field(0.0, ge=0.0, lt=1.0, description="score this seeded, stratified fraction of the "
+                                       "training side, not the test side (choosing settings); 0: the test side")
 
 
 def disk_bytes(config):
@@ -89,16 +92,20 @@ def fold_frames(log_mels, labels, fold, config, rng):
     return train_frames, labels[train], test_frames, labels[test], train, test
 
 
-def folds_of(data, config):
-    """The folds of ``config.split`` over a data set read with ``split="all"``."""
+def folds_of(data, config, seed=0):
+    """The folds of ``config.split``; with ``validation_fraction``, their ``validation_fold`` (stream ``validation``)."""
     if config.split == "standard":
         if config.folds is not None:
             raise ConfigError("folds applies to split='speaker' only")
-        return [fixed_fold(data.metadata["take"] < FSDD_TEST_TAKES)]
-    try:
-        return leave_one_group_out(data.metadata["speaker"], config.folds)
-    except ValueError as error:
-        raise ConfigError(f"folds: {error}") from None
+        folds = [fixed_fold(data.metadata["take"] < FSDD_TEST_TAKES)]
+    else:
+        try:
+            folds = leave_one_group_out(data.metadata["speaker"], config.folds)
+        except ValueError as error:
+            raise ConfigError(f"folds: {error}") from None
+    rng = SeedStreams(seed).generator("validation")
+    return [validation_fold(fold, data.labels, config.validation_fraction, rng) for fold in folds] \
+        if config.validation_fraction else folds
 
 
 def run(config, output, backend="auto", seed=None):
@@ -113,7 +120,9 @@ def run(config, output, backend="auto", seed=None):
     log_mels = log_mel_frames(signals, data.sample_rate, config.n_mels, config.n_frames)
     read_time = time.perf_counter() - start
     print(f"hrsnn_fsdd: {len(data)} recordings read and encoded, {read_time:.0f} s", flush=True)
-    folds, rng, metrics = folds_of(data, config), SeedStreams(seed).generator("data"), {}
+    folds, rng, metrics = folds_of(data, config, seed), SeedStreams(seed).generator("data"), {}
+    if config.validation_fraction:
+        print(f"hrsnn_fsdd: scoring {config.validation_fraction:g} of the training side, not the test side", flush=True)
     for fold in folds:
         train_frames, train_labels, test_frames, test_labels, _, _ = fold_frames(log_mels, data.labels, fold, config, rng)
         name = "hrsnn_fsdd" if config.split == "standard" else f"hrsnn_fsdd_{fold.name}"
@@ -129,7 +138,7 @@ def run(config, output, backend="auto", seed=None):
             stem = key[:-len(folds[0].name) - 1]
             if not stem.startswith("wall_time"):
                 metrics[f"{stem}_folds_mean"] = float(np.mean([metrics[f"{stem}_{fold.name}"] for fold in folds]))
-    metrics["wall_time_read"] = read_time
+    metrics.update(wall_time_read=read_time, validation_fraction=config.validation_fraction)
     return metrics
 
 

@@ -138,3 +138,47 @@ def test_readout_only_rerun_reproduces_the_accuracy(tmp_path, capsys):
     for key in ("accuracy_HeNHeS_mean", "ridge_accuracy_HoNHoS_mean", "spikes_per_sample_HeNHeS_mean"):
         assert rerun[key] == simulated[key]
     assert json.loads((second / "toy_runs.json").read_text())["status"] == "complete"
+
+
+def test_validation_fold_never_uses_the_test_side():
+    from hetero_brian.scenarios import hrsnn_fsdd
+
+    labels = np.tile(np.arange(10), 30)
+    takes = np.repeat(np.arange(30), 10)
+    speakers = np.tile(np.repeat(["ann", "bob", "cy"], 10), 10)
+    data = type("Data", (), {"labels": labels, "metadata": {"take": takes, "speaker": speakers}})()
+    plain = hrsnn_fsdd.folds_of(data, hrsnn_fsdd.Config())[0]
+    for split in ("standard", "speaker"):
+        config = hrsnn_fsdd.Config(split=split, validation_fraction=0.2)
+        folds, outer = hrsnn_fsdd.folds_of(data, config, seed=3), hrsnn_fsdd.folds_of(data, config.model_copy(
+            update={"validation_fraction": 0.0}))
+        assert len(folds) == len(outer)
+        for fold, full in zip(folds, outer):
+            # both sides inside the outer training side, disjoint, together all of it; the test side unused
+            assert np.intersect1d(fold.test, full.test).size == 0 and np.intersect1d(fold.train, full.test).size == 0
+            assert np.intersect1d(fold.train, fold.test).size == 0
+            assert np.array_equal(np.union1d(fold.train, fold.test), full.train)
+            # stratified: 20 % of every digit of the training side
+            np.testing.assert_array_equal(np.bincount(labels[fold.test]),
+                                          np.round(0.2 * np.bincount(labels[full.train])).astype(int))
+        again = hrsnn_fsdd.folds_of(data, config, seed=3)
+        assert all(np.array_equal(a.test, b.test) for a, b in zip(folds, again))
+        assert not np.array_equal(hrsnn_fsdd.folds_of(data, config, seed=4)[0].test, folds[0].test)
+    assert np.array_equal(plain.test, np.flatnonzero(takes < 5))
+    for bad in (-0.1, 1.0):
+        with pytest.raises(ValueError, match="validation_fraction"):
+            hrsnn_fsdd.Config(validation_fraction=bad)
+
+
+def test_large_configuration_file_is_valid_and_scores_the_test_side():
+    from pathlib import Path
+
+    from hetero_brian.config import load_config_file
+    from hetero_brian.scenarios import hrsnn_fsdd
+
+    values = load_config_file(Path(__file__).parents[1] / "scenarios" / "configs" / "hrsnn_fsdd_large.yaml")
+    config = hrsnn_fsdd.Config(**values)
+    assert (config.n_neurons, config.n_bins, config.n_seeds) == (2000, 2, 3)
+    assert config.validation_fraction == 0.0 and config.split == "standard"
+    assert config.variants == ["HoNHoS", "HeNHeS"]
+    assert set(values) <= set(hrsnn_fsdd.Config.model_fields)

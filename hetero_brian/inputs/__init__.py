@@ -47,7 +47,7 @@ from hetero_brian.inputs.encoders import (
     poisson_encode,
     sort_spikes,
 )
-from hetero_brian.inputs.folds import Fold, fixed_fold, leave_one_group_out
+from hetero_brian.inputs.folds import Fold, fixed_fold, leave_one_group_out, validation_fold
 from hetero_brian.inputs.frames import log_mel_frames, normalise_level, row_frames, scale_frames
 from hetero_brian.inputs.regular_encoder import regular_rate_encode
 from hetero_brian.inputs.stimulus import normalise_features, stimulus_sequence, to_dense_raster
@@ -104,5 +104,6 @@ __all__ = [
     "stimulus_sequence",
     "stratified_split",
     "stratified_subset",
+    "validation_fold",
     "to_dense_raster",
 ]

@@ -65,4 +65,25 @@ def fixed_fold(is_test, name="standard"):
     return Fold(name, indices[~is_test], indices[is_test])
 
 
-__all__ = ["Fold", "fixed_fold", "leave_one_group_out"]
+def validation_fold(fold, labels, fraction, rng):
+    """A fold whose test side is a stratified ``fraction`` of ``fold``'s training side.
+
+    For choosing settings without the test side: the returned fold's training and test (validation)
+    indices are disjoint and both drawn from ``fold.train``; ``fold.test`` appears in neither.
+
+    Parameters
+    ----------
+    fold : Fold
+    labels : numpy.ndarray of int, shape (n_samples,)
+        Class of every sample of the data set (the stratification: ``round(fraction * n_c)`` of each class).
+    fraction : float
+        In (0, 1).
+    rng : numpy.random.Generator
+    """
+    from .datasets import stratified_split
+
+    fit, held = stratified_split(np.asarray(labels)[fold.train], fraction, rng)
+    return Fold(fold.name, fold.train[fit], fold.train[held])
+
+
+__all__ = ["Fold", "fixed_fold", "leave_one_group_out", "validation_fold"]
