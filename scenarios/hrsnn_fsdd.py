@@ -10,15 +10,13 @@ training samples with STDP on, then every training and test sample (shuffled) wi
 frozen. Spike counts of every reservoir neuron in ``n_bins`` bins of each presentation feed a
 logistic (and a ridge) readout fitted on the training side. The four cells of the 2x2 are four runs
 of one binary per seed (:func:`hetero_brian.protocols.hrsnn_2x2.run_2x2`); the baseline is a
-logistic regression on the very frames the encoder sees. ``stdp_training="converged"`` trains STDP in
-chunks of ``n_stdp_samples`` training presentations until the ee weight distribution stops changing
-(:mod:`hetero_brian.protocols.hrsnn_convergence`) before the features are taken.
+logistic regression on the very frames the encoder sees. ``stdp_training="converged"``: STDP in chunks of
+training presentations until the ee weights stop changing (:mod:`hetero_brian.protocols.hrsnn_convergence`).
 
 ``split="standard"``: FSDD's split (takes 0-4 test, the rest training). ``split="speaker"``: leave one speaker
 out, one fold per speaker in ``folds`` (default all); STDP, the percentiles and the readouts see only the
 other speakers. Fold ``f`` writes ``hrsnn_fsdd_<f>_*`` files; the metrics hold every fold's numbers
-(``<metric>_<fold>``) and their mean (``<metric>_folds_mean``). ``validation_fraction``: score a stratified
-part of each fold's training side, not its test side.
+(``<metric>_<fold>``) and their mean (``<metric>_folds_mean``). ``validation_fraction``: score part of the training side.
 
 References
 ----------
